@@ -1,0 +1,281 @@
+//go:build windows
+
+package computecore
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+func processParams(cmd string, stdin, stdout, stderr bool) string {
+	return fmt.Sprintf(`{"CommandLine":%q,"CreateStdInPipe":%t,"CreateStdOutPipe":%t,"CreateStdErrPipe":%t}`,
+		cmd, stdin, stdout, stderr)
+}
+
+// proc is a process created by startProcess.
+type proc struct {
+	h      backend.Handle
+	info   backend.ProcessInfo
+	ctx    uintptr
+	events chan backend.Event
+}
+
+// startProcess creates a process in sys with an event callback, and returns
+// it with its stdio streams. The test's cleanup closes the handle and the
+// streams.
+func startProcess(t *testing.T, b backend.Backend, sys backend.Handle, params string) *proc {
+	t.Helper()
+	p := &proc{}
+	o := newOp(t, b)
+	defer o.close(b)
+	h, err := b.CreateProcess(sys, params, o.h)
+	if err != nil {
+		t.Fatalf("CreateProcess(%s): %v", params, err)
+	}
+	p.h = h
+	p.ctx, p.events = disp.newEventContext()
+	if err := b.SetProcessCallback(h, backend.EventOptionNone, p.ctx); err != nil {
+		t.Fatalf("SetProcessCallback: %v", err)
+	}
+	t.Cleanup(func() {
+		b.CloseProcess(h)
+		disp.forget(p.ctx)
+	})
+	o.wait(t)
+	info, doc, err := b.GetOperationResultAndProcessInfo(o.h)
+	if err != nil {
+		t.Fatalf("create process %s: %v (result %s)", params, err, doc)
+	}
+	p.info = info
+	t.Cleanup(func() {
+		for _, c := range []io.Closer{info.Stdin, info.Stdout, info.Stderr} {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	return p
+}
+
+// exitCode waits for ProcessExited and returns its ExitCode.
+func (p *proc) exitCode(t *testing.T) uint32 {
+	t.Helper()
+	e := waitEvent(t, p.events, backend.EventProcessExited)
+	var st struct {
+		ProcessId uint32
+		Exited    bool
+		ExitCode  uint32
+	}
+	decode(t, "ProcessExited", e.Data, &st)
+	if !st.Exited || st.ProcessId != p.info.PID {
+		t.Errorf("ProcessExited %s for pid %d", e.Data, p.info.PID)
+	}
+	return st.ExitCode
+}
+
+// readAll reads r to EOF with a deadline.
+func readAll(t *testing.T, name string, r io.Reader) string {
+	t.Helper()
+	type result struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(r)
+		ch <- result{b, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			t.Errorf("reading %s: %v", name, r.err)
+		}
+		return string(r.b)
+	case <-time.After(waitTimeout):
+		t.Fatalf("reading %s: no EOF within %v", name, waitTimeout)
+		return ""
+	}
+}
+
+func TestProcessStdio(t *testing.T) {
+	b := mock(t)
+	_, sys := startedSystem(t, b)
+
+	p := startProcess(t, b, sys, processParams("cmd /c echo héllo wörld", false, true, true))
+	if p.info.Stdin != nil || p.info.Stdout == nil || p.info.Stderr == nil {
+		t.Fatalf("streams %+v: want no stdin, stdout and stderr", p.info)
+	}
+	if p.info.PID == 0 {
+		t.Error("PID 0")
+	}
+	if out := readAll(t, "stdout", p.info.Stdout); out != "héllo wörld\r\n" {
+		t.Errorf("stdout %q", out)
+	}
+	if out := readAll(t, "stderr", p.info.Stderr); out != "" {
+		t.Errorf("stderr %q", out)
+	}
+	if code := p.exitCode(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+
+	// stdin → stdout, then close stdin through ModifyProcess-free EOF.
+	cat := startProcess(t, b, sys, processParams("cat", true, true, false))
+	go func() {
+		io.WriteString(cat.info.Stdin, "through the pipe\n")
+		cat.info.Stdin.Close()
+	}()
+	if out := readAll(t, "cat stdout", cat.info.Stdout); out != "through the pipe\n" {
+		t.Errorf("cat copied %q", out)
+	}
+	cat.exitCode(t)
+
+	spew := startProcess(t, b, sys, processParams("spew 70000 100000", false, true, true))
+	errc := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(spew.info.Stderr)
+		errc <- string(b)
+	}()
+	if out := readAll(t, "spew stdout", spew.info.Stdout); len(out) != 100000 {
+		t.Errorf("spew stdout: %d bytes", len(out))
+	}
+	if e := <-errc; len(e) != 70000 {
+		t.Errorf("spew stderr: %d bytes", len(e))
+	}
+	spew.exitCode(t)
+}
+
+// Closing a stream unblocks a Read pending on it.
+func TestProcessStreamCloseUnblocksRead(t *testing.T) {
+	b := mock(t)
+	_, sys := startedSystem(t, b)
+	p := startProcess(t, b, sys, processParams("wait", false, true, false))
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.info.Stdout.Read(make([]byte, 16))
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() {
+		p.info.Stdout.Close()
+		close(closed)
+	}()
+	unblocked := false
+	select {
+	case err := <-done:
+		unblocked = true
+		if err == nil {
+			t.Error("Read returned no error after Close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Errorf("Read still blocked 5s after Close (stream %T)", p.info.Stdout)
+	}
+	doc, err := do(t, b, func(op backend.Handle) error { return b.TerminateProcess(p.h, op, "") })
+	must(t, "TerminateProcess", doc, err)
+	<-closed
+	if !unblocked {
+		<-done
+	}
+	if code := p.exitCode(t); code != 1 {
+		t.Errorf("exit code after terminate %d, want 1", code)
+	}
+}
+
+func TestProcessControl(t *testing.T) {
+	b := mock(t)
+	_, sys := startedSystem(t, b)
+
+	p := startProcess(t, b, sys, processParams("wait", true, true, true))
+	doc, err := do(t, b, func(op backend.Handle) error {
+		return b.ModifyProcess(p.h, op, `{"Operation":"ConsoleSize","ConsoleSize":{"Height":25,"Width":80}}`)
+	})
+	must(t, "ModifyProcess(ConsoleSize)", doc, err)
+	doc, err = do(t, b, func(op backend.Handle) error { return b.GetProcessProperties(p.h, op, "") })
+	must(t, "GetProcessProperties", doc, err)
+	if !strings.Contains(doc, fmt.Sprint(p.info.PID)) {
+		t.Errorf("process properties %s lack pid %d", doc, p.info.PID)
+	}
+
+	// A second handle on the same process, by pid; its process info has no
+	// pipes (HCS gives them once).
+	h2, err := b.OpenProcess(sys, p.info.PID)
+	if err != nil {
+		t.Fatalf("OpenProcess(%d): %v", p.info.PID, err)
+	}
+	defer b.CloseProcess(h2)
+	o := newOp(t, b)
+	if err := b.GetProcessInfo(h2, o.h); err != nil {
+		t.Fatalf("GetProcessInfo: %v", err)
+	}
+	o.wait(t)
+	info, doc, err := b.GetOperationResultAndProcessInfo(o.h)
+	o.close(b)
+	must(t, "GetProcessInfo result", doc, err)
+	if info.PID != p.info.PID || info.Stdin != nil || info.Stdout != nil || info.Stderr != nil {
+		t.Errorf("second GetProcessInfo = %+v", info)
+	}
+
+	doc, err = do(t, b, func(op backend.Handle) error { return b.SignalProcess(p.h, op, `{"Signal":"CtrlC"}`) })
+	must(t, "SignalProcess", doc, err)
+	if code := p.exitCode(t); code != 0xC000013A {
+		t.Errorf("exit code after CtrlC %#x", code)
+	}
+	_, err = do(t, b, func(op backend.Handle) error { return b.TerminateProcess(p.h, op, "") })
+	wantErr(t, "TerminateProcess(exited)", err, hrProcessStopped)
+
+	var result *uint16
+	err = optional(hcsWaitForProcessExit(p.h, 5000, &result))
+	doc = takeString(result)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Logf("HcsWaitForProcessExit: %v", err)
+	} else if err != nil {
+		t.Errorf("HcsWaitForProcessExit of an exited process: %v (result %s)", err, doc)
+	}
+
+	// Closing stdin through HCS (ModifyProcess) ends cat while our end of
+	// the pipe is still open.
+	cat := startProcess(t, b, sys, processParams("cat", true, true, false))
+	if _, err := io.WriteString(cat.info.Stdin, "abc"); err != nil {
+		t.Fatalf("write to cat: %v", err)
+	}
+	doc, err = do(t, b, func(op backend.Handle) error {
+		return b.ModifyProcess(cat.h, op, `{"Operation":"CloseHandle","CloseHandle":{"Handle":"StdIn"}}`)
+	})
+	must(t, "ModifyProcess(CloseHandle StdIn)", doc, err)
+	if out := readAll(t, "cat stdout", cat.info.Stdout); out != "abc" {
+		t.Errorf("cat copied %q", out)
+	}
+	cat.exitCode(t)
+
+	exit := startProcess(t, b, sys, processParams("exit 0x2a", false, false, false))
+	if code := exit.exitCode(t); code != 42 {
+		t.Errorf("exit 0x2a: code %d", code)
+	}
+
+	// Unknown commands fail the create operation.
+	o = newOp(t, b)
+	h, err := b.CreateProcess(sys, processParams("no-such-program", false, false, false), o.h)
+	if err == nil {
+		o.wait(t)
+		_, doc, err = b.GetOperationResultAndProcessInfo(o.h)
+		wantErr(t, "CreateProcess(unknown command)", err, hrFileNotFound)
+		if !strings.Contains(doc, "Error") {
+			t.Errorf("no ResultError: %q", doc)
+		}
+	} else {
+		wantErr(t, "CreateProcess(unknown command)", err, hrFileNotFound)
+	}
+	if h != 0 {
+		b.CloseProcess(h)
+	}
+	o.close(b)
+
+	_, err = b.OpenProcess(sys, 0xFFFF)
+	wantErr(t, "OpenProcess(unknown pid)", err, 1168) // ERROR_NOT_FOUND
+}

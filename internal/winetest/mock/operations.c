@@ -1,0 +1,432 @@
+/*
+ * HCS_OPERATION: created by the caller, used by exactly one call, completed
+ * asynchronously on a pool thread (after MockSetCompletionDelay, if any).
+ * The action of the call is carried out at completion time, so a delayed
+ * operation is really pending: the state changes when it completes.
+ */
+#include "mock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum opstate { OPS_NEW, OPS_PENDING, OPS_DONE };
+
+struct op {
+	struct hobj h;
+	int refs;            /* 1 while open, + scheduled completions and waiters */
+	bool closed;
+	bool completing;
+	UINT64 id;
+	void *ctx;
+	HCS_OPERATION_COMPLETION cb;
+	enum opstate state;
+	struct call c;       /* sink/sys/proc hold references */
+	char *arg;           /* UTF-8 copy of c.arg */
+	HRESULT forced;      /* S_OK, or the HRESULT to complete with */
+	bool exit_during;
+	struct outcome res;
+	bool pi_taken;       /* the caller has received the pipe handles */
+	struct op *prev, *next; /* pending list */
+};
+
+static UINT64 g_next_id = 1;
+static struct op *g_pending;
+
+static void op_release(struct op *o)
+{
+	if (--o->refs > 0)
+		return;
+	if (o->res.has_pi && !o->pi_taken) {
+		/* Nobody took the pipes: do not leak them. */
+		HANDLE hs[3] = {o->res.pi.StdInput, o->res.pi.StdOutput, o->res.pi.StdError};
+		for (int i = 0; i < 3; i++)
+			if (hs[i])
+				CloseHandle(hs[i]);
+	}
+	if (o->c.sink)
+		sink_release(o->c.sink);
+	if (o->c.sys)
+		sys_release(o->c.sys);
+	if (o->c.proc)
+		proc_release(o->c.proc);
+	free(o->arg);
+	free(o->res.doc);
+	free(o);
+}
+
+static struct op *find_op(HCS_OPERATION h)
+{
+	return (struct op *)htab_find(h, HK_OP);
+}
+
+HCS_OPERATION WINAPI HcsCreateOperation(const void *context, HCS_OPERATION_COMPLETION callback)
+{
+	struct op *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->h.kind = HK_OP;
+	o->refs = 1;
+	o->ctx = (void *)context;
+	o->cb = callback;
+	o->c.type = HcsOperationTypeNone;
+	lock();
+	HRESULT hr;
+	bool sync;
+	if (fault_take("HcsCreateOperation", &hr, &sync)) {
+		unlock();
+		free(o);
+		return NULL;
+	}
+	o->id = g_next_id++;
+	htab_add(&o->h);
+	unlock();
+	return (HCS_OPERATION)o;
+}
+
+void WINAPI HcsCloseOperation(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	if (o) {
+		/* Closing a pending operation is a caller error; it is freed
+		 * after completion and its callback is not called. */
+		htab_del(&o->h);
+		o->closed = true;
+		op_release(o);
+	}
+	unlock();
+}
+
+void op_drop(struct hobj *h)
+{
+	struct op *o = (struct op *)h;
+	o->closed = true;
+	op_release(o);
+}
+
+void *WINAPI HcsGetOperationContext(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	void *ctx = o ? o->ctx : NULL;
+	unlock();
+	return ctx;
+}
+
+HRESULT WINAPI HcsSetOperationContext(HCS_OPERATION operation, const void *context)
+{
+	lock();
+	struct op *o = find_op(operation);
+	if (o)
+		o->ctx = (void *)context;
+	unlock();
+	return o ? S_OK : E_HANDLE;
+}
+
+HRESULT WINAPI HcsSetOperationCallback(HCS_OPERATION operation, const void *context,
+				       HCS_OPERATION_COMPLETION callback)
+{
+	HRESULT hr = S_OK;
+	lock();
+	struct op *o = find_op(operation);
+	if (!o) {
+		hr = E_HANDLE;
+	} else if (o->state != OPS_NEW) {
+		hr = MOCK_E_OPERATION_ALREADY_STARTED;
+	} else {
+		o->ctx = (void *)context;
+		o->cb = callback;
+	}
+	unlock();
+	return hr;
+}
+
+HCS_SYSTEM WINAPI HcsGetComputeSystemFromOperation(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	HCS_SYSTEM s = o ? o->c.sysval : NULL;
+	unlock();
+	return s;
+}
+
+HCS_PROCESS WINAPI HcsGetProcessFromOperation(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	HCS_PROCESS p = o ? o->c.procval : NULL;
+	unlock();
+	return p;
+}
+
+HCS_OPERATION_TYPE WINAPI HcsGetOperationType(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	HCS_OPERATION_TYPE t = o ? o->c.type : HcsOperationTypeNone;
+	unlock();
+	return t;
+}
+
+UINT64 WINAPI HcsGetOperationId(HCS_OPERATION operation)
+{
+	lock();
+	struct op *o = find_op(operation);
+	UINT64 id = o ? o->id : HCS_INVALID_OPERATION_ID;
+	unlock();
+	return id;
+}
+
+HRESULT WINAPI HcsCancelOperation(HCS_OPERATION operation)
+{
+	(void)operation;
+	return E_NOTIMPL; /* as documented */
+}
+
+/* The result of a completed op (under lock). */
+static HRESULT op_result(struct op *o, HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
+{
+	if (o->state == OPS_NEW)
+		return MOCK_E_OPERATION_NOT_STARTED;
+	if (o->state != OPS_DONE)
+		return MOCK_E_OPERATION_PENDING;
+	if (pi) {
+		if (o->res.has_pi) {
+			*pi = o->res.pi;
+			o->pi_taken = true;
+		} else {
+			memset(pi, 0, sizeof(*pi));
+		}
+	}
+	char *text = str_dup(o->res.doc);
+	HRESULT hr = o->res.hr;
+	unlock(); /* result_alloc takes the lock */
+	HRESULT ahr = result_out(doc, text);
+	free(text);
+	lock();
+	return FAILED(ahr) ? ahr : hr;
+}
+
+static HRESULT get_result(HCS_OPERATION operation, HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
+{
+	if (doc)
+		*doc = NULL;
+	lock();
+	struct op *o = find_op(operation);
+	HRESULT hr = E_HANDLE;
+	if (o) {
+		o->refs++;
+		hr = op_result(o, pi, doc);
+		op_release(o);
+	}
+	unlock();
+	return hr;
+}
+
+static HRESULT wait_result(HCS_OPERATION operation, DWORD timeout,
+			   HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
+{
+	if (doc)
+		*doc = NULL;
+	ULONGLONG deadline = deadline_after(timeout);
+	lock();
+	struct op *o = find_op(operation);
+	if (!o) {
+		unlock();
+		return E_HANDLE;
+	}
+	o->refs++;
+	HRESULT hr;
+	for (;;) {
+		if (o->state != OPS_PENDING) {
+			hr = op_result(o, pi, doc);
+			break;
+		}
+		if (!cv_wait(deadline) && o->state == OPS_PENDING) {
+			hr = MOCK_E_OPERATION_TIMEOUT;
+			break;
+		}
+	}
+	op_release(o);
+	unlock();
+	return hr;
+}
+
+HRESULT WINAPI HcsGetOperationResult(HCS_OPERATION operation, PWSTR *resultDocument)
+{
+	return get_result(operation, NULL, resultDocument);
+}
+
+HRESULT WINAPI HcsGetOperationResultAndProcessInfo(HCS_OPERATION operation,
+						   HCS_PROCESS_INFORMATION *processInformation,
+						   PWSTR *resultDocument)
+{
+	return get_result(operation, processInformation, resultDocument);
+}
+
+HRESULT WINAPI HcsWaitForOperationResult(HCS_OPERATION operation, DWORD timeoutMs,
+					 PWSTR *resultDocument)
+{
+	return wait_result(operation, timeoutMs, NULL, resultDocument);
+}
+
+HRESULT WINAPI HcsWaitForOperationResultAndProcessInfo(HCS_OPERATION operation, DWORD timeoutMs,
+						       HCS_PROCESS_INFORMATION *processInformation,
+						       PWSTR *resultDocument)
+{
+	return wait_result(operation, timeoutMs, processInformation, resultDocument);
+}
+
+/* ---- completion -------------------------------------------------------- */
+
+static const char *sys_id_of(const struct call *c)
+{
+	if (c->sys)
+		return c->sys->id;
+	if (c->proc && c->proc->sys)
+		return c->proc->sys->id;
+	return NULL;
+}
+
+static void op_complete(struct op *o)
+{
+	struct outcome out = {0};
+	lock();
+	if (o->state != OPS_PENDING || o->completing) {
+		op_release(o); /* another completion won (disconnect) */
+		unlock();
+		return;
+	}
+	o->completing = true;
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		g_pending = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+
+	struct system *sys = o->c.sys ? o->c.sys : o->c.proc ? o->c.proc->sys : NULL;
+	if (o->forced != S_OK) {
+		out.hr = o->forced;
+	} else if (g_disconnected) {
+		out.hr = MOCK_E_SERVICE_DISCONNECT;
+	} else if (o->exit_during && sys && sys->registered && sys->state != SS_STOPPED) {
+		sys_stop(sys, "UnexpectedExit", &out.evs);
+		out.hr = o->c.act == ACT_START ? MOCK_E_TERMINATED_DURING_START
+					       : MOCK_E_UNEXPECTED_EXIT;
+	} else if (o->c.act == ACT_ENUM) {
+		sys_enumerate(o->arg, &out);
+	} else if (o->c.proc) {
+		proc_run(o->c.proc, &o->c, o->arg, &out);
+	} else {
+		sys_run(o->c.sys, &o->c, o->arg, &out);
+	}
+	if (FAILED(out.hr) && !out.doc)
+		out.doc = result_error(out.hr, o->c.fn, sys_id_of(&o->c));
+	unlock();
+
+	/* Events caused by the call reach their callbacks before the
+	 * operation completes, in order, on this pool thread. */
+	ev_deliver(&out.evs);
+
+	lock();
+	o->res = out;
+	o->state = OPS_DONE;
+	wake_all();
+	HCS_OPERATION_COMPLETION cb = o->closed ? NULL : o->cb;
+	void *ctx = o->ctx;
+	struct evlist evs = {0};
+	if (!o->closed && o->c.sink && (o->c.sink->opts & HcsEventOptionEnableOperationCallbacks))
+		ev_add(&evs, o->c.sink, HcsEventOperationCallback, NULL, (HCS_OPERATION)o);
+	if (cb)
+		InterlockedIncrement(&g_inflight);
+	unlock();
+
+	if (cb) {
+		cb_enter();
+		cb((HCS_OPERATION)o, ctx);
+		cb_leave();
+		InterlockedDecrement(&g_inflight);
+	}
+	ev_deliver(&evs);
+
+	lock();
+	op_release(o);
+	unlock();
+}
+
+static void CALLBACK op_work(PTP_CALLBACK_INSTANCE inst, PVOID ctx)
+{
+	(void)inst;
+	op_complete(ctx);
+}
+
+static void CALLBACK op_timer(PTP_CALLBACK_INSTANCE inst, PVOID ctx, PTP_TIMER t)
+{
+	(void)inst;
+	op_complete(ctx);
+	CloseThreadpoolTimer(t);
+}
+
+static DWORD WINAPI op_thread(void *ctx)
+{
+	op_complete(ctx);
+	return 0;
+}
+
+HRESULT op_call(HCS_OPERATION operation, struct call *c)
+{
+	/* Called with the lock held and c's targets validated. */
+	struct op *o = find_op(operation);
+	if (!o)
+		return E_HANDLE;
+	if (o->state != OPS_NEW)
+		return MOCK_E_OPERATION_ALREADY_STARTED;
+	if (o->cb && c->sink && (c->sink->opts & HcsEventOptionEnableOperationCallbacks))
+		return MOCK_E_CALLBACK_ALREADY_SET; /* documented in HCS_EVENT_OPTIONS */
+	HRESULT fhr;
+	bool sync;
+	o->forced = S_OK;
+	if (fault_take(c->fn, &fhr, &sync)) {
+		if (sync)
+			return fhr;
+		o->forced = fhr;
+	}
+	o->exit_during = exit_take(c->fn);
+	if (c->arg && !(o->arg = utf8_dup(c->arg)))
+		return E_OUTOFMEMORY;
+	o->c = *c;
+	o->c.arg = NULL;
+	if (c->sink)
+		c->sink->refs++;
+	if (c->sys)
+		c->sys->refs++;
+	if (c->proc)
+		c->proc->refs++;
+	o->state = OPS_PENDING;
+	o->next = g_pending;
+	if (g_pending)
+		g_pending->prev = o;
+	g_pending = o;
+	o->refs++; /* the scheduled completion */
+	bool ok = g_delay_ms ? pool_timer(op_timer, o, g_delay_ms) : pool_submit(op_work, o);
+	if (!ok) {
+		/* Complete it on a fresh thread rather than never. */
+		HANDLE t = CreateThread(NULL, 0, op_thread, o, 0, NULL);
+		if (t)
+			CloseHandle(t);
+	}
+	return S_OK;
+}
+
+void ops_disconnect(void)
+{
+	for (struct op *o = g_pending; o; o = o->next) {
+		if (o->completing)
+			continue;
+		o->forced = MOCK_E_SERVICE_DISCONNECT;
+		o->refs++;
+		if (!pool_submit(op_work, o))
+			o->refs--;
+	}
+}

@@ -1,0 +1,50 @@
+//go:build windows
+
+package mockctl_test
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/gohcs/hcs/internal/winetest/mockctl"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// The controls answer and leave the mock clean. Their effects are tested
+// where they matter, in internal/computecore and the conformance suite.
+func TestControls(t *testing.T) {
+	if why := mockctl.Why(); why != "" {
+		if mockctl.Available() {
+			t.Fatalf("Available but Why = %q", why)
+		}
+		t.Skip("needs the mock computecore.dll installed by the Wine harness: " + why)
+	}
+	if !mockctl.Available() {
+		t.Fatal("Why is empty but Available is false")
+	}
+	mockctl.Reset()
+	if n := mockctl.LiveHandles(); n != 0 {
+		t.Errorf("LiveHandles after Reset = %d", n)
+	}
+	if n := mockctl.OutstandingResults(); n != 0 {
+		t.Errorf("OutstandingResults after Reset = %d", n)
+	}
+	if n := mockctl.ResultsAllocated(); n != 0 {
+		t.Errorf("ResultsAllocated after Reset = %d", n)
+	}
+	if n := mockctl.CallbacksInFlight(); n != 0 {
+		t.Errorf("CallbacksInFlight = %d", n)
+	}
+	mockctl.FailNext("HcsStartComputeSystem", 0x80004005, true)
+	mockctl.ExitDuringNext("HcsStartComputeSystem")
+	mockctl.SetCompletionDelay(10 * time.Millisecond)
+	mockctl.FireLateEvents(true)
+	mockctl.Disconnect()
+	mockctl.Reconnect()
+	mockctl.Reset()
+}
