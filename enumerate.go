@@ -1,0 +1,99 @@
+package hcs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
+)
+
+// Query selects compute systems for ListSystems. Each non-empty field
+// filters by membership; an empty Query selects every system.
+type Query struct {
+	IDs    []string            `json:"Ids,omitempty"`
+	Names  []string            `json:"Names,omitempty"`
+	Types  []schema.SystemType `json:"Types,omitempty"`
+	Owners []string            `json:"Owners,omitempty"`
+}
+
+// SystemInfo describes one compute system as enumeration reports it. The
+// JSON form uses HCS's member names.
+type SystemInfo struct {
+	ID            string            `json:"Id"`
+	Name          string            `json:"Name,omitempty"`
+	Type          schema.SystemType `json:"SystemType,omitempty"`
+	Owner         string            `json:"Owner,omitempty"`
+	RuntimeID     string            `json:"RuntimeId,omitempty"`
+	RuntimeOSType schema.OsType     `json:"RuntimeOsType,omitempty"`
+	State         schema.State      `json:"State,omitempty"`
+}
+
+// ListSystems returns the compute systems q selects. Systems come and go
+// while HCS answers: one listed may be gone by the time it is opened.
+func (h *Host) ListSystems(ctx context.Context, q Query) ([]SystemInfo, error) {
+	const op = "list"
+	start := time.Now()
+	infos, err := h.listSystems(ctx, op, q)
+	h.log(ctx, op, "", start, err)
+	return infos, err
+}
+
+// ListByOwner returns the compute systems whose owner is owner.
+func (h *Host) ListByOwner(ctx context.Context, owner string) ([]SystemInfo, error) {
+	return h.ListSystems(ctx, Query{Owners: []string{owner}})
+}
+
+func (h *Host) listSystems(ctx context.Context, op string, q Query) ([]SystemInfo, error) {
+	if err := h.available(op, ""); err != nil {
+		return nil, err
+	}
+	query, err := json.Marshal(q)
+	if err != nil {
+		return nil, &Error{Op: op, Err: err}
+	}
+	doc, err := h.run(ctx, op, "", func(o backend.Handle) error {
+		return h.b.EnumerateComputeSystems(string(query), o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parseSystemList(doc, op)
+}
+
+// parseSystemList reads an enumeration result: a JSON array of systems.
+func parseSystemList(doc, op string) ([]SystemInfo, error) {
+	infos := []SystemInfo{}
+	if doc == "" {
+		return infos, nil
+	}
+	if err := json.Unmarshal([]byte(doc), &infos); err != nil {
+		return nil, &Error{Op: op, Err: fmt.Errorf("%w: HCS returned an unreadable system list: %w", ErrInvalidSchema, err)}
+	}
+	if infos == nil { // the document was null
+		infos = []SystemInfo{}
+	}
+	return infos, nil
+}
+
+// run makes one asynchronous host-level call and returns its result
+// document.
+func (h *Host) run(ctx context.Context, op, id string, issue func(o backend.Handle) error) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", &Error{Op: op, ID: id, Err: err}
+	}
+	c, err := h.startCall(issue)
+	if err != nil {
+		return "", newError(op, id, 0, err, "")
+	}
+	r, reason := c.wait(ctx, false, nil)
+	if reason != waitCompleted {
+		return "", &Error{Op: op, ID: id, Err: ctx.Err()}
+	}
+	if r.err != nil {
+		return r.doc, newError(op, id, 0, r.err, r.doc)
+	}
+	return r.doc, nil
+}

@@ -1,0 +1,331 @@
+package hcs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"sync"
+
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
+)
+
+// EventType is an HCS_EVENT_TYPE value. Values HCS adds in the future pass
+// through unchanged; String names the known ones.
+type EventType uint32
+
+// The HCS event types.
+const (
+	EventSystemExited                      EventType = EventType(backend.EventSystemExited)
+	EventSystemCrashInitiated              EventType = EventType(backend.EventSystemCrashInitiated)
+	EventSystemCrashReport                 EventType = EventType(backend.EventSystemCrashReport)
+	EventSystemRdpEnhancedModeStateChanged EventType = EventType(backend.EventSystemRdpEnhancedModeStateChanged)
+	EventSystemSiloJobCreated              EventType = EventType(backend.EventSystemSiloJobCreated)
+	EventSystemGuestConnectionClosed       EventType = EventType(backend.EventSystemGuestConnectionClosed)
+	EventProcessExited                     EventType = EventType(backend.EventProcessExited)
+	EventOperationCallback                 EventType = EventType(backend.EventOperationCallback)
+	EventServiceDisconnect                 EventType = EventType(backend.EventServiceDisconnect)
+)
+
+var eventTypeNames = map[EventType]string{
+	EventSystemExited:                      "SystemExited",
+	EventSystemCrashInitiated:              "SystemCrashInitiated",
+	EventSystemCrashReport:                 "SystemCrashReport",
+	EventSystemRdpEnhancedModeStateChanged: "SystemRdpEnhancedModeStateChanged",
+	EventSystemSiloJobCreated:              "SystemSiloJobCreated",
+	EventSystemGuestConnectionClosed:       "SystemGuestConnectionClosed",
+	EventProcessExited:                     "ProcessExited",
+	EventOperationCallback:                 "OperationCallback",
+	EventServiceDisconnect:                 "ServiceDisconnect",
+}
+
+// String returns the event type's name without the HcsEvent prefix, such as
+// "SystemExited", or "EventType(0x80000002)" for a value it does not know.
+func (t EventType) String() string {
+	if n, ok := eventTypeNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("EventType(%#08x)", uint32(t))
+}
+
+// Terminal reports whether no event can follow one of this type on the
+// same handle: the system exited or the service disconnected.
+func (t EventType) Terminal() bool {
+	return t == EventSystemExited || t == EventServiceDisconnect
+}
+
+// Event is a notification HCS sent about a compute system.
+type Event struct {
+	Type EventType
+	// Data is the event's document exactly as HCS sent it, or nil. It is a
+	// SystemExitStatus for SystemExited, a CrashReport for
+	// SystemCrashReport; Decode unmarshals it.
+	Data []byte
+	// Missed counts the non-terminal events this subscriber did not receive
+	// just before this one because it fell behind. Terminal events are never
+	// dropped.
+	Missed int
+}
+
+// Decode unmarshals the event's document into v, typically a
+// *schema.SystemExitStatus or *schema.CrashReport. It fails when the event
+// has no document.
+func (e Event) Decode(v any) error {
+	if len(e.Data) == 0 {
+		return fmt.Errorf("hcs: %v event has no document", e.Type)
+	}
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return fmt.Errorf("hcs: decode %v event: %w", e.Type, err)
+	}
+	return nil
+}
+
+// ExitStatus describes how a compute system exited: the SystemExited
+// event's document.
+type ExitStatus struct {
+	// Status is the exit status HCS reported; zero for a clean exit.
+	Status HRESULT
+	// ExitType is how the system exited: GracefulExit, ForcedExit,
+	// UnexpectedExit, or Unknown when HCS did not say.
+	ExitType schema.NotificationType
+	// Attribution lists what HCS attributes the exit to, when it says.
+	Attribution []schema.AttributionRecord
+	// Raw is the document as HCS sent it; nil when HCS sent none.
+	Raw []byte
+}
+
+// parseExitStatus reads a SystemExitStatus document. A document HCS got
+// wrong still yields a status: what could be read, and Raw.
+func parseExitStatus(data []byte) *ExitStatus {
+	st := &ExitStatus{Raw: data}
+	var doc schema.SystemExitStatus
+	if len(data) > 0 && json.Unmarshal(data, &doc) == nil {
+		if doc.Status != nil {
+			st.Status = HRESULT(*doc.Status)
+		}
+		st.ExitType = doc.ExitType
+		st.Attribution = doc.Attribution
+	}
+	if st.ExitType == "" {
+		st.ExitType = schema.NotificationTypeUnknown
+	}
+	return st
+}
+
+// The event registry: the backend's single event callback looks the native
+// context up here. Keys come from the same counter as operation keys.
+var sinks sync.Map // uintptr → *eventSink
+
+// dispatchEvent is the backend's event callback. It runs on an HCS thread
+// and must not block: it copies nothing more than the backend already
+// copied and hands the event to the sink, whose delivery never waits.
+func dispatchEvent(key uintptr, e backend.Event) {
+	v, ok := sinks.Load(key)
+	if !ok {
+		return // handle closed: late events are dropped
+	}
+	var data []byte
+	if e.Data != "" {
+		data = []byte(e.Data)
+	}
+	v.(*eventSink).deliver(Event{Type: EventType(e.Type), Data: data})
+}
+
+// subscriberBuffer is how many undelivered events one subscriber may hold
+// before the oldest non-terminal ones are dropped.
+const subscriberBuffer = 256
+
+// eventSink fans out the events of one system or process handle to Wait
+// and to subscribers. It is registered under key while the handle is open.
+type eventSink struct {
+	key       uintptr
+	exitEvent EventType // SystemExited or ProcessExited
+
+	mu       sync.Mutex
+	subs     map[*subscription]struct{}
+	exitData []byte // the exit event's document
+	terminal *Event // the terminal event, once seen
+	ended    bool   // handle closed: no more events
+
+	exited       chan struct{} // closed when the system or process exits
+	disconnected chan struct{} // closed when the service disconnects
+	closed       chan struct{} // closed when the handle is closed
+}
+
+func newEventSink(exitEvent EventType) *eventSink {
+	s := &eventSink{
+		key:          nextOpKey.Add(1),
+		exitEvent:    exitEvent,
+		subs:         make(map[*subscription]struct{}),
+		exited:       make(chan struct{}),
+		disconnected: make(chan struct{}),
+		closed:       make(chan struct{}),
+	}
+	sinks.Store(s.key, s)
+	return s
+}
+
+// deliver hands e to every subscriber without blocking.
+func (s *eventSink) deliver(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended || s.terminal != nil {
+		return
+	}
+	terminal := true
+	switch e.Type {
+	case s.exitEvent:
+		s.exitData = e.Data
+		close(s.exited)
+	case EventServiceDisconnect:
+		close(s.disconnected)
+	default:
+		terminal = false
+	}
+	if terminal {
+		s.terminal = &e
+	}
+	for sub := range s.subs {
+		sub.push(e, terminal)
+	}
+}
+
+// close unregisters the sink and ends every subscription once it has
+// drained. It is called once, when the handle is closed.
+func (s *eventSink) close() {
+	sinks.Delete(s.key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	close(s.closed)
+	for sub := range s.subs {
+		sub.end()
+	}
+}
+
+// exitDocument returns the exit event's document; valid once exited is
+// closed.
+func (s *eventSink) exitDocument() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exitData
+}
+
+func (s *eventSink) subscribe() *subscription {
+	sub := &subscription{sink: s, notify: make(chan struct{}, 1)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.terminal != nil {
+		sub.terminal = s.terminal
+		sub.ended = true
+	} else if s.ended {
+		sub.ended = true
+	} else {
+		s.subs[sub] = struct{}{}
+	}
+	return sub
+}
+
+func (s *eventSink) unsubscribe(sub *subscription) {
+	s.mu.Lock()
+	delete(s.subs, sub)
+	s.mu.Unlock()
+	sub.end()
+}
+
+// subscription is one consumer's bounded queue of events.
+type subscription struct {
+	sink   *eventSink
+	notify chan struct{} // capacity 1: "something changed"
+
+	mu       sync.Mutex
+	queue    []Event
+	missed   int
+	terminal *Event // delivered after the queue drains
+	ended    bool   // no more events will be pushed
+}
+
+// push queues e, dropping the oldest non-terminal event when full. It never
+// blocks.
+func (sub *subscription) push(e Event, terminal bool) {
+	sub.mu.Lock()
+	if terminal {
+		sub.terminal = &e
+		sub.ended = true
+	} else {
+		if len(sub.queue) == subscriberBuffer {
+			sub.queue = append(sub.queue[:0], sub.queue[1:]...)
+			sub.missed++
+		}
+		sub.queue = append(sub.queue, e)
+	}
+	sub.mu.Unlock()
+	sub.wake()
+}
+
+func (sub *subscription) end() {
+	sub.mu.Lock()
+	sub.ended = true
+	sub.mu.Unlock()
+	sub.wake()
+}
+
+func (sub *subscription) wake() {
+	select {
+	case sub.notify <- struct{}{}:
+	default:
+	}
+}
+
+// next returns the next event, waiting for one until ctx ends. It reports
+// false when the stream has ended.
+func (sub *subscription) next(ctx context.Context) (Event, bool) {
+	for {
+		sub.mu.Lock()
+		switch {
+		case len(sub.queue) > 0:
+			e := sub.queue[0]
+			sub.queue[0] = Event{}
+			sub.queue = sub.queue[1:]
+			e.Missed, sub.missed = sub.missed, 0
+			sub.mu.Unlock()
+			return e, true
+		case sub.terminal != nil:
+			e := *sub.terminal
+			sub.terminal = nil
+			e.Missed, sub.missed = sub.missed, 0
+			sub.mu.Unlock()
+			return e, true
+		case sub.ended:
+			sub.mu.Unlock()
+			return Event{}, false
+		}
+		sub.mu.Unlock()
+		select {
+		case <-sub.notify:
+		case <-ctx.Done():
+			return Event{}, false
+		}
+	}
+}
+
+// events returns the iterator over a new subscription to s. The
+// subscription starts now, not when the loop starts, so events sent between
+// this call and the loop are not lost.
+func (s *eventSink) events(ctx context.Context) iter.Seq[Event] {
+	sub := s.subscribe()
+	stop := context.AfterFunc(ctx, func() { s.unsubscribe(sub) })
+	return func(yield func(Event) bool) {
+		defer func() {
+			stop()
+			s.unsubscribe(sub)
+		}()
+		for {
+			e, ok := sub.next(ctx)
+			if !ok || !yield(e) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package hcs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/schema"
+)
+
+// The examples run on the simulator; on Windows, use hcs.Local() instead.
+
+func ExampleHost_CreateSystem() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	ctx := context.Background()
+
+	doc := &schema.ComputeSystem{
+		Owner:         "example",
+		SchemaVersion: &schema.Version{Major: schema.Ptr[uint32](2), Minor: schema.Ptr[uint32](1)},
+		Container:     &schema.Container{},
+	}
+	sys, err := host.CreateSystem(ctx, "web1", doc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	props, err := sys.Properties(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(props.ID, props.SystemType, props.State)
+
+	// A second system with the same id is refused.
+	_, err = host.CreateSystem(ctx, "web1", doc)
+	fmt.Println(errors.Is(err, hcs.ErrAlreadyExists))
+	// Output:
+	// web1 Container Running
+	// true
+}
+
+func ExampleSystem_Wait() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "job", `{"Owner":"example","Container":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	go sys.Shutdown(ctx)
+
+	status, err := sys.Wait(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(status.ExitType, "failed:", status.Status.Failed())
+	// Output: GracefulExit failed: false
+}
+
+func ExampleSystem_Events() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "vm1", `{"Owner":"example","VirtualMachine":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	// Subscribe before acting: the subscription starts at the call.
+	events := sys.Events(ctx)
+	if err := sys.Crash(ctx, nil); err != nil {
+		log.Fatal(err)
+	}
+	for ev := range events { // ends after the terminal SystemExited
+		fmt.Println(ev.Type)
+	}
+	// Output:
+	// SystemCrashInitiated
+	// SystemCrashReport
+	// SystemExited
+}
+
+func ExampleHost_ListByOwner() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	ctx := context.Background()
+	for _, id := range []string{"a", "b"} {
+		sys, err := host.CreateSystem(ctx, id, `{"Owner":"ci-runner","Container":{}}`)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer sys.Close()
+	}
+
+	systems, err := host.ListByOwner(ctx, "ci-runner")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(systems), "systems owned by ci-runner")
+	// Output: 2 systems owned by ci-runner
+}
+
+func ExampleSystem_CreateProcess() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "c1", `{"Container":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	p, err := sys.CreateProcess(ctx, &schema.ProcessParameters{
+		CommandLine:      hcs.CommandLine("exit", "3"),
+		CreateStdOutPipe: schema.Ptr(true),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	state, err := p.Wait(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(state, state.Success())
+	// Output: exit status 3 false
+}
+
+func ExampleSystem_Run() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "c1", `{"Container":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	// cat copies its standard input to its standard output.
+	_, err = sys.Run(ctx, &hcs.Cmd{
+		Args:   []string{"cat"},
+		Stdin:  strings.NewReader("hello from the host\n"),
+		Stdout: os.Stdout,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"exit", "7"}})
+	var exitErr *hcs.ExitError
+	if errors.As(err, &exitErr) {
+		fmt.Println("failed with", exitErr.ExitCode())
+	}
+	// Output:
+	// hello from the host
+	// failed with 7
+}
+
+func ExampleCommandLine() {
+	fmt.Println(hcs.CommandLine(`C:\Program Files\app.exe`, "--name", `say "hi"`, ""))
+	// Output: "C:\Program Files\app.exe" --name "say \"hi\"" ""
+}

@@ -1,0 +1,192 @@
+package hcssim
+
+import (
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+// Call names a kind of HCS call, for fault injection. Its value is the name
+// of the computecore.dll function.
+type Call string
+
+// The calls faults can be injected into.
+const (
+	CallCreateSystem                Call = "HcsCreateComputeSystem"
+	CallOpenSystem                  Call = "HcsOpenComputeSystem"
+	CallStart                       Call = "HcsStartComputeSystem"
+	CallShutdown                    Call = "HcsShutDownComputeSystem"
+	CallTerminate                   Call = "HcsTerminateComputeSystem"
+	CallCrash                       Call = "HcsCrashComputeSystem"
+	CallPause                       Call = "HcsPauseComputeSystem"
+	CallResume                      Call = "HcsResumeComputeSystem"
+	CallSave                        Call = "HcsSaveComputeSystem"
+	CallGetProperties               Call = "HcsGetComputeSystemProperties"
+	CallModify                      Call = "HcsModifyComputeSystem"
+	CallSetSystemCallback           Call = "HcsSetComputeSystemCallback"
+	CallEnumerate                   Call = "HcsEnumerateComputeSystems"
+	CallCreateProcess               Call = "HcsCreateProcess"
+	CallOpenProcess                 Call = "HcsOpenProcess"
+	CallTerminateProcess            Call = "HcsTerminateProcess"
+	CallSignalProcess               Call = "HcsSignalProcess"
+	CallGetProcessInfo              Call = "HcsGetProcessInfo"
+	CallGetProcessProperties        Call = "HcsGetProcessProperties"
+	CallModifyProcess               Call = "HcsModifyProcess"
+	CallSetProcessCallback          Call = "HcsSetProcessCallback"
+	CallGetServiceProperties        Call = "HcsGetServiceProperties"
+	CallModifyServiceSettings       Call = "HcsModifyServiceSettings"
+	CallSubmitWerReport             Call = "HcsSubmitWerReport"
+	CallCreateEmptyGuestStateFile   Call = "HcsCreateEmptyGuestStateFile"
+	CallCreateEmptyRuntimeStateFile Call = "HcsCreateEmptyRuntimeStateFile"
+	CallGrantVMAccess               Call = "HcsGrantVmAccess"
+	CallRevokeVMAccess              Call = "HcsRevokeVmAccess"
+	CallGrantVMGroupAccess          Call = "HcsGrantVmGroupAccess"
+	CallRevokeVMGroupAccess         Call = "HcsRevokeVmGroupAccess"
+	CallProcessorCompatibility      Call = "HcsGetProcessorCompatibilityFromSavedState"
+)
+
+// callFaults are the faults queued for one kind of call, each used by one
+// call, in the order they were queued.
+type callFaults struct {
+	fail  []failure
+	delay []time.Duration
+	exit  int // ExitDuringNext count
+}
+
+// failure is an injected failure.
+type failure struct {
+	hr   hcs.HRESULT
+	msg  string
+	sync bool // returned by the call itself, not through its operation
+}
+
+// faultsFor returns the faults queued for call, creating the entry. s.mu is
+// held.
+func (s *Sim) faultsFor(call Call) *callFaults {
+	f := s.faults[call]
+	if f == nil {
+		f = new(callFaults)
+		s.faults[call] = f
+	}
+	return f
+}
+
+// takeFaults removes and returns the faults for the next call of kind call.
+// s.mu is held.
+func (s *Sim) takeFaults(call Call) (fail *failure, delay time.Duration, delayed, exit bool) {
+	f := s.faults[call]
+	if f == nil {
+		return nil, 0, false, false
+	}
+	if len(f.fail) > 0 {
+		fail = &f.fail[0]
+		f.fail = f.fail[1:]
+	}
+	if len(f.delay) > 0 {
+		delay, delayed = f.delay[0], true
+		f.delay = f.delay[1:]
+	}
+	if f.exit > 0 {
+		f.exit--
+		exit = true
+	}
+	if len(f.fail) == 0 && len(f.delay) == 0 && f.exit == 0 {
+		delete(s.faults, call)
+	}
+	return fail, delay, delayed, exit
+}
+
+// FailNext makes the next call of kind call fail with hr. A call that takes
+// an operation returns success and the operation completes with hr and a
+// ResultError document whose ErrorMessage is message; the call has no
+// effect. A call without an operation (opening a system or process,
+// setting a callback, the service calls) returns hr, with the document when
+// it returns one. Faults queue: two FailNext fail the next two calls.
+func (s *Sim) FailNext(call Call, hr hcs.HRESULT, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faultsFor(call)
+	f.fail = append(f.fail, failure{hr: hr, msg: message})
+}
+
+// FailNextSync makes the next call of kind call return hr at once, as HCS
+// does when it rejects a call before starting it: an operation passed to
+// the call is left unused.
+func (s *Sim) FailNextSync(call Call, hr hcs.HRESULT) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faultsFor(call)
+	f.fail = append(f.fail, failure{hr: hr, sync: true})
+}
+
+// DelayNext makes the operation of the next call of kind call take d to
+// complete instead of the latency. Other operations are not held up.
+func (s *Sim) DelayNext(call Call, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faultsFor(call)
+	f.delay = append(f.delay, max(d, 0))
+}
+
+// ExitDuringNext makes the compute system exit while the operation of the
+// next call of kind call is pending: when the operation would complete, the
+// system stops with ExitType UnexpectedExit (its callbacks receive
+// SystemExited, its processes exit with code 1) and the operation fails
+// with HCS_E_TERMINATED_DURING_START for CallStart, HCS_E_UNEXPECTED_EXIT
+// otherwise. It concerns the calls that act on a system or on a process
+// of a system through an operation; for the others it has no effect but is
+// still used up. If the system has already stopped when the operation
+// would complete, the call fails as it would anyway.
+func (s *Sim) ExitDuringNext(call Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultsFor(call).exit++
+}
+
+// SetLatency sets the time each asynchronous operation takes to complete,
+// from the next call on (see WithLatency).
+func (s *Sim) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
+}
+
+// Disconnect simulates the loss of the compute service: every event
+// callback registered on a system handle receives ServiceDisconnect (with
+// no data), every pending operation fails with HCS_E_SERVICE_DISCONNECT,
+// and every later call fails with it, synchronously, until Reconnect. The
+// systems and their processes are left as they are. Creating, closing and
+// reading operations, and closing handles, keep working.
+func (s *Sim) Disconnect() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.disconnected || s.closed {
+		return
+	}
+	s.disconnected = true
+	for _, h := range s.handles {
+		if sh, ok := h.(*systemHandle); ok && sh.l != nil {
+			s.post(sh.l, backend.Event{Type: backend.EventServiceDisconnect})
+		}
+	}
+	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service disconnected")
+}
+
+// Reconnect ends a Disconnect: calls work again.
+func (s *Sim) Reconnect() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.disconnected = false
+}
+
+// FireLateEvents makes s deliver, when a handle with an event callback is
+// closed, one more event to that callback's context a moment later (after
+// the latency, or 1ms): SystemExited for a system handle, ProcessExited for
+// a process handle. Real HCS can do this when an event races with
+// HcsCloseComputeSystem or HcsCloseProcess; the caller must drop it.
+func (s *Sim) FireLateEvents(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lateEvents = on
+}

@@ -1,0 +1,440 @@
+package hcssim
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+// process is a process in a compute system.
+type process struct {
+	processRecord
+	sys     *system
+	handles map[*processHandle]struct{}
+	// The process's ends of its pipes; nil when not requested.
+	stdin, stdout, stderr *pipe
+	cancel                context.CancelCauseFunc // ends the command's context
+}
+
+// processHandle is an HCS_PROCESS.
+type processHandle struct {
+	proc *process
+	l    *listener
+}
+
+// stdioSet holds the caller's ends of a new process's pipes until they are
+// handed out.
+type stdioSet struct {
+	stdin, stdout, stderr *stdioEnd
+}
+
+// close closes the ends in st; st may be nil.
+func (st *stdioSet) close() {
+	if st == nil {
+		return
+	}
+	for _, e := range []*stdioEnd{st.stdin, st.stdout, st.stderr} {
+		if e != nil {
+			e.Close()
+		}
+	}
+}
+
+// processParameters is the part of the schema's ProcessParameters the
+// simulator uses.
+type processParameters struct {
+	ApplicationName  string
+	CommandLine      string
+	CommandArgs      []string
+	WorkingDirectory string
+	Environment      map[string]string
+	EmulateConsole   bool
+	CreateStdInPipe  bool
+	CreateStdOutPipe bool
+	CreateStdErrPipe bool
+	ConsoleSize      []uint16 // height, width
+}
+
+// processStatus returns a ProcessStatus document.
+func processStatus(pid uint32, exited bool, code uint32) string {
+	doc, _ := json.Marshal(struct {
+		ProcessID      uint32 `json:"ProcessId"`
+		Exited         bool
+		ExitCode       uint32
+		LastWaitResult int32
+	}{pid, exited, code, 0})
+	return string(doc)
+}
+
+// startProcess completes the creation of p from its parameters. s.mu is
+// held.
+func (s *Sim) startProcess(p *process, parameters string) outcome {
+	sys := p.sys
+	if !sys.registered {
+		return fail(hcs.HCS_E_SYSTEM_NOT_FOUND, "the compute system does not exist")
+	}
+	if sys.State != stateRunning {
+		return fail(hcs.HCS_E_INVALID_STATE, "cannot create a process in state %s", sys.State)
+	}
+	var params processParameters
+	if err := json.Unmarshal([]byte(parameters), &params); err != nil {
+		return fail(hcs.HCS_E_INVALID_JSON, "invalid process parameters: %v", err)
+	}
+	if params.CommandLine == "" && params.ApplicationName == "" && len(params.CommandArgs) == 0 {
+		return fail(hcs.E_INVALIDARG, "no command line")
+	}
+	cmd := parseCommand(params)
+	fn := s.lookupCommand(cmd.name())
+	if fn == nil {
+		return fail(hcs.ERROR_FILE_NOT_FOUND, "no such command: %q", cmd.name())
+	}
+
+	p.PID = sys.NextPID
+	sys.NextPID += 4
+	sys.procs[p.PID] = p
+	p.CommandLine = params.CommandLine
+	p.ImageName = cmd.name()
+	p.CreatedAt = s.now()
+	if len(params.ConsoleSize) == 2 {
+		p.ConsoleHeight, p.ConsoleWidth = params.ConsoleSize[0], params.ConsoleSize[1]
+	}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	p.cancel = cancel
+	pio := &ProcessIO{
+		PID:              p.PID,
+		CommandLine:      params.CommandLine,
+		Args:             cmd.args,
+		Env:              params.Environment,
+		WorkingDirectory: params.WorkingDirectory,
+		Stdin:            eofReader{},
+		Stdout:           io.Discard,
+		Stderr:           io.Discard,
+		text:             cmd.text,
+		sim:              s,
+		proc:             p,
+	}
+	st := new(stdioSet)
+	if params.CreateStdInPipe {
+		p.stdin = newPipe()
+		st.stdin = newStdioEnd(p.stdin, true, &s.openStdio)
+		pio.Stdin = procReader{ctx, p.stdin}
+	}
+	if params.CreateStdOutPipe {
+		p.stdout = newPipe()
+		st.stdout = newStdioEnd(p.stdout, false, &s.openStdio)
+		pio.Stdout = procWriter{ctx, p.stdout}
+	}
+	switch {
+	case params.EmulateConsole:
+		pio.Stderr = pio.Stdout // a console has one output
+	case params.CreateStdErrPipe:
+		p.stderr = newPipe()
+		st.stderr = newStdioEnd(p.stderr, false, &s.openStdio)
+		pio.Stderr = procWriter{ctx, p.stderr}
+	}
+	context.AfterFunc(ctx, func() {
+		for _, pp := range []*pipe{p.stdin, p.stdout, p.stderr} {
+			if pp != nil {
+				pp.wake()
+			}
+		}
+	})
+	s.wg.Add(1)
+	go s.runCommand(ctx, p, fn, pio)
+	return outcome{pid: p.PID, stdio: st}
+}
+
+// runCommand runs the command of p and makes p exit with its code.
+func (s *Sim) runCommand(ctx context.Context, p *process, fn CommandFunc, pio *ProcessIO) {
+	defer s.wg.Done()
+	code := fn(ctx, pio)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exitProcess(p, code, errExited)
+}
+
+// exitProcess makes p exit with code, unless it has exited: its command's
+// context ends with cause, its pipes close and every callback on its
+// handles receives ProcessExited. s.mu is held.
+func (s *Sim) exitProcess(p *process, code uint32, cause error) {
+	if p.Exited {
+		return
+	}
+	p.Exited, p.ExitCode = true, code
+	p.cancel(cause)
+	if p.stdin != nil {
+		p.stdin.closeRead()
+	}
+	for _, pp := range []*pipe{p.stdout, p.stderr} {
+		if pp != nil {
+			pp.closeWrite()
+		}
+	}
+	data := processStatus(p.PID, true, code)
+	for ph := range p.handles {
+		if ph.l != nil {
+			s.post(ph.l, backend.Event{Type: backend.EventProcessExited, Data: data})
+		}
+	}
+}
+
+// lookupProcess returns the handle behind h. s.mu is held.
+func (s *Sim) lookupProcess(h backend.Handle) (*processHandle, error) {
+	ph, found := s.handles[h].(*processHandle)
+	if !found {
+		return nil, hcs.E_HANDLE
+	}
+	return ph, nil
+}
+
+// addProcessHandle returns a new handle to p. s.mu is held.
+func (s *Sim) addProcessHandle(p *process) backend.Handle {
+	ph := &processHandle{proc: p}
+	p.handles[ph] = struct{}{}
+	return s.newHandle(ph)
+}
+
+// The seam's process calls.
+
+func (b *seam) CreateProcess(h backend.Handle, parameters string, op backend.Handle) (backend.Handle, error) {
+	s := (*Sim)(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.available(); err != nil {
+		return 0, err
+	}
+	sh, err := s.lookupSystem(h)
+	if err != nil {
+		return 0, err
+	}
+	if sh.l.takesOperations() {
+		return 0, hcs.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET
+	}
+	if parameters == "" {
+		return 0, hcs.E_INVALIDARG
+	}
+	p := &process{sys: sh.sys, handles: make(map[*processHandle]struct{})}
+	if err := s.begin(op, CallCreateProcess, nil, p, func() outcome { return s.startProcess(p, parameters) }); err != nil {
+		return 0, err
+	}
+	return s.addProcessHandle(p), nil
+}
+
+func (b *seam) OpenProcess(h backend.Handle, pid uint32) (backend.Handle, error) {
+	s := (*Sim)(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.available(); err != nil {
+		return 0, err
+	}
+	sh, err := s.lookupSystem(h)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.syncFault(CallOpenProcess); err != nil {
+		return 0, err
+	}
+	if !sh.sys.registered {
+		return 0, hcs.HCS_E_SYSTEM_NOT_FOUND
+	}
+	p := sh.sys.procs[pid]
+	if p == nil {
+		return 0, hcs.ERROR_NOT_FOUND
+	}
+	return s.addProcessHandle(p), nil
+}
+
+func (b *seam) CloseProcess(h backend.Handle) {
+	s := (*Sim)(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ph, err := s.lookupProcess(h)
+	if err != nil {
+		return
+	}
+	delete(s.handles, h)
+	delete(ph.proc.handles, ph)
+	p := ph.proc
+	s.closeListener(ph.l, backend.Event{Type: backend.EventProcessExited, Data: processStatus(p.PID, true, p.ExitCode)})
+}
+
+// processCall starts call on the process behind h; run computes its
+// outcome on completion, if the process was created. A non-empty required
+// argument is checked first.
+func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run func(p *process) outcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.available(); err != nil {
+		return err
+	}
+	ph, err := s.lookupProcess(h)
+	if err != nil {
+		return err
+	}
+	if ph.l.takesOperations() {
+		return hcs.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET
+	}
+	if required != nil && *required == "" {
+		return hcs.E_INVALIDARG
+	}
+	p := ph.proc
+	return s.begin(op, call, nil, p, func() outcome {
+		if p.PID == 0 {
+			return fail(hcs.HCS_E_PROCESS_INFO_NOT_AVAILABLE, "the process was not created")
+		}
+		return run(p)
+	})
+}
+
+// alreadyStopped is the failure of a call on an exited process.
+func alreadyStopped() outcome {
+	return fail(hcs.HCS_E_PROCESS_ALREADY_STOPPED, "the process has exited")
+}
+
+func (b *seam) TerminateProcess(h, op backend.Handle, _ string) error {
+	s := (*Sim)(b)
+	return s.processCall(h, op, CallTerminateProcess, nil, func(p *process) outcome {
+		if p.Exited {
+			return alreadyStopped()
+		}
+		s.exitProcess(p, 1, ErrTerminated)
+		return ok("")
+	})
+}
+
+// The signals of the schema's ProcessSignal.
+var signals = []string{"CtrlC", "CtrlBreak", "CtrlClose", "CtrlLogOff", "CtrlShutdown"}
+
+// SignalProcess sends CtrlC when options, or its Signal, is empty.
+func (b *seam) SignalProcess(h, op backend.Handle, options string) error {
+	s := (*Sim)(b)
+	return s.processCall(h, op, CallSignalProcess, nil, func(p *process) outcome {
+		var opts struct{ Signal string }
+		if options != "" {
+			if err := json.Unmarshal([]byte(options), &opts); err != nil {
+				return fail(hcs.HCS_E_INVALID_JSON, "invalid signal options: %v", err)
+			}
+		}
+		if opts.Signal == "" {
+			opts.Signal = "CtrlC"
+		}
+		if p.Exited {
+			return alreadyStopped()
+		}
+		if !containsFold(signals, opts.Signal) {
+			return fail(hcs.E_INVALIDARG, "unknown signal %q", opts.Signal)
+		}
+		p.cancel(&SignalError{Signal: opts.Signal})
+		return ok("")
+	})
+}
+
+// containsFold reports whether list holds v, ignoring case.
+func containsFold(list []string, v string) bool {
+	for _, e := range list {
+		if strings.EqualFold(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *seam) GetProcessInfo(h, op backend.Handle) error {
+	s := (*Sim)(b)
+	return s.processCall(h, op, CallGetProcessInfo, nil, func(p *process) outcome {
+		return outcome{pid: p.PID}
+	})
+}
+
+func (b *seam) GetProcessProperties(h, op backend.Handle, query string) error {
+	s := (*Sim)(b)
+	return s.processCall(h, op, CallGetProcessProperties, nil, func(p *process) outcome {
+		if query != "" && !json.Valid([]byte(query)) {
+			return fail(hcs.HCS_E_INVALID_JSON, "invalid property query")
+		}
+		return ok(processStatus(p.PID, p.Exited, p.ExitCode))
+	})
+}
+
+func (b *seam) ModifyProcess(h, op backend.Handle, settings string) error {
+	s := (*Sim)(b)
+	return s.processCall(h, op, CallModifyProcess, &settings, func(p *process) outcome {
+		var req struct {
+			Operation   string
+			ConsoleSize *struct{ Height, Width uint16 }
+			CloseHandle *struct{ Handle string }
+		}
+		if err := json.Unmarshal([]byte(settings), &req); err != nil {
+			return fail(hcs.HCS_E_INVALID_JSON, "invalid process modification: %v", err)
+		}
+		if p.Exited {
+			return alreadyStopped()
+		}
+		switch {
+		case req.Operation == "ConsoleSize" && req.ConsoleSize != nil:
+			p.ConsoleHeight, p.ConsoleWidth = req.ConsoleSize.Height, req.ConsoleSize.Width
+		case req.Operation == "CloseHandle" && req.CloseHandle != nil:
+			return p.closeHandle(req.CloseHandle.Handle)
+		default:
+			return fail(hcs.E_INVALIDARG, "unsupported modification %q", req.Operation)
+		}
+		return ok("")
+	})
+}
+
+// closeHandle closes the process's side of one of its stdio pipes, or all
+// of them: closing StdIn gives the process EOF.
+func (p *process) closeHandle(which string) outcome {
+	var closeIn, closeOut, closeErr bool
+	switch which {
+	case "StdIn":
+		closeIn = true
+	case "StdOut":
+		closeOut = true
+	case "StdErr":
+		closeErr = true
+	case "All":
+		closeIn, closeOut, closeErr = true, true, true
+	default:
+		return fail(hcs.E_INVALIDARG, "unknown handle %q", which)
+	}
+	if closeIn && p.stdin != nil {
+		p.stdin.closeWrite()
+	}
+	if closeOut && p.stdout != nil {
+		p.stdout.closeRead()
+	}
+	if closeErr && p.stderr != nil {
+		p.stderr.closeRead()
+	}
+	return ok("")
+}
+
+func (b *seam) SetProcessCallback(h backend.Handle, options uint32, ctx uintptr) error {
+	s := (*Sim)(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.available(); err != nil {
+		return err
+	}
+	ph, err := s.lookupProcess(h)
+	if err != nil {
+		return err
+	}
+	if options > backend.EventOptionEnableOperationCallbacks {
+		return hcs.E_INVALIDARG
+	}
+	if err := s.syncFault(CallSetProcessCallback); err != nil {
+		return err
+	}
+	if ph.l != nil {
+		return hcs.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET
+	}
+	ph.l = &listener{ctx: ctx, options: options}
+	return nil
+}

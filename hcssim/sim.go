@@ -1,0 +1,241 @@
+package hcssim
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+// Sim is a simulated Host Compute Service. Its zero value is not usable;
+// call New. A Sim is safe for concurrent use.
+//
+// A Sim starts goroutines only while it has work: an operation to
+// complete, an event to deliver or a command to run. Close stops
+// everything; a test that ends with no process running and WaitIdle
+// returned leaks nothing even without Close.
+type Sim struct {
+	now func() time.Time
+
+	// openStdio counts the stdio streams handed to callers (or held for
+	// them by an operation) and not closed yet.
+	openStdio atomic.Int64
+
+	mu           sync.Mutex
+	cb           backend.Callbacks
+	latency      time.Duration
+	lateEvents   bool
+	disconnected bool
+	closed       bool
+	lastHandle   backend.Handle
+	handles      map[backend.Handle]any // *operation, *systemHandle or *processHandle
+	systems      map[string]*system     // created systems, by id
+	files        map[string]bool        // guest and runtime state files created
+	commands     map[string]CommandFunc // by lower-case name
+	faults       map[Call]*callFaults
+	pending      map[*operation]struct{} // started, not completed
+	dispatcher                           // guarded by mu
+
+	// wg counts the goroutines the Sim started: the timer goroutine, the
+	// workers and the commands.
+	wg sync.WaitGroup
+}
+
+// An Option configures a Sim.
+type Option func(*Sim)
+
+// WithLatency sets the time each asynchronous operation takes to complete.
+// Zero, the default, completes operations at once but still
+// asynchronously, on a goroutine other than the caller's.
+func WithLatency(d time.Duration) Option {
+	return func(s *Sim) { s.latency = max(d, 0) }
+}
+
+// WithClock sets the clock the Sim reads for the times it reports: system
+// start times, statistics (which advance with it) and process creation
+// times. The default is time.Now. Latencies and the sleep command use real
+// time whatever the clock.
+func WithClock(now func() time.Time) Option {
+	return func(s *Sim) { s.now = now }
+}
+
+// New returns a simulated HCS with no compute system, configured by opts.
+func New(opts ...Option) *Sim {
+	s := &Sim{
+		now:      time.Now,
+		handles:  make(map[backend.Handle]any),
+		systems:  make(map[string]*system),
+		files:    make(map[string]bool),
+		commands: make(map[string]CommandFunc),
+		faults:   make(map[Call]*callFaults),
+		pending:  make(map[*operation]struct{}),
+	}
+	s.dispatcher.init()
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Host returns a Host that drives s. Every call returns a new Host; all of
+// them share the simulated service.
+func (s *Sim) Host(opts ...hcs.HostOption) *hcs.Host {
+	return backend.NewHost(s.backend(), opts).(*hcs.Host)
+}
+
+// backend returns s as the seam package hcs drives.
+func (s *Sim) backend() backend.Backend { return (*seam)(s) }
+
+// Close shuts the simulated service down and waits until nothing it
+// started runs any more. Every system that has not stopped is terminated
+// (its callbacks receive SystemExited with ForcedExit and its processes
+// exit with code 1), pending operations fail with HCS_E_SERVICE_DISCONNECT,
+// pending late events are dropped, and every later call fails with
+// HCS_E_SERVICE_DISCONNECT. Handles stay valid for closing.
+//
+// Close returns after the last completion and event callback has returned
+// and every command function has returned: a CommandFunc must therefore
+// return once its context is done. Close must not be called from a
+// callback or a command. Calling it again does nothing.
+func (s *Sim) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	for _, sys := range s.sortedSystems() {
+		if sys.State != stateStopped {
+			s.stopSystem(sys, exitForced)
+		}
+	}
+	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service was shut down")
+	s.dropTimers()
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// SystemInfo describes a compute system of a Sim.
+type SystemInfo struct {
+	ID        string
+	Owner     string
+	Type      string // "Container" or "VirtualMachine"
+	RuntimeID string
+	// State is the schema's state name: "Created", "Running", "Paused",
+	// "SavedAsTemplate" or "Stopped".
+	State string
+	// ExitType is how a stopped system stopped: "GracefulExit",
+	// "ForcedExit" or "UnexpectedExit"; "" while it has not stopped.
+	ExitType string
+	// Handles is the number of open handles to the system.
+	Handles int
+	// Processes is the number of processes that have not exited.
+	Processes int
+}
+
+// Systems returns a snapshot of the compute systems, sorted by ID. A
+// stopped system is listed until its last handle is closed.
+func (s *Sim) Systems() []SystemInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var infos []SystemInfo
+	for _, sys := range s.sortedSystems() {
+		live := 0
+		for _, p := range sys.procs {
+			if !p.Exited {
+				live++
+			}
+		}
+		infos = append(infos, SystemInfo{
+			ID:        sys.ID,
+			Owner:     sys.Owner,
+			Type:      sys.Type,
+			RuntimeID: sys.RuntimeID,
+			State:     sys.State,
+			ExitType:  sys.ExitType,
+			Handles:   len(sys.handles),
+			Processes: live,
+		})
+	}
+	return infos
+}
+
+// sortedSystems returns the created systems sorted by id. s.mu is held.
+func (s *Sim) sortedSystems() []*system {
+	list := make([]*system, 0, len(s.systems))
+	for _, sys := range s.systems {
+		list = append(list, sys)
+	}
+	slices.SortFunc(list, func(a, b *system) int { return cmp.Compare(a.ID, b.ID) })
+	return list
+}
+
+// LiveHandles returns the number of handles open on s: operations, systems
+// and processes, plus the stdio streams handed out by a process creation
+// and not closed yet. A program that closes everything it opened brings it
+// back to 0.
+func (s *Sim) LiveHandles() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.handles) + int(s.openStdio.Load())
+}
+
+// PendingOperations returns the number of operations that have started and
+// not completed.
+func (s *Sim) PendingOperations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// CallbacksInFlight returns the number of completion and event callbacks
+// running at this moment.
+func (s *Sim) CallbacksInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
+// WaitIdle waits until no operation is pending, no completion or event
+// waits to be delivered (late events included) and no callback runs. It
+// lets a test wait for the background work of package hcs, such as the
+// cleanup of a system whose creation its caller abandoned, and returns
+// ctx's error if ctx ends first. Running processes do not count: a process
+// is not work of the service.
+func (s *Sim) WaitIdle(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.isIdle() {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.idle == nil {
+			s.idle = make(chan struct{})
+		}
+		idle := s.idle
+		s.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// isIdle reports whether s has no pending work. s.mu is held.
+func (s *Sim) isIdle() bool {
+	return len(s.pending) == 0 && s.dispatcher.quiet()
+}
+
+// checkIdle wakes the WaitIdle callers if s is idle. s.mu is held.
+func (s *Sim) checkIdle() {
+	if s.idle != nil && s.isIdle() {
+		close(s.idle)
+		s.idle = nil
+	}
+}

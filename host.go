@@ -1,0 +1,121 @@
+package hcs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+// Host is a connection to a Host Compute Service: the machine's own (see
+// Local) or a simulated one (see package hcssim). A Host is safe for
+// concurrent use. It holds no handle of its own and needs no closing.
+type Host struct {
+	b      backend.Backend
+	err    error // set when the backend is unavailable; every call returns it
+	logger *slog.Logger
+
+	// background tracks cleanups of abandoned calls: operations whose
+	// caller gave up (context ended) but that HCS has not completed yet.
+	background sync.WaitGroup
+}
+
+// HostOption configures a Host.
+type HostOption func(*hostConfig)
+
+type hostConfig struct {
+	logger *slog.Logger
+}
+
+// WithLogger makes the Host log each HCS call at debug level, with the
+// compute system id, the outcome and the duration. Documents sent to HCS are
+// never logged, so neither are environment variables. A nil logger disables
+// logging, the default.
+func WithLogger(l *slog.Logger) HostOption {
+	return func(c *hostConfig) { c.logger = l }
+}
+
+var (
+	localOnce sync.Once
+	localHost *Host
+)
+
+// Local returns the Host for this machine's HCS, reached through
+// computecore.dll (Windows 10 1809, Windows Server 2019 or later). Off
+// Windows, or when the DLL cannot be loaded, every call on the returned Host
+// fails with an error matching ErrNotSupported. Options apply to the first
+// call only: the local Host is shared.
+func Local(opts ...HostOption) *Host {
+	localOnce.Do(func() {
+		b, err := localBackend()
+		localHost = newHost(b, err, opts)
+	})
+	return localHost
+}
+
+func init() {
+	backend.NewHost = func(b backend.Backend, opts any) any {
+		hostOpts, _ := opts.([]HostOption)
+		return newHost(b, nil, hostOpts)
+	}
+}
+
+// newHost returns a Host over b. When b is nil, err says why and every call
+// fails with it.
+func newHost(b backend.Backend, err error, opts []HostOption) *Host {
+	var cfg hostConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := &Host{b: b, err: err, logger: cfg.logger}
+	if b != nil {
+		b.Init(backend.Callbacks{Completion: dispatchCompletion, Event: dispatchEvent})
+	}
+	return h
+}
+
+// available returns the error every call fails with when the host has no
+// backend, wrapped for op.
+func (h *Host) available(op, id string) error {
+	if h.err != nil {
+		return &Error{Op: op, ID: id, Err: h.err}
+	}
+	return nil
+}
+
+// log records one finished call at debug level.
+func (h *Host) log(ctx context.Context, op, id string, start time.Time, err error) {
+	if h.logger == nil || !h.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("op", op), slog.Duration("duration", time.Since(start))}
+	if id != "" {
+		attrs = append(attrs, slog.String("id", id))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	h.logger.LogAttrs(ctx, slog.LevelDebug, "hcs call", attrs...)
+}
+
+// Drain waits until every call that was abandoned — its context ended
+// before HCS completed it — has been completed by HCS and cleaned up, or
+// until ctx ends, returning ctx's error. Cleaning up an abandoned
+// CreateSystem terminates and closes the system it created. Programs call
+// Drain before exiting so that nothing they started is orphaned; tests call
+// it before checking for leaks.
+func (h *Host) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		h.background.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,58 @@
+package conformance
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/windows"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/internal/winetest/mockctl"
+)
+
+// TestLocal runs the suite on hcs.Local(): against the mock computecore.dll
+// under Wine, or against the machine's real HCS when HCS_TEST_REAL=1 and
+// the test runs elevated.
+func TestLocal(t *testing.T) {
+	switch {
+	case mockctl.Available():
+		Run(t, Target{
+			Name: "the mock computecore.dll",
+			Setup: func(t *testing.T) (*hcs.Host, Faults) {
+				mockctl.Reset()
+				t.Cleanup(func() {
+					mockctl.SetCompletionDelay(0)
+					mockctl.FireLateEvents(false)
+					mockctl.Reconnect()
+				})
+				return hcs.Local(), mockFaults{}
+			},
+		})
+	case os.Getenv("HCS_TEST_REAL") != "1":
+		t.Skip("computecore.dll is not the mock; set HCS_TEST_REAL=1 to run the suite on this machine's HCS")
+	case !windows.GetCurrentProcessToken().IsElevated():
+		t.Skip("HCS_TEST_REAL=1 but the test is not elevated: HCS needs an administrator")
+	default:
+		Run(t, Target{
+			Name:  "real HCS",
+			Real:  true,
+			Setup: func(*testing.T) (*hcs.Host, Faults) { return hcs.Local(), nil },
+		})
+	}
+}
+
+// mockFaults adapts the mock DLL's test-only exports to the suite's faults.
+type mockFaults struct{}
+
+func (mockFaults) FailNext(fn string, hr hcs.HRESULT, message string) {
+	// The mock writes its own message, naming the call, into the result
+	// document; the suite checks that HCS's message is carried through.
+	mockctl.FailNext(fn, uint32(hr), false)
+}
+func (mockFaults) SetDelay(d time.Duration) { mockctl.SetCompletionDelay(d) }
+func (mockFaults) ExitDuringNext(fn string) { mockctl.ExitDuringNext(fn) }
+func (mockFaults) Disconnect()              { mockctl.Disconnect() }
+func (mockFaults) Reconnect()               { mockctl.Reconnect() }
+func (mockFaults) FireLateEvents(on bool)   { mockctl.FireLateEvents(on) }
+func (mockFaults) LiveHandles() int         { return int(mockctl.LiveHandles()) }

@@ -1,0 +1,34 @@
+package conformance
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+)
+
+// TestSimulator runs the suite on hcssim, a fresh simulator per scenario.
+func TestSimulator(t *testing.T) {
+	Run(t, Target{
+		Name: "hcssim",
+		Setup: func(t *testing.T) (*hcs.Host, Faults) {
+			sim := hcssim.New()
+			t.Cleanup(sim.Close)
+			return sim.Host(), simFaults{sim}
+		},
+	})
+}
+
+// simFaults adapts the simulator's fault injection to the suite's.
+type simFaults struct{ sim *hcssim.Sim }
+
+func (f simFaults) FailNext(fn string, hr hcs.HRESULT, message string) {
+	f.sim.FailNext(hcssim.Call(fn), hr, message)
+}
+func (f simFaults) SetDelay(d time.Duration) { f.sim.SetLatency(d) }
+func (f simFaults) ExitDuringNext(fn string) { f.sim.ExitDuringNext(hcssim.Call(fn)) }
+func (f simFaults) Disconnect()              { f.sim.Disconnect() }
+func (f simFaults) Reconnect()               { f.sim.Reconnect() }
+func (f simFaults) FireLateEvents(on bool)   { f.sim.FireLateEvents(on) }
+func (f simFaults) LiveHandles() int         { return f.sim.LiveHandles() }

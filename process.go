@@ -1,0 +1,534 @@
+package hcs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
+)
+
+// Process is an open handle to a process running in a compute system. It
+// is safe for concurrent use. Like os.Process, it learns of its exit from
+// HCS (the ProcessExited event, never by polling): Wait returns the state,
+// and ExitCode reports -1 until then.
+type Process struct {
+	sys    *System
+	pid    uint32
+	handle backend.Handle
+	sink   *eventSink
+	life   *lifetime
+	leak   runtime.Cleanup
+
+	stdin  *stdioPipe // nil when not requested
+	stdout *stdioPipe
+	stderr *stdioPipe
+}
+
+// CreateProcess starts a process in the system as params describe. The
+// pipes params asks for (CreateStdInPipe, CreateStdOutPipe,
+// CreateStdErrPipe) are returned by Stdin, Stdout and Stderr; the caller
+// reads and writes them, and Close closes any left open.
+//
+// If ctx ends before HCS has created the process, CreateProcess returns an
+// error matching ctx.Err(); the process HCS creates later is terminated and
+// its pipes and handle closed.
+func (s *System) CreateProcess(ctx context.Context, params *schema.ProcessParameters) (*Process, error) {
+	if params == nil {
+		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: nil process parameters", ErrInvalidArgument)}
+	}
+	b, err := json.Marshal(params)
+	if err != nil {
+		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+	}
+	return s.CreateProcessJSON(ctx, b)
+}
+
+// CreateProcessJSON is CreateProcess with the ProcessParameters document as
+// JSON.
+func (s *System) CreateProcessJSON(ctx context.Context, params json.RawMessage) (*Process, error) {
+	const op = "create process"
+	start := time.Now()
+	p, err := s.createProcess(ctx, op, string(params))
+	s.h.log(ctx, op, s.id, start, err)
+	return p, err
+}
+
+func (s *System) createProcess(ctx context.Context, op, params string) (*Process, error) {
+	if err := s.life.acquire(); err != nil {
+		return nil, &Error{Op: op, ID: s.id, Err: err}
+	}
+	defer s.life.release()
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, ID: s.id, Err: err}
+	}
+	b := s.h.b
+	var handle backend.Handle
+	c, err := s.h.startCall(func(o backend.Handle) error {
+		var err error
+		handle, err = b.CreateProcess(s.handle, params, o)
+		return err
+	})
+	if err != nil {
+		if handle != 0 {
+			b.CloseProcess(handle)
+		}
+		return nil, newError(op, s.id, 0, err, "")
+	}
+	stops := []<-chan struct{}{s.life.closing, s.sink.disconnected, s.sink.exited}
+	if isClosed(s.sink.exited) {
+		stops = stops[:2]
+	}
+	r, reason := c.wait(ctx, true, func(r result) {
+		closeStdio(r.info)
+		if r.err == nil {
+			s.h.terminateProcess(handle)
+		}
+		b.CloseProcess(handle)
+	}, stops...)
+	switch reason {
+	case waitContext:
+		return nil, &Error{Op: op, ID: s.id, Err: ctx.Err()}
+	case waitStopped:
+		return nil, &Error{Op: op, ID: s.id, Err: s.stopReason()}
+	}
+	if r.err != nil {
+		closeStdio(r.info)
+		b.CloseProcess(handle)
+		return nil, newError(op, s.id, 0, r.err, r.doc)
+	}
+	p, err := s.newProcess(ctx, handle, r.info.PID, r.info)
+	if err != nil {
+		closeStdio(r.info)
+		s.h.terminateProcess(handle)
+		b.CloseProcess(handle)
+		return nil, newError(op, s.id, r.info.PID, err, "")
+	}
+	return p, nil
+}
+
+// OpenProcess opens the process with the given id in the system. A pid
+// that does not exist gives an error matching ErrNotFound. The Process has
+// no pipes: HCS hands them out once, to the creator.
+func (s *System) OpenProcess(ctx context.Context, pid uint32) (*Process, error) {
+	const op = "open process"
+	start := time.Now()
+	p, err := s.openProcess(ctx, op, pid)
+	s.h.log(ctx, op, s.id, start, err)
+	return p, err
+}
+
+func (s *System) openProcess(ctx context.Context, op string, pid uint32) (*Process, error) {
+	if err := s.life.acquire(); err != nil {
+		return nil, &Error{Op: op, ID: s.id, PID: pid, Err: err}
+	}
+	defer s.life.release()
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, ID: s.id, PID: pid, Err: err}
+	}
+	handle, err := s.h.b.OpenProcess(s.handle, pid)
+	if err != nil {
+		return nil, newError(op, s.id, pid, backendError(err), "")
+	}
+	p, err := s.newProcess(ctx, handle, pid, backend.ProcessInfo{})
+	if err != nil {
+		s.h.b.CloseProcess(handle)
+		return nil, newError(op, s.id, pid, err, "")
+	}
+	return p, nil
+}
+
+// newProcess wraps an open process handle, registers its event callback
+// and learns whether it already exited (an exit before the registration
+// sends no event).
+func (s *System) newProcess(ctx context.Context, handle backend.Handle, pid uint32, info backend.ProcessInfo) (*Process, error) {
+	h := s.h
+	sink := newEventSink(EventProcessExited)
+	if err := h.b.SetProcessCallback(handle, backend.EventOptionNone, sink.key); err != nil {
+		sink.close()
+		return nil, backendError(err)
+	}
+	p := &Process{sys: s, pid: pid, handle: handle, sink: sink,
+		stdin: newStdioPipe(info.Stdin), stdout: newStdioPipe(info.Stdout), stderr: newStdioPipe(info.Stderr)}
+	p.life = newLifetime(func() {
+		sink.close()
+		h.b.CloseProcess(handle)
+	})
+	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, handle: handle, sink: sink})
+	st, err := p.Properties(ctx)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if st.Exited != nil && *st.Exited {
+		data, _ := json.Marshal(st)
+		sink.deliver(Event{Type: EventProcessExited, Data: data})
+	}
+	return p, nil
+}
+
+func leakedProcess(l leakedHandle) {
+	if l.h.logger != nil {
+		l.h.logger.Warn("hcs: process handle leaked; closing it", "id", l.id)
+	}
+	l.sink.close()
+	l.h.b.CloseProcess(l.handle)
+}
+
+// terminateProcess terminates a process nobody will use.
+func (h *Host) terminateProcess(handle backend.Handle) {
+	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
+	defer cancel()
+	c, err := h.startCall(func(o backend.Handle) error { return h.b.TerminateProcess(handle, o, "") })
+	if err == nil {
+		if r, reason := c.wait(ctx, false, nil); reason == waitCompleted {
+			err = r.err
+		} else {
+			err = ctx.Err()
+		}
+	}
+	if err != nil && !isAlreadyStopped(err) && h.logger != nil {
+		h.logger.Warn("hcs: terminating an abandoned process failed", "error", err)
+	}
+}
+
+// PID returns the process identifier inside the compute system.
+func (p *Process) PID() uint32 { return p.pid }
+
+// Stdin returns the process's standard input, or nil when it was not
+// requested. Closing it gives the process end of file.
+func (p *Process) Stdin() io.WriteCloser {
+	if p.stdin == nil {
+		return nil
+	}
+	return p.stdin
+}
+
+// Stdout returns the process's standard output, or nil when it was not
+// requested.
+func (p *Process) Stdout() io.ReadCloser {
+	if p.stdout == nil {
+		return nil
+	}
+	return p.stdout
+}
+
+// Stderr returns the process's standard error, or nil when it was not
+// requested.
+func (p *Process) Stderr() io.ReadCloser {
+	if p.stderr == nil {
+		return nil
+	}
+	return p.stderr
+}
+
+// CloseStdin closes the process's standard input, so that it reads end of
+// file: it closes the pipe and asks HCS to close the process's end. It is
+// safe to call more than once.
+func (p *Process) CloseStdin(ctx context.Context) error {
+	if p.stdin != nil {
+		p.stdin.Close()
+	}
+	if isClosed(p.sink.exited) {
+		return nil
+	}
+	err := p.Modify(ctx, &schema.ProcessModifyRequest{
+		Operation:   schema.ModifyOperationCloseHandle,
+		CloseHandle: &schema.CloseHandle{Handle: schema.StdHandleStdIn},
+	})
+	if isAlreadyStopped(err) {
+		return nil
+	}
+	return err
+}
+
+// Signal sends a signal to the process, such as CtrlC or CtrlBreak (opts
+// nil sends HCS's default). A process that has exited gives an error
+// matching ErrAlreadyStopped.
+func (p *Process) Signal(ctx context.Context, opts *schema.SignalProcessOptions) error {
+	doc, err := optionsDocument(opts)
+	if err != nil {
+		return &Error{Op: "signal", ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	_, err = p.run(ctx, "signal", func(ph, o backend.Handle) error {
+		return p.sys.h.b.SignalProcess(ph, o, doc)
+	})
+	return err
+}
+
+// Terminate stops the process forcefully. A process that has exited gives
+// an error matching ErrAlreadyStopped; see Kill for a call that does not
+// care.
+func (p *Process) Terminate(ctx context.Context) error {
+	_, err := p.run(ctx, "terminate process", func(ph, o backend.Handle) error {
+		return p.sys.h.b.TerminateProcess(ph, o, "")
+	})
+	return err
+}
+
+// Kill terminates the process unless it has already exited: unlike
+// Terminate, it succeeds on an exited process, so it can be called any
+// number of times.
+func (p *Process) Kill(ctx context.Context) error {
+	if isClosed(p.sink.exited) {
+		return nil
+	}
+	err := p.Terminate(ctx)
+	if isAlreadyStopped(err) {
+		return nil
+	}
+	return err
+}
+
+// ResizeConsole sets the size of the process's console, for processes
+// created with EmulateConsole.
+func (p *Process) ResizeConsole(ctx context.Context, width, height uint16) error {
+	return p.Modify(ctx, &schema.ProcessModifyRequest{
+		Operation:   schema.ModifyOperationConsoleSize,
+		ConsoleSize: &schema.ConsoleSize{Width: &width, Height: &height},
+	})
+}
+
+// Modify changes the process as req describes (console size, closing a
+// standard handle).
+func (p *Process) Modify(ctx context.Context, req *schema.ProcessModifyRequest) error {
+	doc, err := optionsDocument(req)
+	if err == nil && doc == "" {
+		err = fmt.Errorf("%w: nil request", ErrInvalidArgument)
+	}
+	if err != nil {
+		return &Error{Op: "modify process", ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	_, err = p.run(ctx, "modify process", func(ph, o backend.Handle) error {
+		return p.sys.h.b.ModifyProcess(ph, o, doc)
+	})
+	return err
+}
+
+// Properties returns the process's status as HCS reports it.
+func (p *Process) Properties(ctx context.Context) (*schema.ProcessStatus, error) {
+	doc, err := p.run(ctx, "process properties", func(ph, o backend.Handle) error {
+		return p.sys.h.b.GetProcessProperties(ph, o, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	var st schema.ProcessStatus
+	if err := unmarshalResult([]byte(doc), &st); err != nil {
+		return nil, &Error{Op: "process properties", ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	return &st, nil
+}
+
+// Wait waits for the process to exit and returns its state. It can be
+// called any number of times, from any goroutine, before and after the exit
+// and after Close once the exit was seen. It fails with
+// ErrServiceDisconnect when the service disconnects and with ErrClosed when
+// the handle is closed before the process exits.
+func (p *Process) Wait(ctx context.Context) (*ProcessState, error) {
+	if isClosed(p.sink.exited) {
+		return p.state(), nil
+	}
+	select {
+	case <-p.sink.exited:
+		return p.state(), nil
+	case <-p.sink.disconnected:
+		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+	case <-p.life.closing:
+		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrClosed}
+	case <-ctx.Done():
+		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
+	}
+}
+
+// ExitCode returns the exit code of the exited process, or -1 while it
+// runs (or when HCS could not learn the code).
+func (p *Process) ExitCode() int {
+	if !isClosed(p.sink.exited) {
+		return -1
+	}
+	return p.state().ExitCode()
+}
+
+// state reads the process's state from its exit document.
+func (p *Process) state() *ProcessState {
+	return parseProcessState(p.pid, p.sink.exitDocument())
+}
+
+// Close closes the handle and any standard pipe the caller has not closed.
+// It does not stop the process (see Kill). Calls still waiting return an
+// error matching ErrClosed. Close is idempotent and safe to call
+// concurrently with any method; it always returns nil.
+func (p *Process) Close() error {
+	if !p.life.close() {
+		return nil
+	}
+	p.leak.Stop()
+	for _, s := range []*stdioPipe{p.stdin, p.stdout, p.stderr} {
+		if s != nil {
+			s.Close()
+		}
+	}
+	return nil
+}
+
+// run makes one asynchronous call on the process.
+func (p *Process) run(ctx context.Context, op string, issue func(ph, o backend.Handle) error) (string, error) {
+	start := time.Now()
+	doc, err := p.runErr(ctx, op, issue)
+	p.sys.h.log(ctx, op, p.sys.id, start, err)
+	return doc, err
+}
+
+func (p *Process) runErr(ctx context.Context, op string, issue func(ph, o backend.Handle) error) (string, error) {
+	if err := p.life.acquire(); err != nil {
+		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		p.life.release()
+		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	c, err := p.sys.h.startCall(func(o backend.Handle) error { return issue(p.handle, o) })
+	if err != nil {
+		p.life.release()
+		return "", newError(op, p.sys.id, p.pid, err, "")
+	}
+	r, reason := c.wait(ctx, false, func(result) { p.life.release() }, p.life.closing, p.sink.disconnected)
+	switch reason {
+	case waitContext:
+		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
+	case waitStopped:
+		err := ErrClosed
+		if !isClosed(p.life.closing) {
+			err = ErrServiceDisconnect
+		}
+		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
+	}
+	p.life.release()
+	if r.err != nil {
+		return r.doc, newError(op, p.sys.id, p.pid, r.err, r.doc)
+	}
+	return r.doc, nil
+}
+
+// ProcessState describes an exited process, like os.ProcessState.
+type ProcessState struct {
+	pid    uint32
+	status schema.ProcessStatus
+}
+
+// parseProcessState reads a ProcessStatus document. A document HCS got
+// wrong yields a state whose exit code is unknown (-1).
+func parseProcessState(pid uint32, doc []byte) *ProcessState {
+	ps := &ProcessState{pid: pid}
+	if len(doc) > 0 {
+		_ = json.Unmarshal(doc, &ps.status) // unreadable: the code stays unknown
+	}
+	return ps
+}
+
+// Pid returns the process identifier.
+func (ps *ProcessState) Pid() int { return int(ps.pid) }
+
+// Exited reports whether HCS reported the process's exit with a valid exit
+// code.
+func (ps *ProcessState) Exited() bool {
+	s := ps.status
+	return s.Exited != nil && *s.Exited && s.ExitCode != nil && (s.LastWaitResult == nil || *s.LastWaitResult == 0)
+}
+
+// ExitCode returns the exit code, or -1 when it is unknown. Windows exit
+// codes are 32-bit unsigned values: NTSTATUS-style codes such as
+// 0xC000013A come back as large positive numbers.
+func (ps *ProcessState) ExitCode() int {
+	if !ps.Exited() {
+		return -1
+	}
+	return int(*ps.status.ExitCode)
+}
+
+// Success reports whether the process exited with code 0.
+func (ps *ProcessState) Success() bool { return ps.ExitCode() == 0 }
+
+// Status returns the ProcessStatus document HCS sent with the exit.
+func (ps *ProcessState) Status() schema.ProcessStatus { return ps.status }
+
+// String returns "exit status N", in hexadecimal for NTSTATUS-style codes,
+// or "exit status unknown".
+func (ps *ProcessState) String() string {
+	code := ps.ExitCode()
+	switch {
+	case code < 0:
+		return "exit status unknown"
+	case code >= 0xC0000000:
+		return "exit status 0x" + strconv.FormatUint(uint64(code), 16)
+	}
+	return "exit status " + strconv.Itoa(code)
+}
+
+// ExitError reports a process that exited with a non-zero code, like
+// exec.ExitError.
+type ExitError struct {
+	*ProcessState
+}
+
+// Error returns the state's String.
+func (e *ExitError) Error() string { return e.ProcessState.String() }
+
+// stdioPipe is one of a process's standard pipes, closed exactly once.
+type stdioPipe struct {
+	c    io.Closer // the backend's io.WriteCloser or io.ReadCloser
+	once sync.Once
+	err  error
+}
+
+// newStdioPipe wraps a pipe from the backend; nil stays nil.
+func newStdioPipe(c io.Closer) *stdioPipe {
+	if c == nil {
+		return nil
+	}
+	return &stdioPipe{c: c}
+}
+
+func (s *stdioPipe) Read(b []byte) (int, error) {
+	r, ok := s.c.(io.Reader)
+	if !ok {
+		return 0, errors.New("hcs: read from a process's standard input")
+	}
+	return r.Read(b)
+}
+
+func (s *stdioPipe) Write(b []byte) (int, error) {
+	w, ok := s.c.(io.Writer)
+	if !ok {
+		return 0, errors.New("hcs: write to a process's output")
+	}
+	return w.Write(b)
+}
+
+// Close closes the pipe; later calls return the first call's result.
+func (s *stdioPipe) Close() error {
+	s.once.Do(func() { s.err = s.c.Close() })
+	return s.err
+}
+
+// closeStdio closes the pipes of a process nobody will use.
+func closeStdio(info backend.ProcessInfo) {
+	for _, c := range []io.Closer{info.Stdin, info.Stdout, info.Stderr} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// isAlreadyStopped reports whether err says the target already exited.
+func isAlreadyStopped(err error) bool {
+	return err != nil && errors.Is(err, ErrAlreadyStopped)
+}

@@ -1,0 +1,167 @@
+package hcs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
+)
+
+// Properties returns the system's properties: the basic ones (id, type,
+// owner, state, ...) and those of the given types, such as
+// schema.SystemPropertyTypeStatistics or schema.SystemPropertyTypeProcessList.
+func (s *System) Properties(ctx context.Context, types ...schema.SystemPropertyType) (*schema.Properties, error) {
+	var q *schema.SystemPropertyQuery
+	if len(types) > 0 {
+		q = &schema.SystemPropertyQuery{PropertyTypes: types}
+	}
+	return s.QueryProperties(ctx, q)
+}
+
+// QueryProperties is Properties with a full query, for the property
+// queries of schema 2.5 and later. A nil query asks for the basic
+// properties.
+func (s *System) QueryProperties(ctx context.Context, q *schema.SystemPropertyQuery) (*schema.Properties, error) {
+	var query json.RawMessage
+	if q != nil {
+		b, err := json.Marshal(q)
+		if err != nil {
+			return nil, &Error{Op: "properties", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+		}
+		query = b
+	}
+	doc, err := s.PropertiesJSON(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var p schema.Properties
+	if err := unmarshalResult(doc, &p); err != nil {
+		return nil, &Error{Op: "properties", ID: s.id, Err: err}
+	}
+	return &p, nil
+}
+
+// PropertiesJSON sends query, a System_PropertyQuery document (nil for the
+// basic properties), and returns HCS's Properties document as it came.
+func (s *System) PropertiesJSON(ctx context.Context, query json.RawMessage) (json.RawMessage, error) {
+	start := time.Now()
+	doc, err := s.run(ctx, "properties", false, func(sys, o backend.Handle) error {
+		return s.h.b.GetComputeSystemProperties(sys, o, string(query))
+	})
+	s.h.log(ctx, "properties", s.id, start, err)
+	if err != nil {
+		return nil, err
+	}
+	return rawDocument(doc), nil
+}
+
+// Statistics returns the system's runtime statistics: processor time,
+// memory and storage counters (times in 100 ns units). It accepts both the
+// Properties document HCS returns and a bare Statistics document, and
+// fails, rather than returning zeroes, when HCS returns no statistics.
+func (s *System) Statistics(ctx context.Context) (*schema.Statistics, error) {
+	doc, err := s.PropertiesJSON(ctx, json.RawMessage(`{"PropertyTypes":["Statistics"]}`))
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseStatistics(doc)
+	if err != nil {
+		return nil, &Error{Op: "statistics", ID: s.id, Err: err}
+	}
+	return st, nil
+}
+
+// parseStatistics reads statistics from a Properties document
+// ({"Statistics": {...}}) or a bare Statistics document.
+func parseStatistics(doc []byte) (*schema.Statistics, error) {
+	var envelope struct {
+		Statistics json.RawMessage `json:"Statistics"`
+	}
+	if err := json.Unmarshal(doc, &envelope); err != nil {
+		return nil, fmt.Errorf("%w: unreadable statistics document: %w", ErrInvalidSchema, err)
+	}
+	body := doc
+	if len(envelope.Statistics) > 0 && string(envelope.Statistics) != "null" {
+		body = envelope.Statistics
+	}
+	var st schema.Statistics
+	if err := json.Unmarshal(body, &st); err != nil {
+		return nil, fmt.Errorf("%w: unreadable statistics document: %w", ErrInvalidSchema, err)
+	}
+	if st.Timestamp.IsZero() && st.Uptime100ns == nil && st.Processor == nil && st.Memory == nil && st.Storage == nil {
+		return nil, fmt.Errorf("%w: HCS returned no statistics", ErrInvalidSchema)
+	}
+	return &st, nil
+}
+
+// Modify changes the system while it runs: adds or removes a device,
+// resizes memory, sends a guest request, ... as req describes.
+func (s *System) Modify(ctx context.Context, req *schema.ModifySettingRequest) error {
+	if req == nil {
+		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: nil request", ErrInvalidArgument)}
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+	}
+	return s.ModifyJSON(ctx, b)
+}
+
+// ModifyJSON is Modify with the ModifySettingRequest document as JSON.
+func (s *System) ModifyJSON(ctx context.Context, req json.RawMessage) error {
+	return s.simple(ctx, "modify", false, func(sys, o backend.Handle) error {
+		return s.h.b.ModifyComputeSystem(sys, o, string(req))
+	})
+}
+
+// Save saves the state of a paused system: to a file, or as a template
+// (opts.SaveType). nil options use HCS's defaults.
+func (s *System) Save(ctx context.Context, opts *schema.SaveOptions) error {
+	doc, err := optionsDocument(opts)
+	if err != nil {
+		return &Error{Op: "save", ID: s.id, Err: err}
+	}
+	return s.simple(ctx, "save", false, func(sys, o backend.Handle) error {
+		return s.h.b.SaveComputeSystem(sys, o, doc)
+	})
+}
+
+// Crash makes the system crash, for diagnosis (a guest crash dump where
+// the system is configured for one). The system then exits with exit type
+// UnexpectedExit. nil options use HCS's defaults.
+func (s *System) Crash(ctx context.Context, opts *schema.CrashOptions) error {
+	doc, err := optionsDocument(opts)
+	if err != nil {
+		return &Error{Op: "crash", ID: s.id, Err: err}
+	}
+	return s.simple(ctx, "crash", true, func(sys, o backend.Handle) error {
+		return s.h.b.CrashComputeSystem(sys, o, doc)
+	})
+}
+
+// optionsDocument encodes an options struct; a nil pointer is "" (NULL).
+func optionsDocument[T any](opts *T) (string, error) {
+	if opts == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(opts)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidSchema, err)
+	}
+	return string(b), nil
+}
+
+// unmarshalResult decodes a result document, failing clearly on an empty
+// one instead of returning a zero value.
+func unmarshalResult(doc []byte, v any) error {
+	if len(doc) == 0 {
+		return fmt.Errorf("%w: HCS returned an empty document", ErrInvalidSchema)
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		return fmt.Errorf("%w: unreadable result document: %w", ErrInvalidSchema, err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package hcs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/gohcs/hcs/schema"
+)
+
+// Cmd is a process to run in a compute system with System.Run, in the
+// spirit of exec.Cmd.
+type Cmd struct {
+	// Args holds the command and its arguments. Run builds the command line
+	// from it with Windows quoting rules (see CommandLine). When Args is
+	// empty, Params must carry the command line.
+	Args []string
+	// Params, when not nil, is the base of the process parameters: the
+	// working directory, environment, user, console, ... Run does not
+	// modify it.
+	Params *schema.ProcessParameters
+	// Stdin, when not nil, is copied to the process's standard input, which
+	// is then closed.
+	Stdin io.Reader
+	// Stdout and Stderr, when not nil, receive the process's output. They
+	// may be the same writer; writes to it are then serialised.
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Run starts cmd in the system, copies its standard streams concurrently,
+// and waits for it to exit and for the copies to finish. A child that
+// fills one stream while the other is open cannot deadlock it. A non-zero
+// exit code gives the state and an *ExitError.
+//
+// When ctx ends first, Run terminates the process, waits for it and for the
+// copies, and returns an error matching ctx.Err(). As with exec.Cmd, if
+// Stdin does not return from Read, Run waits for it; no goroutine started
+// by Run outlives it.
+func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
+	var params schema.ProcessParameters
+	if cmd.Params != nil {
+		params = *cmd.Params
+	}
+	if len(cmd.Args) > 0 {
+		params.CommandLine = CommandLine(cmd.Args...)
+	}
+	if params.CommandLine == "" && len(params.CommandArgs) == 0 {
+		return nil, &Error{Op: "run", ID: s.id, Err: fmt.Errorf("%w: no command", ErrInvalidArgument)}
+	}
+	params.CreateStdInPipe = schema.Ptr(cmd.Stdin != nil)
+	params.CreateStdOutPipe = schema.Ptr(cmd.Stdout != nil)
+	params.CreateStdErrPipe = schema.Ptr(cmd.Stderr != nil)
+	p, err := s.CreateProcess(ctx, &params)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+
+	stdout, stderr := cmd.Stdout, cmd.Stderr
+	if stdout != nil && stdout == stderr {
+		w := &lockedWriter{w: stdout}
+		stdout, stderr = w, w
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		pumpErrs []error
+	)
+	pump := func(name string, dst io.Writer, src io.Reader, done func()) {
+		wg.Go(func() {
+			_, err := io.Copy(dst, src)
+			if done != nil {
+				done()
+			}
+			if err != nil {
+				mu.Lock()
+				pumpErrs = append(pumpErrs, fmt.Errorf("hcs: run %q: copying %s: %w", s.id, name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	if cmd.Stdin != nil {
+		// Copy errors on stdin are expected (the process may exit without
+		// reading it all) and not reported.
+		in := p.Stdin()
+		wg.Go(func() {
+			_, _ = io.Copy(in, cmd.Stdin)
+			in.Close()
+		})
+	}
+	if stdout != nil {
+		pump("stdout", stdout, p.Stdout(), nil)
+	}
+	if stderr != nil {
+		pump("stderr", stderr, p.Stderr(), nil)
+	}
+
+	state, err := p.Wait(ctx)
+	if err != nil {
+		// The context ended (or the handle failed): stop the process, then
+		// unblock the copies by closing the pipes.
+		kctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
+		_ = p.Kill(kctx)
+		_, _ = p.Wait(kctx)
+		cancel()
+		p.Close()
+		wg.Wait()
+		return nil, err
+	}
+	// The process exited: its output pipes reach end of file once drained.
+	// Its input pipe may still have a writer blocked on it: close it.
+	if in := p.Stdin(); in != nil {
+		in.Close()
+	}
+	wg.Wait()
+	if !state.Success() {
+		return state, &ExitError{ProcessState: state}
+	}
+	if len(pumpErrs) > 0 {
+		return state, errors.Join(pumpErrs...)
+	}
+	return state, nil
+}
+
+// lockedWriter serialises writes from the stdout and stderr copies when
+// both go to one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// CommandLine joins args into a Windows command line, quoting each as
+// syscall.EscapeArg does, so that the CommandLineToArgvW rules give the
+// process back exactly args. Never build a command line by joining with
+// spaces: an argument with a space or a quote would split or change.
+func CommandLine(args ...string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = quoteArg(a)
+	}
+	return strings.Join(quoted, " ")
+}
+
+// quoteArg quotes one argument for CommandLineToArgvW: backslashes are
+// literal except before a quote, where each must be doubled and the quote
+// escaped; an argument with a space or tab is wrapped in quotes, and the
+// backslashes before the closing quote doubled.
+func quoteArg(s string) string {
+	if s == "" {
+		return `""`
+	}
+	if !strings.ContainsAny(s, " \t\"\\") {
+		return s
+	}
+	wrap := strings.ContainsAny(s, " \t")
+	if !strings.ContainsAny(s, `"\`) {
+		return `"` + s + `"`
+	}
+	var b strings.Builder
+	if wrap {
+		b.WriteByte('"')
+	}
+	backslashes := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			backslashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, backslashes+1))
+			backslashes = 0
+		default:
+			backslashes = 0
+		}
+		b.WriteByte(c)
+	}
+	if wrap {
+		b.WriteString(strings.Repeat(`\`, backslashes))
+		b.WriteByte('"')
+	}
+	return b.String()
+}

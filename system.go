@@ -1,0 +1,380 @@
+package hcs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"time"
+
+	"github.com/gohcs/hcs/internal/backend"
+)
+
+// System is an open handle to a compute system: a container or a virtual
+// machine. It is safe for concurrent use. Methods that wait for HCS take a
+// context; when it ends first they return an error matching the context's
+// error at once, while HCS finishes the operation in the background (HCS
+// operations cannot be cancelled).
+//
+// Close releases the handle. A System that becomes unreachable without
+// Close is closed by the garbage collector as a backstop, and the leak is
+// logged; a system created with ShouldTerminateOnLastHandleClosed is then
+// terminated by HCS, so keep the System reachable while you need it.
+type System struct {
+	h      *Host
+	id     string
+	handle backend.Handle
+	sink   *eventSink
+
+	life *lifetime
+	leak runtime.Cleanup
+}
+
+// ID returns the compute system's identifier.
+func (s *System) ID() string { return s.id }
+
+// CreateSystem creates a compute system with the given identifier from an
+// HCS document and returns an open handle to it, in state Created. config
+// is a *schema.ComputeSystem, a json.RawMessage, a []byte or a string
+// holding the JSON document, or any other value encoding/json turns into
+// one.
+//
+// If ctx ends before HCS has created the system, CreateSystem returns an
+// error matching ctx.Err(); when HCS completes the creation later, the new
+// system is terminated and its handle closed, so nothing is orphaned (see
+// Host.Drain).
+func (h *Host) CreateSystem(ctx context.Context, id string, config any) (*System, error) {
+	const op = "create"
+	start := time.Now()
+	s, err := h.createSystem(ctx, op, id, config)
+	h.log(ctx, op, id, start, err)
+	return s, err
+}
+
+func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*System, error) {
+	if err := h.available(op, id); err != nil {
+		return nil, err
+	}
+	doc, err := document(config)
+	if err != nil {
+		return nil, &Error{Op: op, ID: id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, ID: id, Err: err}
+	}
+	var handle backend.Handle
+	c, err := h.startCall(func(o backend.Handle) error {
+		var err error
+		handle, err = h.b.CreateComputeSystem(id, doc, o)
+		return err
+	})
+	if err != nil {
+		if handle != 0 {
+			h.b.CloseComputeSystem(handle)
+		}
+		return nil, newError(op, id, 0, err, "")
+	}
+	r, reason := c.wait(ctx, false, func(r result) {
+		if r.err == nil {
+			h.terminateOrphan(handle)
+		}
+		h.b.CloseComputeSystem(handle)
+	})
+	if reason != waitCompleted {
+		return nil, &Error{Op: op, ID: id, Err: ctx.Err()}
+	}
+	if r.err != nil {
+		h.b.CloseComputeSystem(handle)
+		return nil, newError(op, id, 0, r.err, r.doc)
+	}
+	s, err := h.newSystem(id, handle)
+	if err != nil {
+		h.terminateOrphan(handle)
+		h.b.CloseComputeSystem(handle)
+		return nil, newError(op, id, 0, err, "")
+	}
+	return s, nil
+}
+
+// orphanTimeout bounds how long cleaning up an abandoned system may wait
+// for HCS.
+const orphanTimeout = 2 * time.Minute
+
+// terminateOrphan terminates a system nobody will use: created for a caller
+// that gave up, or whose event registration failed. Errors are logged; there
+// is nobody to return them to.
+func (h *Host) terminateOrphan(handle backend.Handle) {
+	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
+	defer cancel()
+	c, err := h.startCall(func(o backend.Handle) error { return h.b.TerminateComputeSystem(handle, o, "") })
+	if err == nil {
+		var r result
+		var reason waitReason
+		if r, reason = c.wait(ctx, false, nil); reason == waitCompleted {
+			err = r.err
+		} else {
+			err = ctx.Err()
+		}
+	}
+	if err != nil && h.logger != nil {
+		h.logger.Warn("hcs: terminating an abandoned compute system failed", "error", err)
+	}
+}
+
+// OpenSystem opens the existing compute system with the given identifier.
+// A system that does not exist gives an error matching ErrNotFound.
+func (h *Host) OpenSystem(ctx context.Context, id string) (*System, error) {
+	const op = "open"
+	start := time.Now()
+	s, err := h.openSystem(ctx, op, id)
+	h.log(ctx, op, id, start, err)
+	return s, err
+}
+
+func (h *Host) openSystem(ctx context.Context, op, id string) (*System, error) {
+	if err := h.available(op, id); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, ID: id, Err: err}
+	}
+	handle, err := h.b.OpenComputeSystem(id)
+	if err != nil {
+		return nil, newError(op, id, 0, backendError(err), "")
+	}
+	s, err := h.newSystem(id, handle)
+	if err != nil {
+		h.b.CloseComputeSystem(handle)
+		return nil, newError(op, id, 0, err, "")
+	}
+	// No SystemExited event will come for a system that already stopped:
+	// learn its state now so that Wait does not wait forever.
+	doc, err := s.run(ctx, "open", true, func(sys, o backend.Handle) error {
+		return h.b.GetComputeSystemProperties(sys, o, "")
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	var props struct {
+		State    string `json:"State"`
+		Stopped  bool   `json:"Stopped"`
+		ExitType string `json:"ExitType"`
+	}
+	if json.Unmarshal([]byte(doc), &props) == nil && (props.Stopped || props.State == "Stopped") {
+		exitType := props.ExitType
+		if exitType == "" {
+			exitType = "Unknown"
+		}
+		data, _ := json.Marshal(map[string]any{"Status": 0, "ExitType": exitType})
+		s.sink.deliver(Event{Type: EventSystemExited, Data: data})
+	}
+	return s, nil
+}
+
+// newSystem wraps an open handle and registers its event callback.
+func (h *Host) newSystem(id string, handle backend.Handle) (*System, error) {
+	sink := newEventSink(EventSystemExited)
+	if err := h.b.SetComputeSystemCallback(handle, backend.EventOptionNone, sink.key); err != nil {
+		sink.close()
+		return nil, backendError(err)
+	}
+	s := &System{h: h, id: id, handle: handle, sink: sink}
+	s.life = newLifetime(func() {
+		sink.close()
+		h.b.CloseComputeSystem(handle)
+	})
+	s.leak = runtime.AddCleanup(s, leakedSystem, leakedHandle{h: h, id: id, handle: handle, sink: sink})
+	return s, nil
+}
+
+// leakedHandle is what the garbage collector needs to close a System that
+// was never closed. It must not refer to the System.
+type leakedHandle struct {
+	h      *Host
+	id     string
+	handle backend.Handle
+	sink   *eventSink
+}
+
+func leakedSystem(l leakedHandle) {
+	if l.h.logger != nil {
+		l.h.logger.Warn("hcs: compute system handle leaked; closing it", "id", l.id)
+	}
+	l.sink.close()
+	l.h.b.CloseComputeSystem(l.handle)
+}
+
+// Close closes the handle. Calls still waiting return an error matching
+// ErrClosed; the native handle is closed once HCS has completed them, which
+// Close does not wait for. Event streams end after the events already
+// received. Close is idempotent and safe to call concurrently with any
+// method; later calls fail with ErrClosed. It always returns nil.
+func (s *System) Close() error {
+	if s.life.close() {
+		s.leak.Stop()
+	}
+	return nil
+}
+
+// run makes one asynchronous call on the system and returns its result
+// document. expectExit is true for calls meant to stop the system
+// (shutdown, terminate, crash); any other call fails with
+// ErrUnexpectedExit if the system exits while it is pending.
+func (s *System) run(ctx context.Context, op string, expectExit bool, issue func(sys, o backend.Handle) error) (string, error) {
+	if err := s.life.acquire(); err != nil {
+		return "", &Error{Op: op, ID: s.id, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		s.life.release()
+		return "", &Error{Op: op, ID: s.id, Err: err}
+	}
+	c, err := s.h.startCall(func(o backend.Handle) error { return issue(s.handle, o) })
+	if err != nil {
+		s.life.release()
+		return "", newError(op, s.id, 0, err, "")
+	}
+	stops := []<-chan struct{}{s.life.closing, s.sink.disconnected}
+	if !expectExit && !isClosed(s.sink.exited) {
+		stops = append(stops, s.sink.exited)
+	}
+	r, reason := c.wait(ctx, false, func(result) { s.life.release() }, stops...)
+	switch reason {
+	case waitContext:
+		return "", &Error{Op: op, ID: s.id, Err: ctx.Err()}
+	case waitStopped:
+		return "", &Error{Op: op, ID: s.id, Err: s.stopReason()}
+	}
+	s.life.release()
+	if r.err != nil {
+		return r.doc, newError(op, s.id, 0, r.err, r.doc)
+	}
+	return r.doc, nil
+}
+
+// stopReason says why a pending call stopped waiting.
+func (s *System) stopReason() error {
+	switch {
+	case isClosed(s.life.closing):
+		return ErrClosed
+	case isClosed(s.sink.disconnected):
+		return ErrServiceDisconnect
+	default:
+		return ErrUnexpectedExit
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+	}
+	return false
+}
+
+// simple makes a call that returns no document, timing and logging it.
+func (s *System) simple(ctx context.Context, op string, expectExit bool, issue func(sys, o backend.Handle) error) error {
+	start := time.Now()
+	_, err := s.run(ctx, op, expectExit, issue)
+	s.h.log(ctx, op, s.id, start, err)
+	return err
+}
+
+// Start starts the system. A system that exits while starting gives an
+// error matching ErrUnexpectedExit.
+func (s *System) Start(ctx context.Context) error {
+	return s.simple(ctx, "start", false, func(sys, o backend.Handle) error {
+		return s.h.b.StartComputeSystem(sys, o, "")
+	})
+}
+
+// Shutdown asks the system to shut down cleanly and returns when HCS has
+// done so. Use Wait for the exit status, and Terminate when a system does not
+// shut down in time.
+func (s *System) Shutdown(ctx context.Context) error {
+	return s.simple(ctx, "shutdown", true, func(sys, o backend.Handle) error {
+		return s.h.b.ShutDownComputeSystem(sys, o, "")
+	})
+}
+
+// Terminate stops the system forcefully.
+func (s *System) Terminate(ctx context.Context) error {
+	return s.simple(ctx, "terminate", true, func(sys, o backend.Handle) error {
+		return s.h.b.TerminateComputeSystem(sys, o, "")
+	})
+}
+
+// Pause pauses a running system.
+func (s *System) Pause(ctx context.Context) error {
+	return s.simple(ctx, "pause", false, func(sys, o backend.Handle) error {
+		return s.h.b.PauseComputeSystem(sys, o, "")
+	})
+}
+
+// Resume resumes a paused system.
+func (s *System) Resume(ctx context.Context) error {
+	return s.simple(ctx, "resume", false, func(sys, o backend.Handle) error {
+		return s.h.b.ResumeComputeSystem(sys, o, "")
+	})
+}
+
+// Wait waits for the system to exit and returns how it exited. It can be
+// called any number of times, from any goroutine, before and after the exit
+// and after Close: the exit status is never lost once the handle has seen
+// it. Wait fails with ErrServiceDisconnect when the service disconnects, and
+// with ErrClosed when the handle is closed before the system exits.
+func (s *System) Wait(ctx context.Context) (*ExitStatus, error) {
+	select {
+	case <-s.sink.exited:
+		return parseExitStatus(s.sink.exitDocument()), nil
+	default:
+	}
+	select {
+	case <-s.sink.exited:
+		return parseExitStatus(s.sink.exitDocument()), nil
+	case <-s.sink.disconnected:
+		return nil, &Error{Op: "wait", ID: s.id, Err: ErrServiceDisconnect}
+	case <-s.life.closing:
+		return nil, &Error{Op: "wait", ID: s.id, Err: ErrClosed}
+	case <-ctx.Done():
+		return nil, &Error{Op: "wait", ID: s.id, Err: ctx.Err()}
+	}
+}
+
+// Events subscribes to the system's events and returns them as a sequence
+// for a range loop. The subscription starts when Events is called, so
+// events sent before the loop begins are kept. A subscriber that falls
+// behind loses the oldest non-terminal events (Event.Missed counts them)
+// and never slows HCS or other subscribers; terminal events (SystemExited,
+// ServiceDisconnect) are never lost. The sequence ends after a terminal
+// event, when ctx ends, when the loop stops, or when the System is closed.
+// It can be ranged over once.
+func (s *System) Events(ctx context.Context) iter.Seq[Event] {
+	return s.sink.events(ctx)
+}
+
+// document turns a configuration or options value into the JSON text HCS
+// takes. nil gives "" (a NULL argument).
+func document(v any) (string, error) {
+	switch d := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return d, nil
+	case []byte:
+		return string(d), nil
+	case json.RawMessage:
+		return string(d), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(b) == "null" {
+		return "", errors.New("document is a nil pointer")
+	}
+	return string(b), nil
+}
