@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/gohcs/hcs/internal/winetest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ func TestCommittedOutputIsCurrent(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ref, "api", "SchemaReference.md")); err != nil {
 		t.Skipf("hcs-reference folder not found at %s: %v", ref, err)
 	}
-	out := t.TempDir()
+	out := winetest.TempDir(t)
 	if err := run(ref, out, false); err != nil {
 		t.Fatal(err)
 	}
