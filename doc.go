@@ -21,6 +21,23 @@
 // change it; [System.Wait] returns its [ExitStatus] once it exits;
 // [System.Events] streams its [Event]s; [System.Close] releases the handle.
 //
+// # Processes
+//
+// [System.CreateProcess] starts a process in a compute system and returns a
+// [Process], shaped like os.Process: its standard pipes ([Process.Stdin],
+// [Process.Stdout], [Process.Stderr]) belong to the caller; [Process.Wait]
+// returns a [ProcessState] once HCS reports the exit; [Process.Signal],
+// [Process.Terminate], [Process.Kill] and [Process.ResizeConsole] act on it.
+// [System.Run] runs a [Cmd] in the spirit of exec.Cmd, copying all three
+// streams concurrently so that no child can deadlock it; [CommandLine]
+// quotes an argument vector with Windows rules.
+//
+// # Statistics
+//
+// [System.Statistics] samples a system's counters; [UsageBetween] turns two
+// samples into CPU percentages and storage rates. Package hcsprom exports
+// them to Prometheus.
+//
 // # Waiting, cancellation and threads
 //
 // Every method that waits for HCS takes a [context.Context]. HCS completes
