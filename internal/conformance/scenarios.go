@@ -549,6 +549,12 @@ func cancelEach(t *testing.T, e *env) {
 	}
 	none := func(context.Context, *hcs.System) error { return nil }
 	start := func(ctx context.Context, s *hcs.System) error { return s.Start(ctx) }
+	paused := func(ctx context.Context, s *hcs.System) error {
+		if err := s.Start(ctx); err != nil {
+			return err
+		}
+		return s.Pause(ctx)
+	}
 	ops := []op{
 		{"Start", "start", none, start},
 		{"Pause", "pause", start, func(ctx context.Context, s *hcs.System) error { return s.Pause(ctx) }},
@@ -560,6 +566,15 @@ func cancelEach(t *testing.T, e *env) {
 		}},
 		{"Modify", "modify", start, func(ctx context.Context, s *hcs.System) error {
 			return s.ModifyJSON(ctx, json.RawMessage(`{"ResourcePath":"VirtualMachine/Devices","RequestType":"Update"}`))
+		}},
+		{"Resume", "resume", paused, func(ctx context.Context, s *hcs.System) error { return s.Resume(ctx) }},
+		{"Save", "save", paused, func(ctx context.Context, s *hcs.System) error {
+			return s.Save(ctx, &schema.SaveOptions{SaveType: schema.SaveTypeAsTemplate})
+		}},
+		{"Crash", "crash", start, func(ctx context.Context, s *hcs.System) error { return s.Crash(ctx, nil) }},
+		{"CreateProcess", "create process", start, func(ctx context.Context, s *hcs.System) error {
+			_, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait", CreateStdOutPipe: schema.Ptr(true)})
+			return err
 		}},
 	}
 	for _, o := range ops {
