@@ -204,6 +204,14 @@ func processSignalTerminate(t *testing.T, e *env) {
 	if err := p.Kill(ctx); err != nil {
 		t.Fatalf("Kill of an exited process: %v", err)
 	}
+	// The options are optional: HCS sends its default signal.
+	d := start(t, s, "wait", false, false)
+	if err := d.Signal(ctx, nil); err != nil {
+		t.Fatalf("Signal(nil): %v", err)
+	}
+	if st, err := d.Wait(ctx); err != nil || st.ExitCode() != 0xC000013A {
+		t.Fatalf("after the default signal: %v, %v", st, err)
+	}
 	q := start(t, s, "wait", false, false)
 	for range 2 {
 		if err := q.Kill(ctx); err != nil {

@@ -457,7 +457,9 @@ static void do_signal(struct process *p, const char *arg, struct outcome *out)
 					      "CtrlShutdown"};
 	struct jval *doc = arg ? json_parse(arg) : NULL;
 	const char *sig = json_str(json_get(doc, "Signal"));
-	bool known = false;
+	/* The options are optional: without them, or without a Signal member,
+	 * CtrlC is sent, as in hcssim. */
+	bool known = sig == NULL;
 	for (size_t i = 0; sig && i < sizeof(signals) / sizeof(signals[0]); i++)
 		known = known || strcmp(sig, signals[i]) == 0;
 	if (arg && !doc)
