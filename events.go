@@ -60,7 +60,8 @@ type Event struct {
 	Type EventType
 	// Data is the event's document exactly as HCS sent it, or nil. It is a
 	// SystemExitStatus for SystemExited, a CrashReport for
-	// SystemCrashReport; Decode unmarshals it.
+	// SystemCrashReport; Decode unmarshals it. Every subscriber shares it:
+	// treat it as read-only.
 	Data []byte
 	// Missed counts the non-terminal events this subscriber did not receive
 	// just before this one because it fell behind. Terminal events are never

@@ -2,6 +2,7 @@ package hcs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -11,7 +12,8 @@ import (
 
 // Host is a connection to a Host Compute Service: the machine's own (see
 // Local) or a simulated one (see package hcssim). A Host is safe for
-// concurrent use. It holds no handle of its own and needs no closing.
+// concurrent use. It holds no handle of its own and needs no closing. The
+// zero value is not usable: every call on it fails with ErrNotSupported.
 type Host struct {
 	b      backend.Backend
 	err    error // set when the backend is unavailable; every call returns it
@@ -19,7 +21,7 @@ type Host struct {
 
 	// background tracks cleanups of abandoned calls: operations whose
 	// caller gave up (context ended) but that HCS has not completed yet.
-	background sync.WaitGroup
+	background tracker
 }
 
 // HostOption configures a Host.
@@ -79,8 +81,11 @@ func newHost(b backend.Backend, err error, opts []HostOption) *Host {
 // available returns the error every call fails with when the host has no
 // backend, wrapped for op.
 func (h *Host) available(op, id string) error {
-	if h.err != nil {
+	switch {
+	case h.err != nil:
 		return &Error{Op: op, ID: id, Err: h.err}
+	case h.b == nil:
+		return &Error{Op: op, ID: id, Err: fmt.Errorf("%w: a zero Host; use Local or hcssim", ErrNotSupported)}
 	}
 	return nil
 }
@@ -107,15 +112,8 @@ func (h *Host) log(ctx context.Context, op, id string, start time.Time, err erro
 // Drain before exiting so that nothing they started is orphaned; tests call
 // it before checking for leaks.
 func (h *Host) Drain(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		h.background.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	// A cleanup that starts another call (terminating an orphan) waits for
+	// it, or abandons it and so adds to the count, before it finishes: the
+	// count cannot touch zero while work remains.
+	return h.background.wait(ctx)
 }

@@ -25,9 +25,10 @@ import (
 // that reads the result, runs the call's cleanup and closes the operation.
 
 const (
-	opPending int32 = iota
-	opCompleted
-	opAbandoned
+	opPending   int32 = iota
+	opCompleted       // completed while its caller waited
+	opAbandoned       // its caller gave up; the cleanup has not started
+	opCleaning        // completed after being abandoned; the cleanup runs
 )
 
 // operation is one in-flight HCS operation.
@@ -69,7 +70,9 @@ func dispatchCompletion(_ backend.Handle, key uintptr) {
 		close(o.done)
 		return
 	}
-	if o.state.Load() == opAbandoned {
+	// Only the first completion of an abandoned operation cleans it up,
+	// however many times a misbehaving backend reports it.
+	if o.state.CompareAndSwap(opAbandoned, opCleaning) {
 		go o.cleanup()
 	}
 }
@@ -194,20 +197,64 @@ func (c *call) wait(ctx context.Context, withProcess bool, cleanup func(result),
 	case <-s2:
 		reason = waitStopped
 	}
-	c.h.background.Add(1)
+	c.h.background.add()
 	abandoned := c.o.abandon(func() {
-		defer c.h.background.Done()
+		defer c.h.background.done()
 		r := c.finish(withProcess)
 		if cleanup != nil {
 			cleanup(r)
 		}
 	})
 	if !abandoned {
-		c.h.background.Done()
+		c.h.background.done()
 		<-c.o.done
 		return c.finish(withProcess), waitCompleted
 	}
 	// Best effort: HCS documents HcsCancelOperation as returning E_NOTIMPL.
 	_ = c.h.b.CancelOperation(c.handle)
 	return result{}, reason
+}
+
+// tracker counts a host's abandoned calls whose cleanup has not finished,
+// and lets Drain wait for the count to reach zero. Unlike a
+// sync.WaitGroup, it may be added to while someone waits.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0; nil while n is 0
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.n++
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.n--
+	if t.n == 0 {
+		close(t.idle)
+		t.idle = nil
+	}
+}
+
+// wait returns when the count is zero or ctx ends.
+func (t *tracker) wait(ctx context.Context) error {
+	t.mu.Lock()
+	idle := t.idle
+	t.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -54,8 +54,8 @@ func TestDocument(t *testing.T) {
 			t.Errorf("document(%v) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	if _, err := document((*schema.ComputeSystem)(nil)); err == nil {
-		t.Error("a nil *ComputeSystem became a document")
+	if doc, err := document((*schema.ComputeSystem)(nil)); err != nil || doc != "" {
+		t.Errorf("a nil *ComputeSystem gave %q, %v; want no document", doc, err)
 	}
 	if _, err := document(func() {}); err == nil {
 		t.Error("a func became a document")

@@ -65,7 +65,14 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	if err := s.life.acquire(); err != nil {
 		return nil, &Error{Op: op, ID: s.id, Err: err}
 	}
-	defer s.life.release()
+	// The system's handle stays referenced until HCS completes the create,
+	// also when the caller gives up first: the cleanup releases it then.
+	released := false
+	defer func() {
+		if !released {
+			s.life.release()
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, ID: s.id, Err: err}
 	}
@@ -87,6 +94,7 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 		stops = stops[:2]
 	}
 	r, reason := c.wait(ctx, true, func(r result) {
+		defer s.life.release()
 		closeStdio(r.info)
 		if r.err == nil {
 			s.h.terminateProcess(handle)
@@ -95,8 +103,10 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	}, stops...)
 	switch reason {
 	case waitContext:
+		released = true
 		return nil, &Error{Op: op, ID: s.id, Err: ctx.Err()}
 	case waitStopped:
+		released = true
 		return nil, &Error{Op: op, ID: s.id, Err: s.stopReason()}
 	}
 	if r.err != nil {
@@ -104,14 +114,8 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 		b.CloseProcess(handle)
 		return nil, newError(op, s.id, 0, r.err, r.doc)
 	}
-	p, err := s.newProcess(ctx, handle, r.info.PID, r.info)
-	if err != nil {
-		closeStdio(r.info)
-		s.h.terminateProcess(handle)
-		b.CloseProcess(handle)
-		return nil, newError(op, s.id, r.info.PID, err, "")
-	}
-	return p, nil
+	// From here the Process owns the handle and the pipes, on error too.
+	return s.newProcess(ctx, op, handle, r.info.PID, r.info, true)
 }
 
 // OpenProcess opens the process with the given id in the system. A pid
@@ -137,23 +141,25 @@ func (s *System) openProcess(ctx context.Context, op string, pid uint32) (*Proce
 	if err != nil {
 		return nil, newError(op, s.id, pid, backendError(err), "")
 	}
-	p, err := s.newProcess(ctx, handle, pid, backend.ProcessInfo{})
-	if err != nil {
-		s.h.b.CloseProcess(handle)
-		return nil, newError(op, s.id, pid, err, "")
-	}
-	return p, nil
+	return s.newProcess(ctx, op, handle, pid, backend.ProcessInfo{}, false)
 }
 
-// newProcess wraps an open process handle, registers its event callback
-// and learns whether it already exited (an exit before the registration
-// sends no event).
-func (s *System) newProcess(ctx context.Context, handle backend.Handle, pid uint32, info backend.ProcessInfo) (*Process, error) {
+// newProcess wraps an open process handle and its pipes, registers its
+// event callback and learns whether it already exited (an exit before the
+// registration sends no event). It owns handle and info from the start: on
+// failure it closes them, and terminates the process if created is true
+// (nobody will be able to reach it).
+func (s *System) newProcess(ctx context.Context, op string, handle backend.Handle, pid uint32, info backend.ProcessInfo, created bool) (*Process, error) {
 	h := s.h
 	sink := newEventSink(EventProcessExited)
 	if err := h.b.SetProcessCallback(handle, backend.EventOptionNone, sink.key); err != nil {
 		sink.close()
-		return nil, backendError(err)
+		closeStdio(info)
+		if created {
+			h.terminateProcess(handle)
+		}
+		h.b.CloseProcess(handle)
+		return nil, newError(op, s.id, pid, backendError(err), "")
 	}
 	p := &Process{sys: s, pid: pid, handle: handle, sink: sink,
 		stdin: newStdioPipe(info.Stdin), stdout: newStdioPipe(info.Stdout), stderr: newStdioPipe(info.Stderr)}
@@ -161,9 +167,14 @@ func (s *System) newProcess(ctx context.Context, handle backend.Handle, pid uint
 		sink.close()
 		h.b.CloseProcess(handle)
 	})
-	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, handle: handle, sink: sink})
+	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, handle: handle, sink: sink, pipes: p.pipes()})
 	st, err := p.Properties(ctx)
 	if err != nil {
+		if created {
+			kctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
+			_ = p.Kill(kctx)
+			cancel()
+		}
 		p.Close()
 		return nil, err
 	}
@@ -178,8 +189,22 @@ func leakedProcess(l leakedHandle) {
 	if l.h.logger != nil {
 		l.h.logger.Warn("hcs: process handle leaked; closing it", "id", l.id)
 	}
+	for _, c := range l.pipes {
+		c.Close()
+	}
 	l.sink.close()
 	l.h.b.CloseProcess(l.handle)
+}
+
+// pipes returns the standard pipes the process has.
+func (p *Process) pipes() []io.Closer {
+	var cs []io.Closer
+	for _, s := range []*stdioPipe{p.stdin, p.stdout, p.stderr} {
+		if s != nil {
+			cs = append(cs, s)
+		}
+	}
+	return cs
 }
 
 // terminateProcess terminates a process nobody will use.
@@ -203,39 +228,43 @@ func (h *Host) terminateProcess(handle backend.Handle) {
 func (p *Process) PID() uint32 { return p.pid }
 
 // Stdin returns the process's standard input, or nil when it was not
-// requested. Closing it gives the process end of file.
+// requested (or HCS gave none, as for a process opened by OpenProcess).
+// Closing it gives the process end of file.
 func (p *Process) Stdin() io.WriteCloser {
 	if p.stdin == nil {
 		return nil
 	}
-	return p.stdin
+	return stdinPipe{p.stdin}
 }
 
 // Stdout returns the process's standard output, or nil when it was not
-// requested.
+// requested or HCS gave none.
 func (p *Process) Stdout() io.ReadCloser {
 	if p.stdout == nil {
 		return nil
 	}
-	return p.stdout
+	return outputPipe{p.stdout}
 }
 
 // Stderr returns the process's standard error, or nil when it was not
-// requested.
+// requested or HCS gave none (a process with EmulateConsole has one output:
+// Stdout).
 func (p *Process) Stderr() io.ReadCloser {
 	if p.stderr == nil {
 		return nil
 	}
-	return p.stderr
+	return outputPipe{p.stderr}
 }
 
 // CloseStdin closes the process's standard input, so that it reads end of
-// file: it closes the pipe and asks HCS to close the process's end. It is
-// safe to call more than once.
+// file: it closes the pipe and asks HCS to close the process's end. A
+// process without a standard input pipe, or that has exited, is left alone.
+// It is safe to call more than once.
 func (p *Process) CloseStdin(ctx context.Context) error {
-	if p.stdin != nil {
-		p.stdin.Close()
+	if p.stdin == nil {
+		return nil
 	}
+	p.stdin.Close()
 	if isClosed(p.sink.exited) {
 		return nil
 	}
@@ -341,6 +370,9 @@ func (p *Process) Wait(ctx context.Context) (*ProcessState, error) {
 		return p.state(), nil
 	case <-p.sink.disconnected:
 		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+	case <-p.sys.sink.disconnected:
+		// HCS reports a disconnect on system callbacks.
+		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
 	case <-p.life.closing:
 		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrClosed}
 	case <-ctx.Done():
@@ -400,7 +432,7 @@ func (p *Process) runErr(ctx context.Context, op string, issue func(ph, o backen
 		p.life.release()
 		return "", newError(op, p.sys.id, p.pid, err, "")
 	}
-	r, reason := c.wait(ctx, false, func(result) { p.life.release() }, p.life.closing, p.sink.disconnected)
+	r, reason := c.wait(ctx, false, func(result) { p.life.release() }, p.life.closing, p.sink.disconnected, p.sys.sink.disconnected)
 	switch reason {
 	case waitContext:
 		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
@@ -445,8 +477,9 @@ func (ps *ProcessState) Exited() bool {
 }
 
 // ExitCode returns the exit code, or -1 when it is unknown. Windows exit
-// codes are 32-bit unsigned values: NTSTATUS-style codes such as
-// 0xC000013A come back as large positive numbers.
+// codes are 32-bit unsigned values: on 64-bit platforms NTSTATUS-style
+// codes such as 0xC000013A come back as large positive numbers (on 32-bit
+// ones, as os.ProcessState does, as negative numbers).
 func (ps *ProcessState) ExitCode() int {
 	if !ps.Exited() {
 		return -1
@@ -463,14 +496,14 @@ func (ps *ProcessState) Status() schema.ProcessStatus { return ps.status }
 // String returns "exit status N", in hexadecimal for NTSTATUS-style codes,
 // or "exit status unknown".
 func (ps *ProcessState) String() string {
-	code := ps.ExitCode()
-	switch {
-	case code < 0:
+	if !ps.Exited() {
 		return "exit status unknown"
-	case code >= 0xC0000000:
+	}
+	code := *ps.status.ExitCode
+	if code >= 0xC0000000 {
 		return "exit status 0x" + strconv.FormatUint(uint64(code), 16)
 	}
-	return "exit status " + strconv.Itoa(code)
+	return "exit status " + strconv.FormatUint(uint64(code), 10)
 }
 
 // ExitError reports a process that exited with a non-zero code, like
@@ -484,7 +517,7 @@ func (e *ExitError) Error() string { return e.ProcessState.String() }
 
 // stdioPipe is one of a process's standard pipes, closed exactly once.
 type stdioPipe struct {
-	c    io.Closer // the backend's io.WriteCloser or io.ReadCloser
+	c    io.Closer // the backend's io.WriteCloser (stdin) or io.ReadCloser
 	once sync.Once
 	err  error
 }
@@ -497,21 +530,15 @@ func newStdioPipe(c io.Closer) *stdioPipe {
 	return &stdioPipe{c: c}
 }
 
-func (s *stdioPipe) Read(b []byte) (int, error) {
-	r, ok := s.c.(io.Reader)
-	if !ok {
-		return 0, errors.New("hcs: read from a process's standard input")
-	}
-	return r.Read(b)
-}
+// stdinPipe is the caller's side of a process's standard input.
+type stdinPipe struct{ *stdioPipe }
 
-func (s *stdioPipe) Write(b []byte) (int, error) {
-	w, ok := s.c.(io.Writer)
-	if !ok {
-		return 0, errors.New("hcs: write to a process's output")
-	}
-	return w.Write(b)
-}
+func (w stdinPipe) Write(b []byte) (int, error) { return w.c.(io.Writer).Write(b) }
+
+// outputPipe is the caller's side of a process's standard output or error.
+type outputPipe struct{ *stdioPipe }
+
+func (r outputPipe) Read(b []byte) (int, error) { return r.c.(io.Reader).Read(b) }
 
 // Close closes the pipe; later calls return the first call's result.
 func (s *stdioPipe) Close() error {

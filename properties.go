@@ -98,7 +98,9 @@ func parseStatistics(doc []byte) (*schema.Statistics, error) {
 }
 
 // Modify changes the system while it runs: adds or removes a device,
-// resizes memory, sends a guest request, ... as req describes.
+// resizes memory, sends a guest request, ... as req describes. If ctx ends
+// first, Modify returns the context's error and HCS may still apply the
+// change.
 func (s *System) Modify(ctx context.Context, req *schema.ModifySettingRequest) error {
 	if req == nil {
 		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: nil request", ErrInvalidArgument)}
@@ -118,7 +120,9 @@ func (s *System) ModifyJSON(ctx context.Context, req json.RawMessage) error {
 }
 
 // Save saves the state of a paused system: to a file, or as a template
-// (opts.SaveType). nil options use HCS's defaults.
+// (opts.SaveType). nil options use HCS's defaults. A system that is not
+// paused gives ErrInvalidState. If ctx ends first, Save returns the
+// context's error and HCS finishes saving in the background.
 func (s *System) Save(ctx context.Context, opts *schema.SaveOptions) error {
 	doc, err := optionsDocument(opts)
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gohcs/hcs/schema"
 )
@@ -26,20 +28,37 @@ type Cmd struct {
 	// is then closed.
 	Stdin io.Reader
 	// Stdout and Stderr, when not nil, receive the process's output. They
-	// may be the same writer; writes to it are then serialised.
+	// may be the same writer; writes to it are then serialised. A process
+	// with EmulateConsole has a single output stream, sent to Stdout.
 	Stdout io.Writer
 	Stderr io.Writer
+	// WaitDelay bounds how long Run waits, once the process has exited or
+	// been killed, for the copies of its streams to finish — in particular
+	// for a Stdin whose Read does not return. After it, Run closes the
+	// pipes, stops waiting and reports ErrWaitDelay (if nothing else went
+	// wrong); a copy blocked in Stdin's Read then outlives Run until that
+	// Read returns. Zero means wait as long as it takes, like exec.Cmd.
+	WaitDelay time.Duration
 }
+
+// ErrWaitDelay is returned by System.Run when the process exited but its
+// stream copies did not finish within Cmd.WaitDelay.
+var ErrWaitDelay = errors.New("hcs: I/O incomplete after Cmd.WaitDelay")
+
+// killTimeout bounds how long Run waits for HCS to terminate a process
+// whose context ended.
+const killTimeout = 30 * time.Second
 
 // Run starts cmd in the system, copies its standard streams concurrently,
 // and waits for it to exit and for the copies to finish. A child that
 // fills one stream while the other is open cannot deadlock it. A non-zero
-// exit code gives the state and an *ExitError.
+// exit code gives the state and an *ExitError; a failure to start gives an
+// *Error.
 //
 // When ctx ends first, Run terminates the process, waits for it and for the
-// copies, and returns an error matching ctx.Err(). As with exec.Cmd, if
-// Stdin does not return from Read, Run waits for it; no goroutine started
-// by Run outlives it.
+// copies, and returns an error matching ctx.Err(). As with exec.Cmd, Run
+// waits for a Stdin whose Read blocks unless Cmd.WaitDelay is set; with
+// that exception, no goroutine started by Run outlives it.
 func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	var params schema.ProcessParameters
 	if cmd.Params != nil {
@@ -61,7 +80,7 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	defer p.Close()
 
 	stdout, stderr := cmd.Stdout, cmd.Stderr
-	if stdout != nil && stdout == stderr {
+	if stdout != nil && sameWriter(stdout, stderr) {
 		w := &lockedWriter{w: stdout}
 		stdout, stderr = w, w
 	}
@@ -83,32 +102,36 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 			}
 		})
 	}
-	if cmd.Stdin != nil {
+	// HCS may not give every pipe asked for (EmulateConsole has no
+	// stderr): copy only those that exist.
+	if in := p.Stdin(); in != nil && cmd.Stdin != nil {
 		// Copy errors on stdin are expected (the process may exit without
 		// reading it all) and not reported.
-		in := p.Stdin()
 		wg.Go(func() {
 			_, _ = io.Copy(in, cmd.Stdin)
 			in.Close()
 		})
 	}
-	if stdout != nil {
-		pump("stdout", stdout, p.Stdout(), nil)
+	if out := p.Stdout(); out != nil && stdout != nil {
+		pump("stdout", stdout, out, nil)
 	}
-	if stderr != nil {
-		pump("stderr", stderr, p.Stderr(), nil)
+	if errOut := p.Stderr(); errOut != nil && stderr != nil {
+		pump("stderr", stderr, errOut, nil)
 	}
 
 	state, err := p.Wait(ctx)
 	if err != nil {
 		// The context ended (or the handle failed): stop the process, then
 		// unblock the copies by closing the pipes.
-		kctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
-		_ = p.Kill(kctx)
-		_, _ = p.Wait(kctx)
+		kctx, cancel := context.WithTimeout(context.Background(), killTimeout)
+		if kerr := p.Kill(kctx); kerr != nil {
+			err = errors.Join(err, kerr)
+		} else {
+			_, _ = p.Wait(kctx)
+		}
 		cancel()
 		p.Close()
-		wg.Wait()
+		waitCopies(&wg, cmd.WaitDelay)
 		return nil, err
 	}
 	// The process exited: its output pipes reach end of file once drained.
@@ -116,14 +139,53 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	if in := p.Stdin(); in != nil {
 		in.Close()
 	}
-	wg.Wait()
+	if !waitCopies(&wg, cmd.WaitDelay) {
+		p.Close()
+		mu.Lock()
+		pumpErrs = append(pumpErrs, ErrWaitDelay)
+		mu.Unlock()
+	}
 	if !state.Success() {
 		return state, &ExitError{ProcessState: state}
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(pumpErrs) > 0 {
 		return state, errors.Join(pumpErrs...)
 	}
 	return state, nil
+}
+
+// waitCopies waits for the stream copies, at most delay when delay is
+// positive. It reports whether they finished.
+func waitCopies(wg *sync.WaitGroup, delay time.Duration) bool {
+	if delay <= 0 {
+		wg.Wait()
+		return true
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// sameWriter reports whether a and b are the same writer, without
+// panicking on writer types that are not comparable.
+func sameWriter(a, b io.Writer) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
 }
 
 // lockedWriter serialises writes from the stdout and stderr copies when

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
+	"reflect"
 	"runtime"
 	"time"
 
@@ -58,6 +60,9 @@ func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*Sy
 		return nil, err
 	}
 	doc, err := document(config)
+	if err == nil && doc == "" {
+		err = errors.New("no configuration document")
+	}
 	if err != nil {
 		return nil, &Error{Op: op, ID: id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
 	}
@@ -197,6 +202,7 @@ type leakedHandle struct {
 	id     string
 	handle backend.Handle
 	sink   *eventSink
+	pipes  []io.Closer // a process's standard pipes
 }
 
 func leakedSystem(l leakedHandle) {
@@ -284,7 +290,9 @@ func (s *System) simple(ctx context.Context, op string, expectExit bool, issue f
 }
 
 // Start starts the system. A system that exits while starting gives an
-// error matching ErrUnexpectedExit.
+// error matching ErrUnexpectedExit; one not in state Created gives
+// ErrInvalidState. If ctx ends first, Start returns the context's error at
+// once and HCS finishes starting the system in the background.
 func (s *System) Start(ctx context.Context) error {
 	return s.simple(ctx, "start", false, func(sys, o backend.Handle) error {
 		return s.h.b.StartComputeSystem(sys, o, "")
@@ -293,28 +301,35 @@ func (s *System) Start(ctx context.Context) error {
 
 // Shutdown asks the system to shut down cleanly and returns when HCS has
 // done so. Use Wait for the exit status, and Terminate when a system does not
-// shut down in time.
+// shut down in time: if ctx ends first, Shutdown returns the context's
+// error and the shutdown goes on. A stopped system gives ErrAlreadyStopped.
 func (s *System) Shutdown(ctx context.Context) error {
 	return s.simple(ctx, "shutdown", true, func(sys, o backend.Handle) error {
 		return s.h.b.ShutDownComputeSystem(sys, o, "")
 	})
 }
 
-// Terminate stops the system forcefully.
+// Terminate stops the system forcefully. A stopped system gives
+// ErrAlreadyStopped. If ctx ends first, Terminate returns the context's
+// error and HCS finishes terminating in the background.
 func (s *System) Terminate(ctx context.Context) error {
 	return s.simple(ctx, "terminate", true, func(sys, o backend.Handle) error {
 		return s.h.b.TerminateComputeSystem(sys, o, "")
 	})
 }
 
-// Pause pauses a running system.
+// Pause pauses a running system; in another state it gives
+// ErrInvalidState. If ctx ends first, Pause returns the context's error and
+// HCS finishes the pause in the background.
 func (s *System) Pause(ctx context.Context) error {
 	return s.simple(ctx, "pause", false, func(sys, o backend.Handle) error {
 		return s.h.b.PauseComputeSystem(sys, o, "")
 	})
 }
 
-// Resume resumes a paused system.
+// Resume resumes a paused system; in another state it gives
+// ErrInvalidState. If ctx ends first, Resume returns the context's error
+// and HCS finishes the resume in the background.
 func (s *System) Resume(ctx context.Context) error {
 	return s.simple(ctx, "resume", false, func(sys, o backend.Handle) error {
 		return s.h.b.ResumeComputeSystem(sys, o, "")
@@ -357,7 +372,7 @@ func (s *System) Events(ctx context.Context) iter.Seq[Event] {
 }
 
 // document turns a configuration or options value into the JSON text HCS
-// takes. nil gives "" (a NULL argument).
+// takes. nil, and a nil pointer, give "" (a NULL argument).
 func document(v any) (string, error) {
 	switch d := v.(type) {
 	case nil:
@@ -369,12 +384,12 @@ func document(v any) (string, error) {
 	case json.RawMessage:
 		return string(d), nil
 	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return "", nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", err
-	}
-	if string(b) == "null" {
-		return "", errors.New("document is a nil pointer")
 	}
 	return string(b), nil
 }

@@ -1,0 +1,311 @@
+package hcs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
+)
+
+// Regression tests for handle ownership and Run, driven through a spy
+// around the simulator's backend that counts native closes.
+
+const testConfig = `{"SchemaVersion":{"Major":2,"Minor":1},"Owner":"hcs-test","Container":{}}`
+
+// spy wraps a backend, counting closes and the operations pending on each
+// system handle.
+type spy struct {
+	backend.Backend
+	duplicateCompletions bool
+
+	mu            sync.Mutex
+	procClosed    map[backend.Handle]int
+	pendingOnSys  map[backend.Handle]int
+	opSystem      map[backend.Handle]backend.Handle
+	closedPending []backend.Handle
+}
+
+func (s *spy) Init(cb backend.Callbacks) {
+	complete := cb.Completion
+	cb.Completion = func(op backend.Handle, ctx uintptr) {
+		s.mu.Lock()
+		if sys, ok := s.opSystem[op]; ok {
+			s.pendingOnSys[sys]--
+			delete(s.opSystem, op)
+		}
+		s.mu.Unlock()
+		complete(op, ctx)
+		if s.duplicateCompletions {
+			complete(op, ctx)
+		}
+	}
+	s.Backend.Init(cb)
+}
+
+func (s *spy) CloseProcess(h backend.Handle) {
+	s.mu.Lock()
+	s.procClosed[h]++
+	s.mu.Unlock()
+	s.Backend.CloseProcess(h)
+}
+
+func (s *spy) CloseComputeSystem(h backend.Handle) {
+	s.mu.Lock()
+	if s.pendingOnSys[h] > 0 {
+		s.closedPending = append(s.closedPending, h)
+	}
+	s.mu.Unlock()
+	s.Backend.CloseComputeSystem(h)
+}
+
+func (s *spy) CreateProcess(sys backend.Handle, params string, op backend.Handle) (backend.Handle, error) {
+	s.mu.Lock()
+	s.pendingOnSys[sys]++
+	s.opSystem[op] = sys
+	s.mu.Unlock()
+	return s.Backend.CreateProcess(sys, params, op)
+}
+
+func (s *spy) checkClosedOnce(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, n := range s.procClosed {
+		if n != 1 {
+			t.Errorf("process handle %#x closed %d times", h, n)
+		}
+	}
+	if len(s.closedPending) > 0 {
+		t.Errorf("system handles closed while an operation was pending on them: %v", s.closedPending)
+	}
+}
+
+// spyHost returns a host over sim whose backend is watched by a spy.
+func spyHost(t *testing.T, sim *hcssim.Sim) (*hcs.Host, *spy) {
+	t.Helper()
+	var sp *spy
+	newHost := backend.NewHost
+	backend.NewHost = func(b backend.Backend, opts any) any {
+		sp = &spy{Backend: b, procClosed: map[backend.Handle]int{},
+			pendingOnSys: map[backend.Handle]int{}, opSystem: map[backend.Handle]backend.Handle{}}
+		return newHost(sp, opts)
+	}
+	defer func() { backend.NewHost = newHost }()
+	return sim.Host(), sp
+}
+
+func runningSystem(t *testing.T, h *hcs.Host, id string) *hcs.System {
+	t.Helper()
+	s, err := h.CreateSystem(context.Background(), id, testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func drain(t *testing.T, h *hcs.Host, sim *hcssim.Sim) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCreateProcessFailureClosesOnce(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	h, sp := spyHost(t, sim)
+	s := runningSystem(t, h, "once")
+	ctx := context.Background()
+	sim.FailNext(hcssim.CallGetProcessProperties, hcs.E_FAIL, "injected")
+	if _, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait", CreateStdOutPipe: schema.Ptr(true)}); err == nil {
+		t.Fatal("CreateProcess succeeded although its properties query failed")
+	}
+	p, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sim.FailNext(hcssim.CallGetProcessProperties, hcs.E_FAIL, "injected")
+	if _, err := s.OpenProcess(ctx, p.PID()); err == nil {
+		t.Fatal("OpenProcess succeeded although its properties query failed")
+	}
+	if err := p.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	drain(t, h, sim)
+	sp.checkClosedOnce(t)
+	if n := sim.LiveHandles(); n != 1 { // the system's
+		t.Errorf("%d handles open, want 1", n)
+	}
+}
+
+func TestSystemOutlivesAbandonedCreateProcess(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	h, sp := spyHost(t, sim)
+	s := runningSystem(t, h, "pending")
+	sim.DelayNext(hcssim.CallCreateProcess, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CreateProcess: %v, want the context's error", err)
+	}
+	s.Close()
+	drain(t, h, sim)
+	sp.checkClosedOnce(t)
+}
+
+func TestDuplicateCompletionCleansUpOnce(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	h, sp := spyHost(t, sim)
+	sp.duplicateCompletions = true
+	sim.DelayNext(hcssim.CallCreateSystem, 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	if _, err := h.CreateSystem(ctx, "dup", testConfig); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CreateSystem: %v", err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	drain(t, h, sim)
+	if infos := sim.Systems(); len(infos) != 0 {
+		t.Fatalf("systems left: %+v", infos)
+	}
+}
+
+func TestDrainWhileCallsAreAbandoned(t *testing.T) {
+	sim := hcssim.New(hcssim.WithLatency(2 * time.Millisecond))
+	defer sim.Close()
+	h := sim.Host()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = h.Drain(ctx)
+		}
+	})
+	for range 50 {
+		c, cancel := context.WithTimeout(ctx, time.Millisecond)
+		_, _ = h.ListSystems(c, hcs.Query{})
+		cancel()
+	}
+	close(stop)
+	wg.Wait()
+	drain(t, h, sim)
+}
+
+type funcWriter func([]byte) (int, error)
+
+func (f funcWriter) Write(b []byte) (int, error) { return f(b) }
+
+func TestRunWithUncomparableWriter(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	s := runningSystem(t, sim.Host(), "cmp")
+	var mu sync.Mutex
+	var got []byte
+	w := funcWriter(func(b []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, b...)
+		return len(b), nil
+	})
+	if _, err := s.Run(context.Background(), &hcs.Cmd{Args: []string{"echo", "hi"}, Stdout: w, Stderr: w}); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "hi\r\n" {
+		t.Fatalf("output %q", got)
+	}
+}
+
+func TestProcessWaitEndsOnDisconnect(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	s := runningSystem(t, sim.Host(), "disc")
+	ctx := context.Background()
+	p, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	sim.Disconnect()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := p.Wait(wctx); !errors.Is(err, hcs.ErrServiceDisconnect) {
+		t.Errorf("Wait after the service disconnected: %v", err)
+	}
+	sim.Reconnect()
+}
+
+func TestRunWaitDelayBoundsBlockedStdin(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	s := runningSystem(t, sim.Host(), "stdin")
+	pr, pw := io.Pipe()
+	defer pw.Close() // ends the copy Run left behind
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Run(ctx, &hcs.Cmd{Args: []string{"wait"}, Stdin: pr, Stdout: io.Discard, WaitDelay: 100 * time.Millisecond})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Run: %v, want the context's error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run still blocked 5 s after its context ended, with WaitDelay set")
+	}
+}
+
+func TestRunEmulateConsoleHasNoStderr(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	s := runningSystem(t, sim.Host(), "tty")
+	var out, errOut writerBuf
+	_, err := s.Run(context.Background(), &hcs.Cmd{Args: []string{"echo", "hi"},
+		Params: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}, Stdout: &out, Stderr: &errOut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.b) != "hi\r\n" {
+		t.Fatalf("console output %q", out.b)
+	}
+}
+
+type writerBuf struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (w *writerBuf) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
