@@ -363,11 +363,11 @@ func (p *Process) Properties(ctx context.Context) (*schema.ProcessStatus, error)
 // the handle is closed before the process exits.
 func (p *Process) Wait(ctx context.Context) (*ProcessState, error) {
 	if isClosed(p.sink.exited) {
-		return p.state(), nil
+		return p.exitState(ctx), nil
 	}
 	select {
 	case <-p.sink.exited:
-		return p.state(), nil
+		return p.exitState(ctx), nil
 	case <-p.sink.disconnected:
 		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
 	case <-p.sys.sink.disconnected:
@@ -392,6 +392,19 @@ func (p *Process) ExitCode() int {
 // state reads the process's state from its exit document.
 func (p *Process) state() *ProcessState {
 	return parseProcessState(p.pid, p.sink.exitDocument())
+}
+
+// exitState is state, asking HCS for the process's status when the exit
+// event's document did not carry a usable exit code.
+func (p *Process) exitState(ctx context.Context) *ProcessState {
+	ps := p.state()
+	if ps.Exited() {
+		return ps
+	}
+	if st, err := p.Properties(ctx); err == nil && st.Exited != nil && *st.Exited {
+		ps.status = *st
+	}
+	return ps
 }
 
 // Close closes the handle and any standard pipe the caller has not closed.

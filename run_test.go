@@ -24,6 +24,7 @@ const testConfig = `{"SchemaVersion":{"Major":2,"Minor":1},"Owner":"hcs-test","C
 type spy struct {
 	backend.Backend
 	duplicateCompletions bool
+	garbleExitEvents     bool // replace ProcessExited documents with junk
 
 	mu            sync.Mutex
 	procClosed    map[backend.Handle]int
@@ -45,6 +46,13 @@ func (s *spy) Init(cb backend.Callbacks) {
 		if s.duplicateCompletions {
 			complete(op, ctx)
 		}
+	}
+	event := cb.Event
+	cb.Event = func(ctx uintptr, e backend.Event) {
+		if s.garbleExitEvents && e.Type == backend.EventProcessExited {
+			e.Data = `{"ExitCode": "not a number"`
+		}
+		event(ctx, e)
 	}
 	s.Backend.Init(cb)
 }
@@ -308,4 +316,25 @@ func (w *writerBuf) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	w.b = append(w.b, p...)
 	return len(p), nil
+}
+
+func TestUnreadableExitDocumentFallsBackToProperties(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	h, sp := spyHost(t, sim)
+	sp.garbleExitEvents = true
+	s := runningSystem(t, h, "garbled")
+	ctx := context.Background()
+	p, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Terminate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.Wait(ctx)
+	if err != nil || st.ExitCode() != 1 {
+		t.Fatalf("Wait: %v, %v; want exit code 1 from the process's properties", st, err)
+	}
 }
