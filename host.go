@@ -92,12 +92,20 @@ func (h *Host) available(op, id string) error {
 
 // log records one finished call at debug level.
 func (h *Host) log(ctx context.Context, op, id string, start time.Time, err error) {
+	h.logProcess(ctx, op, id, 0, start, err)
+}
+
+// logProcess is log for a call that concerns process pid.
+func (h *Host) logProcess(ctx context.Context, op, id string, pid uint32, start time.Time, err error) {
 	if h.logger == nil || !h.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{slog.String("op", op), slog.Duration("duration", time.Since(start))}
 	if id != "" {
 		attrs = append(attrs, slog.String("id", id))
+	}
+	if pid != 0 {
+		attrs = append(attrs, slog.Uint64("pid", uint64(pid)))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))

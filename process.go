@@ -428,7 +428,7 @@ func (p *Process) Close() error {
 func (p *Process) run(ctx context.Context, op string, issue func(ph, o backend.Handle) error) (string, error) {
 	start := time.Now()
 	doc, err := p.runErr(ctx, op, issue)
-	p.sys.h.log(ctx, op, p.sys.id, start, err)
+	p.sys.h.logProcess(ctx, op, p.sys.id, p.pid, start, err)
 	return doc, err
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -336,5 +338,30 @@ func TestUnreadableExitDocumentFallsBackToProperties(t *testing.T) {
 	st, err := p.Wait(ctx)
 	if err != nil || st.ExitCode() != 1 {
 		t.Fatalf("Wait: %v, %v; want exit code 1 from the process's properties", st, err)
+	}
+}
+
+func TestLoggingNamesCallsAndNeverDocuments(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	var buf writerBuf
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := runningSystem(t, sim.Host(hcs.WithLogger(logger)), "logged")
+	const secret = "s3cr3t-value"
+	_, err := s.Run(context.Background(), &hcs.Cmd{
+		Args:   []string{"exit", "3"},
+		Params: &schema.ProcessParameters{Environment: map[string]string{"TOKEN": secret}},
+	})
+	if err == nil {
+		t.Fatal("exit 3 gave no error")
+	}
+	log := string(buf.b)
+	for _, want := range []string{"op=start", "id=logged", "op=\"create process\"", "pid="} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, secret) || strings.Contains(err.Error(), secret) {
+		t.Errorf("an environment value reached the log or the error:\n%s\n%v", log, err)
 	}
 }
