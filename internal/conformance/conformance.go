@@ -210,3 +210,17 @@ func (e *env) state(t *testing.T, s *hcs.System) schema.State {
 	}
 	return in.State
 }
+
+// terminate terminates the system with the given id through a handle of its
+// own, for systems whose handle the scenario closed.
+func (e *env) terminate(t *testing.T, id string) {
+	t.Helper()
+	o, err := e.h.OpenSystem(ctxT(t), id)
+	if err != nil {
+		t.Fatalf("OpenSystem(%s): %v", id, err)
+	}
+	defer o.Close()
+	if err := o.Terminate(ctxT(t)); err != nil {
+		t.Fatalf("Terminate(%s): %v", id, err)
+	}
+}

@@ -340,14 +340,7 @@ func processOpenErrors(t *testing.T, e *env) {
 	_, err = s.CreateProcess(ctx, nil)
 	wantErr(t, err, hcs.ErrInvalidArgument, "create process")
 	// Terminate the closed system through a new handle.
-	o, err := e.h.OpenSystem(ctx, c.ID())
-	if err != nil {
-		t.Fatalf("OpenSystem: %v", err)
-	}
-	defer o.Close()
-	if err := o.Terminate(ctx); err != nil {
-		t.Fatalf("Terminate: %v", err)
-	}
+	e.terminate(t, c.ID())
 }
 
 func processUnknownCommand(t *testing.T, e *env) {

@@ -442,14 +442,7 @@ func useAfterClose(t *testing.T, e *env) {
 		t.Errorf("closed system delivered %d events", n)
 	}
 	// The system itself is still there: terminate it through a new handle.
-	o, err := e.h.OpenSystem(ctx, s.ID())
-	if err != nil {
-		t.Fatalf("OpenSystem: %v", err)
-	}
-	defer o.Close()
-	if err := o.Terminate(ctx); err != nil {
-		t.Fatalf("Terminate: %v", err)
-	}
+	e.terminate(t, s.ID())
 }
 
 func concurrentClose(t *testing.T, e *env) {
@@ -472,14 +465,7 @@ func concurrentClose(t *testing.T, e *env) {
 		wg.Go(func() { s.Close() })
 		wg.Go(func() { s.Close() })
 		wg.Wait()
-		o, err := e.h.OpenSystem(ctx, s.ID())
-		if err != nil {
-			t.Fatalf("OpenSystem: %v", err)
-		}
-		if err := o.Terminate(ctx); err != nil {
-			t.Fatalf("Terminate: %v", err)
-		}
-		o.Close()
+		e.terminate(t, s.ID())
 	}
 }
 
@@ -665,14 +651,7 @@ func serviceDisconnect(t *testing.T, e *env) {
 	if err := e.h.Drain(ctxT(t)); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
-	o, err := e.h.OpenSystem(ctx, s.ID())
-	if err != nil {
-		t.Fatalf("OpenSystem after reconnect: %v", err)
-	}
-	defer o.Close()
-	if err := o.Terminate(ctx); err != nil {
-		t.Fatalf("Terminate after reconnect: %v", err)
-	}
+	e.terminate(t, s.ID())
 }
 
 func lateCallback(t *testing.T, e *env) {
@@ -690,14 +669,7 @@ func lateCallback(t *testing.T, e *env) {
 	// without harm. Give them time to arrive.
 	time.Sleep(100 * time.Millisecond)
 	for _, in := range mustList(t, e) {
-		o, err := e.h.OpenSystem(ctxT(t), in.ID)
-		if err != nil {
-			t.Fatalf("OpenSystem: %v", err)
-		}
-		if err := o.Terminate(ctxT(t)); err != nil {
-			t.Fatalf("Terminate: %v", err)
-		}
-		o.Close()
+		e.terminate(t, in.ID)
 	}
 }
 
