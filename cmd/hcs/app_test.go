@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+)
+
+// newSimHost returns a simulated host with n running containers, closed
+// when the test ends.
+func newSimHost(tb testing.TB, n int) (*hcssim.Sim, *hcs.Host) {
+	tb.Helper()
+	sim := hcssim.New()
+	tb.Cleanup(sim.Close)
+	host := sim.Host()
+	ctx := context.Background()
+	for i := range n {
+		sys, err := host.CreateSystem(ctx, fmt.Sprintf("c%04d", i), `{"Owner":"bench","Container":{}}`)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		err = sys.Start(ctx)
+		sys.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return sim, host
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, reporting writes
+// that match a pattern.
+type syncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	pattern *regexp.Regexp
+	match   chan []string
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pattern != nil {
+		if m := b.pattern.FindStringSubmatch(string(p)); m != nil {
+			b.match <- m
+		}
+	}
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestListInProcess(t *testing.T) {
+	_, host := newSimHost(t, 3)
+	var out, errOut bytes.Buffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, host: host}
+	if code := a.execute(context.Background(), []string{"list", "--id", "c0001"}); code != 0 {
+		t.Fatalf("exit status %d: %s", code, errOut.String())
+	}
+	want := regexp.MustCompile(`(?m)\A` +
+		`ID +TYPE +OWNER +STATE +RUNTIME ID +UPTIME\n` +
+		`c0001 +Container +bench +Running +[0-9a-f-]{36} +less than a second\n\z`)
+	if !want.MatchString(out.String()) {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	_, host := newSimHost(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{pattern: regexp.MustCompile(`serving (http://\S+)`), match: make(chan []string, 1)}
+	a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, host: host}
+	done := make(chan int)
+	go func() { done <- a.execute(ctx, []string{"metrics", "--listen", "127.0.0.1:0"}) }()
+
+	var url string
+	select {
+	case m := <-stderr.match:
+		url = m[1]
+	case code := <-done:
+		t.Fatalf("hcs metrics ended with %d: %s", code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("hcs metrics did not start: %s", stderr.String())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`hcs_system_info{id="c0000",owner="bench",runtime_os="",type="Container"} 1`,
+		`hcs_system_state{id="c0001",owner="bench",state="Running"} 1`,
+		`hcs_system_memory_commit_bytes{id="c0001",owner="bench"} 2.68435456e+08`,
+		`hcs_system_cpu_seconds_total{id="c0000",mode="user",owner="bench"} `,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("scrape lacks %s:\n%s", want, body)
+		}
+	}
+	cancel() // Ctrl-C
+	if code := <-done; code != 0 {
+		t.Errorf("exit status %d after Ctrl-C: %s", code, stderr.String())
+	}
+}
+
+func TestDemoInProcess(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"demo", "--fast"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("exit status %d: %s\n%s", code, errOut.String(), out.String())
+	}
+	if !strings.Contains(out.String(), "systems left: 0, handles open: 0") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func TestDemoInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"demo", "--fast"}, strings.NewReader(""), &out, &errOut); code != exitInterrupted {
+		t.Errorf("exit status %d, want %d: %s", code, exitInterrupted, errOut.String())
+	}
+	if got, want := errOut.String(), "hcs demo: interrupted\n"; got != want {
+		t.Errorf("stderr = %q, want %q", got, want)
+	}
+}
+
+func TestSpinner(t *testing.T) {
+	var out bytes.Buffer
+	done := make(chan struct{})
+	time.AfterFunc(spinnerDelay+300*time.Millisecond, func() { close(done) })
+	spin(&out, "starting web", done)
+	got := out.String()
+	if !regexp.MustCompile(`^\r\x1b\[K[|/\\-] starting web \([0-9]+\.[0-9]s\)`).MatchString(got) ||
+		!strings.HasSuffix(got, "\r\x1b[K") {
+		t.Errorf("spinner output %q", got)
+	}
+}
+
+func TestHumanUnits(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{humanBytes(0), "0B"},
+		{humanBytes(1536), "1.5KiB"},
+		{humanBytes(256 << 20), "256MiB"},
+		{humanBytes(408467.4), "399KiB"},
+		{humanDuration(500 * time.Millisecond), "less than a second"},
+		{humanDuration(time.Second), "1 second"},
+		{humanDuration(3 * time.Minute), "3 minutes"},
+		{humanDuration(47 * time.Hour), "47 hours"},
+		{humanDuration(72 * time.Hour), "3 days"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// BenchmarkList1000 runs hcs list, end to end from the command line to
+// the table, over 1,000 running simulated containers: one enumeration, then
+// an open and a statistics query per system for its uptime.
+func BenchmarkList1000(b *testing.B) {
+	_, host := newSimHost(b, 1000)
+	ctx := context.Background()
+	var out bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard, host: host}
+		if code := a.execute(ctx, []string{"list"}); code != 0 {
+			b.Fatalf("exit status %d", code)
+		}
+	}
+	if lines := strings.Count(out.String(), "\n"); lines != 1001 {
+		b.Fatalf("%d lines", lines)
+	}
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/schema"
+)
+
+// The demo is a use of the public API to copy from: read runDemo top to
+// bottom. It runs on a fresh simulator, never on the state file or the
+// local HCS.
+
+func (a *app) demoCommand() *cobra.Command {
+	var fast bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Walk through the library on a simulated HCS in ten seconds",
+		Long: `Walk through package hcs on a fresh simulated HCS, narrating each step:
+build a container document with package schema, create the compute system,
+subscribe to its events, start it, run processes, read its statistics twice
+and compute its processor use, pause and resume it, list systems by owner,
+shut it down, see its exit event, and check that nothing is left open.
+
+The code is cmd/hcs/demo.go in the module: a real use of the API to copy from.
+The demo touches neither the local HCS nor the simulator's state file.`,
+		Example: "  hcs demo\n  go run github.com/gohcs/hcs/cmd/hcs@latest demo",
+		Args:    cobra.NoArgs,
+	}
+	cmd.Flags().BoolVar(&fast, "fast", false, "skip the pauses between steps")
+	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
+		pace := demoPace
+		if fast {
+			pace = 0
+		}
+		err := runDemo(cmd.Context(), a.stdout, pace)
+		if err != nil && cmd.Context().Err() != nil {
+			return &exitError{code: exitInterrupted, msg: "hcs demo: interrupted"}
+		}
+		if err != nil {
+			return a.failure("demo", "", err)
+		}
+		return nil
+	})
+	return cmd
+}
+
+// demoPace is the pause after each step of the demo, to make it watchable.
+const demoPace = 600 * time.Millisecond
+
+// runDemo narrates the tour on w, pausing pace after each step.
+func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
+	step := 0
+	say := func(format string, args ...any) {
+		step++
+		if step > 1 && pace > 0 {
+			time.Sleep(pace)
+		}
+		fmt.Fprintf(w, "\n%2d. %s\n", step, fmt.Sprintf(format, args...))
+	}
+	show := func(format string, args ...any) {
+		fmt.Fprintf(w, "    %s\n", fmt.Sprintf(format, args...))
+	}
+
+	fmt.Fprintln(w, "hcs demo: package github.com/gohcs/hcs at work on a simulated HCS (package hcssim).")
+	fmt.Fprintln(w, "On Windows, hcs.Local() gives the real one; the code is the same.")
+
+	// A simulator behaves like HCS: asynchronous operations, states,
+	// events, processes, the real error codes. Its Host is an *hcs.Host.
+	sim := hcssim.New(hcssim.WithLatency(5 * time.Millisecond))
+	defer sim.Close()
+	host := sim.Host()
+
+	say("Build a process-isolated container document with package schema.")
+	const owner = "hcs-demo"
+	doc := &schema.ComputeSystem{
+		Owner:         owner,
+		SchemaVersion: &schema.Version{Major: schema.Ptr[uint32](2), Minor: schema.Ptr[uint32](1)},
+		Container: &schema.Container{ // no HostingSystemId: process isolation
+			GuestOS: &schema.GuestOs{HostName: "web"},
+		},
+		// If this program dies, HCS terminates the system with the handle.
+		ShouldTerminateOnLastHandleClosed: schema.Ptr(true),
+	}
+	text, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	show("%s", text)
+
+	say("Create the compute system %q from it.", "demo-web")
+	sys, err := host.CreateSystem(ctx, "demo-web", doc)
+	if err != nil {
+		return err
+	}
+	defer sys.Close()
+	props, err := sys.Properties(ctx)
+	if err != nil {
+		return err
+	}
+	show("created: %s %s, state %s, runtime id %s", props.SystemType, props.ID, props.State, props.RuntimeID)
+
+	say("Subscribe to its events, before acting on it.")
+	exited := make(chan hcs.Event, 1)
+	events := sys.Events(ctx) // the subscription starts here
+	go func() {
+		defer close(exited)
+		for ev := range events { // ends after the terminal event
+			if ev.Type.Terminal() {
+				exited <- ev
+			}
+		}
+	}()
+	show("subscribed: the exit event will come on a channel")
+
+	say("Start it.")
+	if err := sys.Start(ctx); err != nil {
+		return err
+	}
+	if props, err = sys.Properties(ctx); err != nil {
+		return err
+	}
+	show("state %s", props.State)
+
+	say("Run a process in it, with its output piped back.")
+	var out bytes.Buffer
+	state, err := sys.Run(ctx, &hcs.Cmd{Args: []string{"cmd", "/c", "echo", "hello", "from", "demo-web"}, Stdout: &out})
+	if err != nil {
+		return err
+	}
+	show("$ cmd /c echo hello from demo-web")
+	show("%s", strings.TrimSpace(out.String()))
+	show("exit code %d", state.ExitCode())
+	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"exit", "3"}})
+	var exitErr *hcs.ExitError
+	if !errors.As(err, &exitErr) {
+		return fmt.Errorf("exit 3: want an *hcs.ExitError, got %v", err)
+	}
+	show("$ exit 3")
+	show("exit code %d, as an *hcs.ExitError: %v", exitErr.ExitCode(), exitErr)
+
+	say("Read its statistics twice, a second apart, and compute the usage between them.")
+	first, err := sys.Statistics(ctx)
+	if err != nil {
+		return err
+	}
+	show("sample 1: processor time %v, uptime %v", runtime100ns(first.Processor.TotalRuntime100ns), runtime100ns(first.Uptime100ns))
+	time.Sleep(max(pace+400*time.Millisecond, 50*time.Millisecond))
+	second, err := sys.Statistics(ctx)
+	if err != nil {
+		return err
+	}
+	show("sample 2: processor time %v, uptime %v", runtime100ns(second.Processor.TotalRuntime100ns), runtime100ns(second.Uptime100ns))
+	usage, err := hcs.UsageBetween(first, second, 1) // the simulator models one processor
+	if err != nil {
+		return err
+	}
+	show("hcs.UsageBetween: CPU %.1f%% (user %.1f%%, kernel %.1f%%) over %v", usage.CPU.Percent,
+		usage.CPU.UserPercent, usage.CPU.KernelPercent, usage.Interval.Round(time.Millisecond))
+	show("memory commit %s, private working set %s; storage %s/s read, %s/s written",
+		humanBytes(float64(usage.Memory.CommitBytes)), humanBytes(float64(usage.Memory.PrivateWorkingSetBytes)),
+		humanBytes(usage.Storage.ReadBytesPerSecond), humanBytes(usage.Storage.WriteBytesPerSecond))
+
+	say("Pause it, then resume it.")
+	if err := sys.Pause(ctx); err != nil {
+		return err
+	}
+	if props, err = sys.Properties(ctx); err != nil {
+		return err
+	}
+	show("state %s", props.State)
+	if err := sys.Resume(ctx); err != nil {
+		return err
+	}
+	if props, err = sys.Properties(ctx); err != nil {
+		return err
+	}
+	show("state %s", props.State)
+
+	say("List the compute systems by owner, with another owner's system beside ours.")
+	other, err := host.CreateSystem(ctx, "demo-other", `{"Owner":"someone-else","Container":{},"ShouldTerminateOnLastHandleClosed":true}`)
+	if err != nil {
+		return err
+	}
+	all, err := host.ListSystems(ctx, hcs.Query{})
+	if err != nil {
+		other.Close()
+		return err
+	}
+	show("all systems: %d", len(all))
+	mine, err := host.ListByOwner(ctx, owner)
+	other.Close() // its last handle: HCS terminates it, as its document asks
+	if err != nil {
+		return err
+	}
+	for _, info := range mine {
+		show("owned by %s: %s %s %s", owner, info.ID, info.Type, info.State)
+	}
+
+	say("Shut it down cleanly.")
+	if err := sys.Shutdown(ctx); err != nil {
+		return err
+	}
+	show("shutdown complete")
+
+	say("The exit event arrives on the subscription.")
+	ev, ok := <-exited
+	if !ok {
+		return errors.New("the event stream ended without an exit event")
+	}
+	var status schema.SystemExitStatus
+	if err := ev.Decode(&status); err != nil {
+		return err
+	}
+	show("event %s: ExitType %s", ev.Type, status.ExitType)
+	exit, err := sys.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	show("sys.Wait agrees: %s", exit.ExitType)
+
+	say("Close the handle and check that nothing is left.")
+	sys.Close()
+	if err := host.Drain(ctx); err != nil {
+		return err
+	}
+	show("systems left: %d, handles open: %d", len(sim.Systems()), sim.LiveHandles())
+	if n := sim.LiveHandles(); n != 0 || len(sim.Systems()) != 0 {
+		return fmt.Errorf("%d handles and %d systems left", n, len(sim.Systems()))
+	}
+	fmt.Fprintln(w, "\nDone. Next: go doc github.com/gohcs/hcs, and hcs --help.")
+	return nil
+}
+
+// runtime100ns formats a time HCS counts in 100 ns units.
+func runtime100ns(n *uint64) time.Duration {
+	if n == nil {
+		return 0
+	}
+	return (time.Duration(*n) * 100).Round(time.Millisecond)
+}
