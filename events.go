@@ -164,6 +164,7 @@ func newEventSink(exitEvent EventType) *eventSink {
 		closed:       make(chan struct{}),
 	}
 	sinks.Store(s.key, s)
+	holdAlive()
 	return s
 }
 
@@ -195,9 +196,13 @@ func (s *eventSink) deliver(e Event) {
 // close unregisters the sink and ends every subscription once it has
 // drained. It is called once, when the handle is closed.
 func (s *eventSink) close() {
-	sinks.Delete(s.key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	sinks.Delete(s.key)
+	releaseAlive()
 	s.ended = true
 	close(s.closed)
 	for sub := range s.subs {

@@ -52,11 +52,15 @@ var (
 func newOperation() *operation {
 	o := &operation{key: nextOpKey.Add(1), done: make(chan struct{})}
 	ops.Store(o.key, o)
+	holdAlive()
 	return o
 }
 
-// unregister removes o from the registry.
-func (o *operation) unregister() { ops.Delete(o.key) }
+// unregister removes o from the registry. It is called once per operation.
+func (o *operation) unregister() {
+	ops.Delete(o.key)
+	releaseAlive()
+}
 
 // dispatchCompletion is the backend's completion callback. It runs on an
 // HCS thread and must not block.
