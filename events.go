@@ -146,8 +146,9 @@ type eventSink struct {
 	mu       sync.Mutex
 	subs     map[*subscription]struct{}
 	exitData []byte // the exit event's document
-	terminal *Event // the terminal event, once seen
-	ended    bool   // handle closed: no more events
+	terminal Event  // the terminal event, once hasTerm
+	hasTerm  bool
+	ended    bool // handle closed: no more events
 
 	exited       chan struct{} // closed when the system or process exits
 	disconnected chan struct{} // closed when the service disconnects
@@ -172,7 +173,7 @@ func newEventSink(exitEvent EventType) *eventSink {
 func (s *eventSink) deliver(e Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended || s.terminal != nil {
+	if s.ended || s.hasTerm {
 		return
 	}
 	terminal := true
@@ -186,7 +187,7 @@ func (s *eventSink) deliver(e Event) {
 		terminal = false
 	}
 	if terminal {
-		s.terminal = &e
+		s.terminal, s.hasTerm = e, true
 	}
 	for sub := range s.subs {
 		sub.push(e, terminal)
@@ -222,8 +223,8 @@ func (s *eventSink) subscribe() *subscription {
 	sub := &subscription{sink: s, notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.terminal != nil {
-		sub.terminal = s.terminal
+	if s.hasTerm {
+		sub.terminal, sub.hasTerm = s.terminal, true
 		sub.ended = true
 	} else if s.ended {
 		sub.ended = true
@@ -246,28 +247,47 @@ type subscription struct {
 	notify chan struct{} // capacity 1: "something changed"
 
 	mu       sync.Mutex
-	queue    []Event
+	ring     []Event // circular queue; grows up to subscriberBuffer
+	head     int     // index of the oldest queued event
+	count    int     // events queued
 	missed   int
-	terminal *Event // delivered after the queue drains
-	ended    bool   // no more events will be pushed
+	terminal Event // delivered after the queue drains, once hasTerm
+	hasTerm  bool
+	ended    bool // no more events will be pushed
 }
 
 // push queues e, dropping the oldest non-terminal event when full. It never
-// blocks.
+// blocks, and costs the same however far behind the subscriber is.
 func (sub *subscription) push(e Event, terminal bool) {
 	sub.mu.Lock()
-	if terminal {
-		sub.terminal = &e
+	switch {
+	case terminal:
+		sub.terminal, sub.hasTerm = e, true
 		sub.ended = true
-	} else {
-		if len(sub.queue) == subscriberBuffer {
-			sub.queue = append(sub.queue[:0], sub.queue[1:]...)
-			sub.missed++
+	case sub.count == subscriberBuffer:
+		// Full: overwrite the oldest event.
+		sub.ring[sub.head] = e
+		sub.head = (sub.head + 1) % len(sub.ring)
+		sub.missed++
+	default:
+		if sub.count == len(sub.ring) {
+			sub.grow()
 		}
-		sub.queue = append(sub.queue, e)
+		sub.ring[(sub.head+sub.count)%len(sub.ring)] = e
+		sub.count++
 	}
 	sub.mu.Unlock()
 	sub.wake()
+}
+
+// grow doubles the ring, up to subscriberBuffer, keeping the order.
+func (sub *subscription) grow() {
+	n := min(max(2*len(sub.ring), 8), subscriberBuffer)
+	ring := make([]Event, n)
+	for i := range sub.count {
+		ring[i] = sub.ring[(sub.head+i)%len(sub.ring)]
+	}
+	sub.ring, sub.head = ring, 0
 }
 
 func (sub *subscription) end() {
@@ -290,16 +310,17 @@ func (sub *subscription) next(ctx context.Context) (Event, bool) {
 	for {
 		sub.mu.Lock()
 		switch {
-		case len(sub.queue) > 0:
-			e := sub.queue[0]
-			sub.queue[0] = Event{}
-			sub.queue = sub.queue[1:]
+		case sub.count > 0:
+			e := sub.ring[sub.head]
+			sub.ring[sub.head] = Event{}
+			sub.head = (sub.head + 1) % len(sub.ring)
+			sub.count--
 			e.Missed, sub.missed = sub.missed, 0
 			sub.mu.Unlock()
 			return e, true
-		case sub.terminal != nil:
-			e := *sub.terminal
-			sub.terminal = nil
+		case sub.hasTerm:
+			e := sub.terminal
+			sub.terminal, sub.hasTerm = Event{}, false
 			e.Missed, sub.missed = sub.missed, 0
 			sub.mu.Unlock()
 			return e, true
