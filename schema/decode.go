@@ -16,22 +16,30 @@ import (
 // exactly, unlike encoding/json's case-insensitive matching, so a member
 // that differs only in case is kept verbatim as an unknown member.
 
-// pathError wraps a decoding error with the JSON path of the member.
-type pathError struct {
-	path string
-	err  error
+// PathError is a decoding error about one member of a document: its value
+// has the wrong JSON type, or is not a valid time, number or enum text.
+// Path is the member's JSON Pointer (RFC 6901), such as
+// "/Container/Storage/Layers/0/Id", the form UnknownMembers uses too.
+type PathError struct {
+	Path string
+	Err  error
 }
 
-func (e *pathError) Error() string { return "schema: " + e.path + ": " + e.err.Error() }
-func (e *pathError) Unwrap() error { return e.err }
+// Error returns "schema: PATH: cause".
+func (e *PathError) Error() string { return "schema: " + e.Path + ": " + e.Err.Error() }
 
+// Unwrap returns the cause.
+func (e *PathError) Unwrap() error { return e.Err }
+
+// wrapPath prefixes the path of err with the segment seg (a member name or
+// an array index), making err a *PathError if it is not one yet.
 func wrapPath(seg string, err error) error {
-	var pe *pathError
+	var pe *PathError
 	if errors.As(err, &pe) {
-		pe.path = seg + "." + pe.path
+		pe.Path = "/" + escapePointer(seg) + pe.Path
 		return pe
 	}
-	return &pathError{path: seg, err: err}
+	return &PathError{Path: "/" + escapePointer(seg), Err: err}
 }
 
 var errSyntax = errors.New("invalid JSON")

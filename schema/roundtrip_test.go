@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -183,5 +184,21 @@ func TestVersions(t *testing.T) {
 	}
 	if len(KnownVersions()) != 7 {
 		t.Error("KnownVersions")
+	}
+}
+
+func TestPathErrorNamesTheMember(t *testing.T) {
+	doc := `{"Owner":"x","Container":{"Storage":{"Layers":[{"Id":"a","Path":"p"},{"Id":5}]}}}`
+	var cs ComputeSystem
+	err := json.Unmarshal([]byte(doc), &cs)
+	var pe *PathError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Unmarshal: %v, want a *PathError", err)
+	}
+	if pe.Path != "/Container/Storage/Layers/1/Id" {
+		t.Fatalf("Path = %q, want /Container/Storage/Layers/1/Id", pe.Path)
+	}
+	if !strings.HasPrefix(err.Error(), "schema: /Container/Storage/Layers/1/Id: ") {
+		t.Fatalf("Error() = %q", err.Error())
 	}
 }

@@ -111,8 +111,8 @@ func checkDocument(doc []byte, name string, force bool) (*schema.ComputeSystem, 
 			line, col := position(doc, syntax.Offset)
 			return nil, fmt.Errorf("%s:%d:%d: invalid JSON: %s", name, line, col, syntax.Error())
 		case errors.As(err, &typ):
-			return nil, fmt.Errorf("%s: member /%s: a JSON %s where the schema wants %s",
-				name, strings.ReplaceAll(memberPath(err, typ), ".", "/"), typ.Value, typ.Type)
+			return nil, fmt.Errorf("%s: member %s: a JSON %s where the schema wants %s",
+				name, memberPath(err, typ), typ.Value, typ.Type)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -132,16 +132,15 @@ func checkDocument(doc []byte, name string, force bool) (*schema.ComputeSystem, 
 	return &cs, nil
 }
 
-// memberPath returns the dotted path of the member a type error is about.
-// Package schema's decoders give it only in the error's text, as
-// "schema: Container.Storage: ...", and encoding/json in typ.Field.
+// memberPath returns the JSON Pointer of the member a type error is about:
+// package schema's decoders report it in a *schema.PathError, and
+// encoding/json, for the top-level members it decodes itself, in
+// typ.Field.
 func memberPath(err error, typ *json.UnmarshalTypeError) string {
-	if rest, ok := strings.CutPrefix(err.Error(), "schema: "); ok {
-		if path, _, ok := strings.Cut(rest, ": "); ok {
-			return path
-		}
+	if pe, ok := errors.AsType[*schema.PathError](err); ok {
+		return pe.Path
 	}
-	return typ.Field
+	return "/" + strings.ReplaceAll(typ.Field, ".", "/")
 }
 
 // position returns the line and column, from 1, of the byte a JSON
