@@ -63,8 +63,10 @@ func (s *Sim) SaveState(w io.Writer) error {
 // last handle of a system closes: a system that had stopped, or that was
 // created with ShouldTerminateOnLastHandleClosed, is not restored. A
 // system of s that the state does not list, and that has not stopped, is
-// taken to have been terminated: it stops with ExitType ForcedExit. One
-// that the state lists as stopped stops with the state's exit type. In both
+// taken to have been terminated: it stops with ExitType ForcedExit, and so
+// does one whose id the state gives to a system with another runtime id
+// (the id was reused). One that the state lists as stopped stops with the
+// state's exit type. In all these
 // cases its event callbacks receive SystemExited and its processes exit,
 // as when a system stops in s itself. Any other system of s takes the
 // state's record; systems the state adds appear with no handle open. The
@@ -74,9 +76,9 @@ func (s *Sim) SaveState(w io.Writer) error {
 // a state SaveState writes, or when s is closed.
 func (s *Sim) LoadState(r io.Reader) error {
 	var doc stateDocument
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
+	// Unknown members are ignored, so that a newer hcs can add some without
+	// breaking older readers; stateFormat changes when meanings do.
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
 		return fmt.Errorf("hcssim: load state: %w", err)
 	}
 	if doc.Format != stateFormat {
@@ -115,6 +117,14 @@ func (s *Sim) LoadState(r io.Reader) error {
 				registered:   true,
 				handles:      make(map[*systemHandle]struct{}),
 				procs:        make(map[uint32]*process),
+			}
+		case rec.RuntimeID != sys.RuntimeID:
+			// Another system under the same id: the one here was removed
+			// and the id reused between two loads. Stop it (its waiters
+			// must see it exit); the new one appears once the old one's
+			// last handle closes and a later load brings it.
+			if sys.State != stateStopped {
+				s.stopSystem(sys, exitForced)
 			}
 		case sys.State == stateStopped:
 			// Stopped here already; it goes with its last handle.

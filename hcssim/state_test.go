@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -210,7 +211,6 @@ func TestLoadStateRejects(t *testing.T) {
 	for name, doc := range map[string]string{
 		"not JSON":      `{"Format":`,
 		"format":        `{"Format":"hcssim-state/2","Systems":[]}`,
-		"unknown field": `{"Format":"hcssim-state/1","Systems":[],"Handles":[]}`,
 		"no id":         `{"Format":"hcssim-state/1","Systems":[{"Type":"Container","State":"Created"}]}`,
 		"type":          `{"Format":"hcssim-state/1","Systems":[{"ID":"a","Type":"Silo","State":"Created"}]}`,
 		"state":         `{"Format":"hcssim-state/1","Systems":[{"ID":"a","Type":"Container","State":"Running?"}]}`,
@@ -243,5 +243,50 @@ func TestSaveStateWriteError(t *testing.T) {
 	defer s.Close()
 	if err := s.SaveState(failingWriter{}); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("SaveState = %v, want the writer's error", err)
+	}
+}
+
+func TestLoadStateIgnoresUnknownMembers(t *testing.T) {
+	s := New()
+	defer s.Close()
+	doc := `{"Format":"hcssim-state/1","Later":true,"Systems":[{"ID":"a","Type":"Container","State":"Created","New":1}]}`
+	if err := s.LoadState(strings.NewReader(doc)); err != nil {
+		t.Fatalf("LoadState: %v", err)
+	}
+	if got := s.Systems(); len(got) != 1 || got[0].ID != "a" {
+		t.Fatalf("systems = %+v", got)
+	}
+}
+
+func TestLoadStateReusedIDStopsTheOldSystem(t *testing.T) {
+	s := New()
+	defer s.Close()
+	state := func(runtimeID string) io.Reader {
+		return strings.NewReader(`{"Format":"hcssim-state/1","Systems":[{"ID":"web","Type":"Container","State":"Created","RuntimeID":"` + runtimeID + `"}]}`)
+	}
+	if err := s.LoadState(state("11111111-1111-1111-1111-111111111111")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sys, err := s.Host().OpenSystem(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another invocation killed web and created a new one under the same id.
+	if err := s.LoadState(state("22222222-2222-2222-2222-222222222222")); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, err := sys.Wait(wctx)
+	if err != nil || st.ExitType != schema.NotificationTypeForcedExit {
+		t.Fatalf("Wait on the replaced system: %+v, %v; want ForcedExit", st, err)
+	}
+	sys.Close()
+	if err := s.LoadState(state("22222222-2222-2222-2222-222222222222")); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Systems(); len(got) != 1 || got[0].RuntimeID != "22222222-2222-2222-2222-222222222222" || got[0].State != "Created" {
+		t.Fatalf("after the old handle closed: %+v, want the new system", got)
 	}
 }
