@@ -91,6 +91,10 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	case !a.running || errors.As(err, &usage):
 		fmt.Fprintf(a.stderr, "hcs: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 		return exitUsage
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// Interrupted before reaching HCS, waiting for the state file.
+		fmt.Fprintf(a.stderr, "hcs %s: interrupted\n", cmd.Name())
+		return exitInterrupted
 	default:
 		fmt.Fprintf(a.stderr, "hcs %s: %v\n", cmd.Name(), err)
 		return exitFailure
@@ -113,7 +117,9 @@ command: the simulator keeps systems, not processes.
 
 Errors name the command, the compute system and the HCS error code. The exit
 status is 0 on success, 1 on failure, 2 for a usage error and 130 when
-interrupted; hcs exec exits with the status of its process.`,
+interrupted (Ctrl-C, or SIGTERM outside Windows; a second Ctrl-C kills hcs at
+once); hcs exec exits with the status of its process. The streams — events,
+metrics and stats --watch — run until Ctrl-C and then exit 0.`,
 		Example: `  hcs demo                               # a ten-second tour on a fresh simulator
   hcs create --id web -f web.json        # create a compute system from an HCS document
   hcs start web && hcs list              # start it and list the systems
@@ -174,7 +180,8 @@ func (a *app) runE(fn func(cmd *cobra.Command, args []string) error) func(*cobra
 //
 // The call that failed is named too when it is not the command's own, as in
 // "hcs start web1: open: HCS_E_SYSTEM_NOT_FOUND (...)". Ctrl-C gives the
-// status 130 and says what was still in flight.
+// status 130 and, for an operation that changes state, says that it was
+// still in flight.
 func (a *app) failure(command, id string, err error) error {
 	if err == nil {
 		return nil
@@ -196,7 +203,7 @@ func (a *app) failure(command, id string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		msg := subject + ": interrupted"
-		if herr.Op != "wait" { // waiting is all hcs does, not an operation of HCS
+		if changesState[herr.Op] { // a query or a wait is simply abandoned
 			msg += ": " + a.inFlight(herr.Op)
 		}
 		return &exitError{code: exitInterrupted, msg: msg}
@@ -211,6 +218,13 @@ func (a *app) failure(command, id string, err error) error {
 		cause = herr.Op + ": " + cause
 	}
 	return &exitError{code: exitFailure, msg: subject + ": " + cause}
+}
+
+// changesState holds the operations that change a compute system or a
+// process, whose fate an interruption leaves open.
+var changesState = map[string]bool{
+	"create": true, "start": true, "shutdown": true, "terminate": true, "pause": true,
+	"resume": true, "save": true, "crash": true, "modify": true, "signal": true, "kill": true,
 }
 
 // inFlight says what happens to an operation hcs stopped waiting for.

@@ -43,6 +43,9 @@ members anyway, for schema versions newer than this hcs knows.`,
 	_ = cmd.MarkFlagRequired("file")
 	_ = cmd.MarkFlagFilename("file", "json")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
+		if id == "" {
+			return &usageError{"--id must not be empty"}
+		}
 		doc, err := a.readDocument(file)
 		if err != nil {
 			return a.failure("create", id, err)
@@ -55,7 +58,7 @@ members anyway, for schema versions newer than this hcs knows.`,
 			fmt.Fprintf(a.stderr, "hcs create %s: the document sets ShouldTerminateOnLastHandleClosed: "+
 				"HCS terminates the system when hcs exits and closes its handle\n", id)
 		}
-		s, err := a.open(writeState)
+		s, err := a.open(cmd.Context(), writeState)
 		if err != nil {
 			return err
 		}

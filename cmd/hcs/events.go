@@ -46,7 +46,7 @@ the reader fell behind).`,
 			a.follow(ctx)
 			return p.print(sys.ID(), sys.Events(ctx))
 		}
-		s, err := a.open(readState)
+		s, err := a.open(ctx, readState)
 		if err != nil {
 			return err
 		}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,8 +29,11 @@ exits with the process's exit code.
 
 The command line is built from COMMAND and ARGs with Windows quoting rules,
 so each ARG reaches the process as one argument. The process is terminated
-if hcs is interrupted. On the simulator, the built-in commands are echo,
-exit CODE, cat, spew, wait and sleep DURATION (see package hcssim), and a
+if hcs is interrupted (exit status 130). hcs does not wait for standard
+input to end once the process has exited. Outside Windows, an exit code
+that does not fit an exit status (above 255) gives status 1 and a message
+with the code. On the simulator, the built-in commands are echo,
+exit CODE, cat, spew, wait and sleep MS, in milliseconds (see package hcssim), and a
 process lives only as long as the hcs exec that started it.`,
 		Example: `  hcs exec web1 -- cmd /c echo hello
   hcs exec -i web1 -- cat < input.txt
@@ -60,16 +66,64 @@ process lives only as long as the hcs exec that started it.`,
 			return a.failure("exec", id, err)
 		}
 		a.follow(ctx)
-		c := &hcs.Cmd{Args: args[1:], Params: params, Stdout: a.stdout, Stderr: a.stderr}
+		c := &hcs.Cmd{Args: args[1:], Params: params, Stdout: a.stdout, Stderr: a.stderr, WaitDelay: execWaitDelay}
 		if interactive {
 			c.Stdin = a.stdin
 		}
-		_, err = sys.Run(ctx, c)
+		state, err := sys.Run(ctx, c)
 		var exit *hcs.ExitError
 		if errors.As(err, &exit) {
-			return &exitError{code: exit.ExitCode()}
+			return exitStatus(id, exit.ExitCode())
+		}
+		if state != nil && state.Success() && onlyWaitDelay(err) {
+			// The process exited; only the copy of hcs's standard input,
+			// blocked in a read, did not end: it no longer matters.
+			return nil
+		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, msg: "hcs exec " + id + ": interrupted: the process was terminated"}
 		}
 		return a.failure("exec", id, err)
 	})
 	return cmd
+}
+
+// execWaitDelay is how long hcs exec waits, once its process has exited,
+// for the copies of its streams — notably for a read of hcs's standard
+// input that only ends at end of file.
+const execWaitDelay = 500 * time.Millisecond
+
+// exitStatus returns the error that makes hcs exit with the exit code of
+// the process it ran in system id. Outside Windows an exit status holds
+// 8 bits: a code that does not fit (which the shell would see truncated,
+// 256 as 0) gives status 1 and a message with the code instead. Windows
+// keeps the whole code.
+func exitStatus(id string, code int) error {
+	switch {
+	case code == 0:
+		return nil
+	case code == -1:
+		return &exitError{code: exitFailure, msg: fmt.Sprintf("hcs exec %s: the process's exit code is unknown", id)}
+	case runtime.GOOS != "windows" && (code < 0 || code > 255):
+		return &exitError{code: exitFailure,
+			msg: fmt.Sprintf("hcs exec %s: exit status %d (%#x), more than an exit status holds here", id, code, uint32(code))}
+	}
+	return &exitError{code: code}
+}
+
+// onlyWaitDelay reports whether err is hcs.ErrWaitDelay alone, possibly
+// joined with itself.
+func onlyWaitDelay(err error) bool {
+	if err == nil {
+		return false
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyWaitDelay(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.Is(err, hcs.ErrWaitDelay)
 }

@@ -17,7 +17,7 @@ import (
 // any did, after trying them all.
 func (a *app) eachSystem(cmd *cobra.Command, ids []string, act func(ctx context.Context, sys *hcs.System) error) error {
 	ctx := cmd.Context()
-	if _, err := a.open(writeState); err != nil {
+	if _, err := a.open(ctx, writeState); err != nil {
 		return err
 	}
 	failed := false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +42,13 @@ Owner, RuntimeId, State, ...) with Uptime100ns, HCS's uptime in 100 ns units.`,
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
 		q := hcs.Query{IDs: ids, Owners: owners}
 		for _, t := range types {
-			q.Types = append(q.Types, schema.SystemType(t))
+			st, err := systemType(t)
+			if err != nil {
+				return err
+			}
+			q.Types = append(q.Types, st)
 		}
-		s, err := a.open(readState)
+		s, err := a.open(cmd.Context(), readState)
 		if err != nil {
 			return err
 		}
@@ -57,6 +62,17 @@ Owner, RuntimeId, State, ...) with Uptime100ns, HCS's uptime in 100 ns units.`,
 		return writeList(a.stdout, entries)
 	})
 	return cmd
+}
+
+// systemType returns the system type named t, in any case: Container or
+// VirtualMachine. Another name is a usage error.
+func systemType(t string) (schema.SystemType, error) {
+	for _, st := range []schema.SystemType{schema.SystemTypeContainer, schema.SystemTypeVirtualMachine} {
+		if strings.EqualFold(t, string(st)) {
+			return st, nil
+		}
+	}
+	return "", &usageError{fmt.Sprintf("--type %q: want Container or VirtualMachine", t)}
 }
 
 // listEntry is a compute system as hcs list shows it: HCS's enumeration
@@ -123,10 +139,16 @@ func uptime(ctx context.Context, host *hcs.Host, id string) (*uint64, error) {
 		return st.Uptime100ns, nil
 	}
 	if !st.ContainerStartTime.IsZero() {
-		up := uint64(st.Timestamp.Sub(st.ContainerStartTime) / 100)
+		up := uptimeBetween(st.ContainerStartTime, st.Timestamp)
 		return &up, nil
 	}
 	return nil, nil
+}
+
+// uptimeBetween returns the time from start to now in 100 ns units, 0 when
+// now is before start: the two can come from clocks that disagree.
+func uptimeBetween(start, now time.Time) uint64 {
+	return uint64(max(now.Sub(start), 0) / 100)
 }
 
 // gone reports whether err says that a system vanished or stopped.
@@ -151,7 +173,7 @@ func writeList(w io.Writer, entries []listEntry) error {
 
 // completeIDs completes the ids of the compute systems.
 func (a *app) completeIDs(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	s, err := a.open(readState)
+	s, err := a.open(cmd.Context(), readState)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

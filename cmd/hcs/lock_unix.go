@@ -3,26 +3,34 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// lockFile locks f, exclusively or shared, waiting for the lock.
-func lockFile(f *os.File, exclusive bool) error {
-	how := unix.LOCK_SH
+// tryLockFile locks f, exclusively or shared, if it can without waiting. It
+// reports false, with no error, when another process holds a conflicting
+// lock.
+func tryLockFile(f *os.File, exclusive bool) (bool, error) {
+	how := unix.LOCK_SH | unix.LOCK_NB
 	if exclusive {
-		how = unix.LOCK_EX
+		how = unix.LOCK_EX | unix.LOCK_NB
 	}
 	for {
 		err := unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			return err
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, unix.EWOULDBLOCK):
+			return false, nil
+		case !errors.Is(err, unix.EINTR):
+			return false, err
 		}
 	}
 }
 
-// unlockFile releases the lock lockFile took.
+// unlockFile releases the lock tryLockFile took.
 func unlockFile(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }

@@ -1,23 +1,33 @@
 package main
 
 import (
+	"errors"
 	"math"
 	"os"
 
 	"golang.org/x/sys/windows"
 )
 
-// lockFile locks f, exclusively or shared, waiting for the lock.
-func lockFile(f *os.File, exclusive bool) error {
-	var flags uint32
+// tryLockFile locks f, exclusively or shared, if it can without waiting. It
+// reports false, with no error, when another process holds a conflicting
+// lock.
+func tryLockFile(f *os.File, exclusive bool) (bool, error) {
+	flags := uint32(windows.LOCKFILE_FAIL_IMMEDIATELY)
 	if exclusive {
-		flags = windows.LOCKFILE_EXCLUSIVE_LOCK
+		flags |= windows.LOCKFILE_EXCLUSIVE_LOCK
 	}
 	var ol windows.Overlapped
-	return windows.LockFileEx(windows.Handle(f.Fd()), flags, 0, math.MaxUint32, math.MaxUint32, &ol)
+	err := windows.LockFileEx(windows.Handle(f.Fd()), flags, 0, math.MaxUint32, math.MaxUint32, &ol)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, windows.ERROR_LOCK_VIOLATION):
+		return false, nil
+	}
+	return false, err
 }
 
-// unlockFile releases the lock lockFile took.
+// unlockFile releases the lock tryLockFile took.
 func unlockFile(f *os.File) error {
 	var ol windows.Overlapped
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, math.MaxUint32, math.MaxUint32, &ol)

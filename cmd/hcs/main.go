@@ -29,7 +29,10 @@
 // process runs only within the hcs exec that started it.
 //
 // Exit status: 0 on success, 1 when a command fails, 2 for a usage error,
-// 130 when interrupted; hcs exec exits with the status of its process.
+// 130 when interrupted (Ctrl-C, or SIGTERM outside Windows; a second one
+// kills hcs at once); hcs exec exits with the status of its process.
+// Streams — events, metrics, stats --watch — run until interrupted and
+// then exit 0.
 package main
 
 import (
@@ -39,7 +42,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), interruptSignals...)
+	// The first Ctrl-C cancels ctx and restores the default handling, so
+	// that a second one kills hcs if it does not end promptly.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

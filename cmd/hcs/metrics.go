@@ -40,7 +40,7 @@ running and paused ones, a few at a time, within --scrape-timeout.`,
 	cmd.Flags().DurationVar(&timeout, "scrape-timeout", hcsprom.DefaultTimeout, "how long a scrape may take")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		s, err := a.open(readState)
+		s, err := a.open(ctx, readState)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,11 @@ func (a *app) serveMetrics(ctx context.Context, addr string, reg *prometheus.Reg
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		// One scrape at a time: each one queries every system, and
+		// concurrent scrapes would multiply the calls to HCS.
+		MaxRequestsInFlight: 1,
+	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(a.stderr, "hcs metrics: serving http://%s/metrics\n", ln.Addr())
 	served := make(chan error, 1)

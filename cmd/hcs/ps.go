@@ -14,7 +14,10 @@ func (a *app) psCommand() *cobra.Command {
 		Use:   "ps ID",
 		Short: "List the processes of a compute system",
 		Long: `List the processes of a compute system, from its ProcessList property: PID,
-IMAGE and CREATED. With -o json, HCS's ProcessDetails documents.`,
+IMAGE and CREATED. With -o json, HCS's ProcessDetails documents.
+
+On the simulator a process lives only inside the hcs exec that started it,
+and hcs ps runs in an invocation of its own: there it lists no process.`,
 		Example: `  hcs ps web1
   hcs ps web1 -o json`,
 		Args:              cobra.ExactArgs(1),

@@ -42,8 +42,9 @@ const (
 
 // open returns the session of the command, opening the host on first use:
 // the local HCS on Windows, the simulator elsewhere or with --sim or
-// --sim-state.
-func (a *app) open(acc access) (*session, error) {
+// --sim-state. Opening the simulator waits for the state file's lock
+// until ctx ends, and then fails with ctx's error.
+func (a *app) open(ctx context.Context, acc access) (*session, error) {
 	if a.session != nil {
 		return a.session, nil
 	}
@@ -69,7 +70,9 @@ func (a *app) open(acc access) (*session, error) {
 		}
 		path = filepath.Join(dir, "hcs", "sim.json")
 	}
-	st, sim, err := openState(path, acc)
+	st, sim, err := openState(ctx, path, acc, func() {
+		fmt.Fprintf(a.stderr, "hcs: waiting for another hcs command holding %s.lock\n", path)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +89,7 @@ func (a *app) open(acc access) (*session, error) {
 // openSystem opens the compute system id for the command; the handle is
 // closed when the command ends.
 func (a *app) openSystem(ctx context.Context, acc access, id string) (*hcs.System, error) {
-	s, err := a.open(acc)
+	s, err := a.open(ctx, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +179,9 @@ type stateFile struct {
 }
 
 // openState locks the state file at path, loads it into a new simulator
-// and, for a command that only reads the state, unlocks it again.
-func openState(path string, acc access) (*stateFile, *hcssim.Sim, error) {
+// and, for a command that only reads the state, unlocks it again. It waits
+// for the lock until ctx ends, calling waiting once if that takes long.
+func openState(ctx context.Context, path string, acc access, waiting func()) (*stateFile, *hcssim.Sim, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("simulator state: %w", err)
 	}
@@ -186,7 +190,7 @@ func openState(path string, acc access) (*stateFile, *hcssim.Sim, error) {
 		return nil, nil, fmt.Errorf("simulator state: %w", err)
 	}
 	st := &stateFile{path: path, lock: lock, write: acc == writeState}
-	if err := lockFile(lock, st.write); err != nil {
+	if err := lockFile(ctx, lock, st.write, waiting); err != nil {
 		lock.Close()
 		return nil, nil, fmt.Errorf("simulator state: locking %s: %w", lock.Name(), err)
 	}
@@ -233,12 +237,17 @@ func (st *stateFile) load(sim *hcssim.Sim) error {
 var emptyState = []byte(`{"Format":"hcssim-state/1","Systems":[]}`)
 
 // reload loads the state file into sim again if it changed, under a
-// shared lock.
+// shared lock. It does nothing when another command holds the lock
+// exclusively: the follower tries again on its next tick rather than wait.
 func (st *stateFile) reload(sim *hcssim.Sim) error {
-	if err := lockFile(st.lock, false); err != nil {
+	ok, err := tryLockFile(st.lock, false)
+	if err != nil {
 		return fmt.Errorf("simulator state: %w", err)
 	}
-	err := st.load(sim)
+	if !ok {
+		return nil
+	}
+	err = st.load(sim)
 	return errors.Join(err, unlockFile(st.lock))
 }
 

@@ -58,7 +58,7 @@ on one processor. Give a virtual machine's processor count for VMs.`,
 			return &usageError{"--watch writes tables or JSON lines: use -o table or -o json"}
 		}
 		ctx := cmd.Context()
-		s, err := a.open(readState)
+		s, err := a.open(ctx, readState)
 		if err != nil {
 			return err
 		}
@@ -126,6 +126,7 @@ type sampled struct {
 // none is left, the error ends the command.
 func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 	kept := w.systems[:0]
+	var last error
 	for _, s := range w.systems {
 		st, err := s.sys.Statistics(ctx)
 		if err != nil {
@@ -133,10 +134,13 @@ func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 				return nil
 			}
 			ferr := w.a.failure("stats", s.sys.ID(), err)
-			if !watch || len(w.systems) == 1 {
+			if !watch {
 				return ferr
 			}
-			fmt.Fprintln(w.a.stderr, ferr)
+			if last != nil {
+				fmt.Fprintln(w.a.stderr, last)
+			}
+			last = ferr
 			continue
 		}
 		kept = append(kept, s)
@@ -154,6 +158,13 @@ func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 		s.prev, s.cur, s.usage = s.cur, st, &u
 	}
 	w.systems = kept
+	if last == nil {
+		return nil
+	}
+	if len(kept) == 0 {
+		return last // none left: the last failure ends watching
+	}
+	fmt.Fprintln(w.a.stderr, last)
 	return nil
 }
 

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestExecBlockedStdin checks that hcs exec -i ends when its process
+// exits, with the process's status, although its standard input does not
+// reach end of file.
+func TestExecBlockedStdin(t *testing.T) {
+	_, host := newSimHost(t, 1)
+	for _, tc := range []struct {
+		cmd  []string
+		want int
+	}{
+		{[]string{"exit", "3"}, 3},
+		{[]string{"echo", "hi"}, 0},
+	} {
+		pr, pw := io.Pipe() // never written: a Read blocks
+		t.Cleanup(func() { pw.Close() })
+		var out, errOut syncBuffer
+		a := &app{stdin: pr, stdout: &out, stderr: &errOut, host: host}
+		done := make(chan int, 1)
+		go func() {
+			done <- a.execute(context.Background(), append([]string{"exec", "-i", "c0000", "--"}, tc.cmd...))
+		}()
+		select {
+		case code := <-done:
+			if code != tc.want {
+				t.Errorf("%v: exit status %d, want %d; stderr: %s", tc.cmd, code, tc.want, errOut.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: hcs exec -i still running 10 s after its process exited", tc.cmd)
+		}
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		code, want, wantWindows int
+		msg                     string
+	}{
+		{0, 0, 0, ""},
+		{3, 3, 3, ""},
+		{255, 255, 255, ""},
+		{256, 1, 256, "exit status 256 (0x100)"},
+		{0xC0000005, 1, 0xC0000005, "exit status 3221225477 (0xc0000005)"},
+		{-1, 1, 1, "exit code is unknown"},
+	} {
+		want := tc.want
+		if runtime.GOOS == "windows" {
+			want = tc.wantWindows
+		}
+		code, msg := 0, ""
+		if err := exitStatus("web", tc.code); err != nil {
+			e := err.(*exitError)
+			code, msg = e.code, e.msg
+		}
+		if code != want {
+			t.Errorf("exit code %d: status %d, want %d", tc.code, code, want)
+		}
+		if want == tc.code || tc.msg == "" {
+			if msg != "" {
+				t.Errorf("exit code %d: message %q, want none", tc.code, msg)
+			}
+		} else if !strings.HasPrefix(msg, "hcs exec web: ") || !strings.Contains(msg, tc.msg) {
+			t.Errorf("exit code %d: message %q, want one with %q", tc.code, msg, tc.msg)
+		}
+	}
+}
