@@ -88,7 +88,7 @@ func (h *Host) run(ctx context.Context, op, id string, issue func(o backend.Hand
 	if err != nil {
 		return "", newError(op, id, 0, err, "")
 	}
-	r, reason := c.wait(ctx, false, nil)
+	r, reason := c.wait(ctx, false, stops{}, nil, nil)
 	if reason != waitCompleted {
 		return "", &Error{Op: op, ID: id, Err: ctx.Err()}
 	}

@@ -116,13 +116,13 @@ func parseExitStatus(data []byte) *ExitStatus {
 
 // The event registry: the backend's single event callback looks the native
 // context up here. Keys come from the same counter as operation keys.
-var sinks sync.Map // uintptr → *eventSink
+var sinks registry[*eventSink]
 
 // dispatchEvent is the backend's event callback. It runs on an HCS thread
 // and must not block: it copies nothing more than the backend already
 // copied and hands the event to the sink, whose delivery never waits.
 func dispatchEvent(key uintptr, e backend.Event) {
-	v, ok := sinks.Load(key)
+	sink, ok := sinks.load(key)
 	if !ok {
 		return // handle closed: late events are dropped
 	}
@@ -130,7 +130,7 @@ func dispatchEvent(key uintptr, e backend.Event) {
 	if e.Data != "" {
 		data = []byte(e.Data)
 	}
-	v.(*eventSink).deliver(Event{Type: EventType(e.Type), Data: data})
+	sink.deliver(Event{Type: EventType(e.Type), Data: data})
 }
 
 // subscriberBuffer is how many undelivered events one subscriber may hold
@@ -157,14 +157,14 @@ type eventSink struct {
 
 func newEventSink(exitEvent EventType) *eventSink {
 	s := &eventSink{
-		key:          nextOpKey.Add(1),
+		key:          nextKey.Add(1),
 		exitEvent:    exitEvent,
 		subs:         make(map[*subscription]struct{}),
 		exited:       make(chan struct{}),
 		disconnected: make(chan struct{}),
 		closed:       make(chan struct{}),
 	}
-	sinks.Store(s.key, s)
+	sinks.store(s.key, s)
 	holdAlive()
 	return s
 }
@@ -202,7 +202,7 @@ func (s *eventSink) close() {
 	if s.ended {
 		return
 	}
-	sinks.Delete(s.key)
+	sinks.remove(s.key)
 	releaseAlive()
 	s.ended = true
 	close(s.closed)

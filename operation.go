@@ -31,8 +31,10 @@ const (
 	opCleaning        // completed after being abandoned; the cleanup runs
 )
 
-// operation is one in-flight HCS operation.
+// operation is one asynchronous HCS call: the HCS operation it was made
+// with, and the state the completion callback and the caller share.
 type operation struct {
+	h      *Host
 	key    uintptr
 	state  atomic.Int32
 	done   chan struct{} // closed on completion, unless abandoned first
@@ -43,33 +45,67 @@ type operation struct {
 	cleanup func()
 }
 
+// registry maps the integer keys given to HCS as native contexts to what
+// they stand for. (A plain map under a mutex: sync.Map would box each key.)
+type registry[T any] struct {
+	mu sync.Mutex
+	m  map[uintptr]T
+}
+
+func (r *registry[T]) store(key uintptr, v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = make(map[uintptr]T)
+	}
+	r.m[key] = v
+}
+
+func (r *registry[T]) load(key uintptr) (T, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.m[key]
+	return v, ok
+}
+
+func (r *registry[T]) remove(key uintptr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.m, key)
+}
+
+func (r *registry[T]) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
+}
+
 var (
-	nextOpKey atomic.Uintptr
-	ops       sync.Map // uintptr → *operation
+	nextKey atomic.Uintptr // keys of operations and event sinks alike
+	ops     registry[*operation]
 )
 
-// newOperation registers a new operation under a fresh key.
-func newOperation() *operation {
-	o := &operation{key: nextOpKey.Add(1), done: make(chan struct{})}
-	ops.Store(o.key, o)
+// newOperation registers a new operation of h under a fresh key.
+func (h *Host) newOperation() *operation {
+	o := &operation{h: h, key: nextKey.Add(1), done: make(chan struct{})}
+	ops.store(o.key, o)
 	holdAlive()
 	return o
 }
 
 // unregister removes o from the registry. It is called once per operation.
 func (o *operation) unregister() {
-	ops.Delete(o.key)
+	ops.remove(o.key)
 	releaseAlive()
 }
 
 // dispatchCompletion is the backend's completion callback. It runs on an
 // HCS thread and must not block.
 func dispatchCompletion(_ backend.Handle, key uintptr) {
-	v, ok := ops.Load(key)
+	o, ok := ops.load(key)
 	if !ok {
 		return // not ours, or already finished: nothing to do
 	}
-	o := v.(*operation)
 	if o.state.CompareAndSwap(opPending, opCompleted) {
 		close(o.done)
 		return
@@ -118,18 +154,11 @@ type result struct {
 	err  error // classified
 }
 
-// call is one asynchronous HCS call being made.
-type call struct {
-	h      *Host
-	o      *operation
-	handle backend.Handle // the operation handle
-}
-
 // startCall creates an operation and issues the call through issue. When
 // issue fails synchronously, HCS will not complete the operation: it is
 // closed here and the error returned.
-func (h *Host) startCall(issue func(op backend.Handle) error) (*call, error) {
-	o := newOperation()
+func (h *Host) startCall(issue func(op backend.Handle) error) (*operation, error) {
+	o := h.newOperation()
 	op, err := h.b.CreateOperation(o.key)
 	if err != nil {
 		o.unregister()
@@ -145,21 +174,21 @@ func (h *Host) startCall(issue func(op backend.Handle) error) (*call, error) {
 		o.unregister()
 		return nil, backendError(err)
 	}
-	return &call{h: h, o: o, handle: op}, nil
+	return o, nil
 }
 
-// finish reads the result of a completed call and closes its operation.
-func (c *call) finish(withProcess bool) result {
+// finish reads the result of a completed operation and closes it.
+func (o *operation) finish(withProcess bool) result {
 	var r result
 	var err error
 	if withProcess {
-		r.info, r.doc, err = c.h.b.GetOperationResultAndProcessInfo(c.handle)
+		r.info, r.doc, err = o.h.b.GetOperationResultAndProcessInfo(o.handle)
 	} else {
-		r.doc, err = c.h.b.GetOperationResult(c.handle)
+		r.doc, err = o.h.b.GetOperationResult(o.handle)
 	}
 	r.err = backendError(err)
-	c.h.b.CloseOperation(c.handle)
-	c.o.unregister()
+	o.h.b.CloseOperation(o.handle)
+	o.unregister()
 	return r
 }
 
@@ -172,50 +201,50 @@ const (
 	waitStopped // one of the stop channels closed
 )
 
-// wait waits for c to complete, for ctx to end, or for any of stop to be
-// closed. Unless the call completed, it is abandoned: when HCS completes it
-// later, its result is read and passed to cleanup on a new goroutine, which
-// the host's background group tracks. cleanup may be nil.
-func (c *call) wait(ctx context.Context, withProcess bool, cleanup func(result), stop ...<-chan struct{}) (result, waitReason) {
-	var s0, s1, s2 <-chan struct{}
-	switch len(stop) {
-	case 3:
-		s2 = stop[2]
-		fallthrough
-	case 2:
-		s1 = stop[1]
-		fallthrough
-	case 1:
-		s0 = stop[0]
-	}
+// stops are up to three channels whose closing ends a wait early (a
+// handle closed, the service disconnected, the system exited); nil
+// entries never do.
+type stops [3]<-chan struct{}
+
+// wait waits for o to complete, for ctx to end, or for one of stop to be
+// closed. Unless the operation completed, it is abandoned: when HCS
+// completes it later, a new goroutine, which the host's background
+// tracker counts, reads its result, passes it to cleanup (if not nil) and
+// then releases life (if not nil). The caller releases life itself when
+// the operation completed.
+func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life *lifetime, cleanup func(result)) (result, waitReason) {
 	reason := waitCompleted
 	select {
-	case <-c.o.done:
-		return c.finish(withProcess), waitCompleted
+	case <-o.done:
+		return o.finish(withProcess), waitCompleted
 	case <-ctx.Done():
 		reason = waitContext
-	case <-s0:
+	case <-stop[0]:
 		reason = waitStopped
-	case <-s1:
+	case <-stop[1]:
 		reason = waitStopped
-	case <-s2:
+	case <-stop[2]:
 		reason = waitStopped
 	}
-	c.h.background.add()
-	abandoned := c.o.abandon(func() {
-		defer c.h.background.done()
-		r := c.finish(withProcess)
+	h := o.h
+	h.background.add()
+	abandoned := o.abandon(func() {
+		defer h.background.done()
+		r := o.finish(withProcess)
 		if cleanup != nil {
 			cleanup(r)
 		}
+		if life != nil {
+			life.release()
+		}
 	})
 	if !abandoned {
-		c.h.background.done()
-		<-c.o.done
-		return c.finish(withProcess), waitCompleted
+		h.background.done()
+		<-o.done
+		return o.finish(withProcess), waitCompleted
 	}
 	// Best effort: HCS documents HcsCancelOperation as returning E_NOTIMPL.
-	_ = c.h.b.CancelOperation(c.handle)
+	_ = h.b.CancelOperation(o.handle)
 	return result{}, reason
 }
 

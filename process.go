@@ -89,18 +89,17 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 		}
 		return nil, newError(op, s.id, 0, err, "")
 	}
-	stops := []<-chan struct{}{s.life.closing, s.sink.disconnected, s.sink.exited}
-	if isClosed(s.sink.exited) {
-		stops = stops[:2]
+	stop := stops{s.life.closing, s.sink.disconnected}
+	if !isClosed(s.sink.exited) {
+		stop[2] = s.sink.exited
 	}
-	r, reason := c.wait(ctx, true, func(r result) {
-		defer s.life.release()
+	r, reason := c.wait(ctx, true, stop, s.life, func(r result) {
 		closeStdio(r.info)
 		if r.err == nil {
 			s.h.terminateProcess(handle)
 		}
 		b.CloseProcess(handle)
-	}, stops...)
+	})
 	switch reason {
 	case waitContext:
 		released = true
@@ -213,7 +212,7 @@ func (h *Host) terminateProcess(handle backend.Handle) {
 	defer cancel()
 	c, err := h.startCall(func(o backend.Handle) error { return h.b.TerminateProcess(handle, o, "") })
 	if err == nil {
-		if r, reason := c.wait(ctx, false, nil); reason == waitCompleted {
+		if r, reason := c.wait(ctx, false, stops{}, nil, nil); reason == waitCompleted {
 			err = r.err
 		} else {
 			err = ctx.Err()
@@ -445,7 +444,7 @@ func (p *Process) runErr(ctx context.Context, op string, issue func(ph, o backen
 		p.life.release()
 		return "", newError(op, p.sys.id, p.pid, err, "")
 	}
-	r, reason := c.wait(ctx, false, func(result) { p.life.release() }, p.life.closing, p.sink.disconnected, p.sys.sink.disconnected)
+	r, reason := c.wait(ctx, false, stops{p.life.closing, p.sink.disconnected, p.sys.sink.disconnected}, p.life, nil)
 	switch reason {
 	case waitContext:
 		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: ctx.Err()}

@@ -81,7 +81,7 @@ func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*Sy
 		}
 		return nil, newError(op, id, 0, err, "")
 	}
-	r, reason := c.wait(ctx, false, func(r result) {
+	r, reason := c.wait(ctx, false, stops{}, nil, func(r result) {
 		if r.err == nil {
 			h.terminateOrphan(handle)
 		}
@@ -117,7 +117,7 @@ func (h *Host) terminateOrphan(handle backend.Handle) {
 	if err == nil {
 		var r result
 		var reason waitReason
-		if r, reason = c.wait(ctx, false, nil); reason == waitCompleted {
+		if r, reason = c.wait(ctx, false, stops{}, nil, nil); reason == waitCompleted {
 			err = r.err
 		} else {
 			err = ctx.Err()
@@ -242,11 +242,11 @@ func (s *System) run(ctx context.Context, op string, expectExit bool, issue func
 		s.life.release()
 		return "", newError(op, s.id, 0, err, "")
 	}
-	stops := []<-chan struct{}{s.life.closing, s.sink.disconnected}
+	stop := stops{s.life.closing, s.sink.disconnected}
 	if !expectExit && !isClosed(s.sink.exited) {
-		stops = append(stops, s.sink.exited)
+		stop[2] = s.sink.exited
 	}
-	r, reason := c.wait(ctx, false, func(result) { s.life.release() }, stops...)
+	r, reason := c.wait(ctx, false, stop, s.life, nil)
 	switch reason {
 	case waitContext:
 		return "", &Error{Op: op, ID: s.id, Err: ctx.Err()}
