@@ -95,8 +95,10 @@ func (a *app) stopCommand() *cobra.Command {
 		Use:   "stop ID...",
 		Short: "Shut compute systems down, terminating those that take too long",
 		Long: `Ask compute systems to shut down cleanly and wait up to --timeout for each;
-a system still running then is terminated, and hcs says so. A clean shutdown
-exits with ExitType GracefulExit, a termination with ForcedExit.`,
+a system still running then is terminated, and hcs says so. So is a system
+that cannot shut down cleanly: one never started, or one whose guest does not
+support a shutdown. A clean shutdown exits with ExitType GracefulExit, a
+termination with ForcedExit.`,
 		Example: `  hcs stop web1
   hcs stop --timeout 1m web1 web2`,
 		Args:              cobra.MinimumNArgs(1),
@@ -115,18 +117,36 @@ exits with ExitType GracefulExit, a termination with ForcedExit.`,
 }
 
 // stop shuts sys down, and terminates it if the shutdown takes longer than
-// timeout.
+// timeout, or if the system cannot shut down cleanly at all: one never
+// started, or one whose guest does not support it.
 func (a *app) stop(ctx context.Context, sys *hcs.System, timeout time.Duration) error {
 	err := a.during(ctx, "stopping "+sys.ID(), func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		return sys.Shutdown(ctx)
 	})
-	if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+	var why string
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		why = fmt.Sprintf("no shutdown within %v", timeout)
+	case errors.Is(err, hcs.ErrInvalidState), errors.Is(err, hcs.ErrNotSupported),
+		errors.Is(err, hcs.HCS_E_SYSTEM_NOT_CONFIGURED_FOR_OPERATION):
+		why = fmt.Sprintf("it cannot shut down cleanly (%v)", hcsCause(err))
+	default:
 		return err
 	}
-	fmt.Fprintf(a.stderr, "hcs stop %s: no shutdown within %v: terminating\n", sys.ID(), timeout)
+	fmt.Fprintf(a.stderr, "hcs stop %s: %s: terminating\n", sys.ID(), why)
 	return a.during(ctx, "terminating "+sys.ID(), sys.Terminate)
+}
+
+// hcsCause returns the HRESULT's name behind err, or err's text.
+func hcsCause(err error) string {
+	if hr, ok := errors.AsType[hcs.HRESULT](err); ok {
+		return hr.String()
+	}
+	return err.Error()
 }
 
 func (a *app) saveCommand() *cobra.Command {
