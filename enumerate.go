@@ -54,7 +54,7 @@ func (h *Host) listSystems(ctx context.Context, op string, q Query) ([]SystemInf
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
-	doc, err := h.run(ctx, op, "", func(o backend.Handle) error {
+	doc, err := h.call(ctx, callee{op: op}, func(o backend.Handle) error {
 		return h.b.EnumerateComputeSystems(string(query), o)
 	})
 	if err != nil {
@@ -76,24 +76,4 @@ func parseSystemList(doc, op string) ([]SystemInfo, error) {
 		infos = []SystemInfo{}
 	}
 	return infos, nil
-}
-
-// run makes one asynchronous host-level call and returns its result
-// document.
-func (h *Host) run(ctx context.Context, op, id string, issue func(o backend.Handle) error) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", &Error{Op: op, ID: id, Err: err}
-	}
-	c, err := h.startCall(issue)
-	if err != nil {
-		return "", newError(op, id, 0, err, "")
-	}
-	r, reason := c.wait(ctx, false, stops{}, nil, nil)
-	if reason != waitCompleted {
-		return "", &Error{Op: op, ID: id, Err: ctx.Err()}
-	}
-	if r.err != nil {
-		return r.doc, newError(op, id, 0, r.err, r.doc)
-	}
-	return r.doc, nil
 }

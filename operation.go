@@ -248,6 +248,70 @@ func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life
 	return result{}, reason
 }
 
+// callee is what a call is made on, for its errors and its lifetime: a
+// System or Process handle (life set), or the host itself.
+type callee struct {
+	op   string
+	id   string
+	pid  uint32
+	life *lifetime // the handle's; nil for host-level calls
+	stop stops     // channels whose closing ends the wait early
+	// stopped says why a closed stop channel ended the wait.
+	stopped func() error
+}
+
+// call makes one asynchronous HCS call and returns its result document.
+// On a handle it holds a reference for as long as HCS may use the handle,
+// also when ctx ends first and the operation is abandoned. Failures are
+// *Error values naming c.
+func (h *Host) call(ctx context.Context, c callee, issue func(o backend.Handle) error) (string, error) {
+	fail := func(err error) *Error { return &Error{Op: c.op, ID: c.id, PID: c.pid, Err: err} }
+	if c.life != nil {
+		if err := c.life.acquire(); err != nil {
+			return "", fail(err)
+		}
+	}
+	release := func() {
+		if c.life != nil {
+			c.life.release()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		release()
+		return "", fail(err)
+	}
+	o, err := h.startCall(issue)
+	if err != nil {
+		release()
+		return "", newError(c.op, c.id, c.pid, err, "")
+	}
+	r, reason := o.wait(ctx, false, c.stop, c.life, nil)
+	switch reason {
+	case waitContext:
+		return "", fail(ctx.Err())
+	case waitStopped:
+		return "", fail(c.stopped())
+	}
+	release()
+	if r.err != nil {
+		return r.doc, newError(c.op, c.id, c.pid, r.err, r.doc)
+	}
+	return r.doc, nil
+}
+
+// terminateAbandoned terminates, through issue, a system or process that
+// nobody will use (created for a caller that gave up). Errors are logged:
+// there is nobody to return them to; one saying it already stopped is
+// not an error here.
+func (h *Host) terminateAbandoned(what string, issue func(o backend.Handle) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
+	defer cancel()
+	_, err := h.call(ctx, callee{op: "terminate " + what}, issue)
+	if err != nil && !errors.Is(err, ErrAlreadyStopped) && h.logger != nil {
+		h.logger.Warn("hcs: terminating an abandoned "+what+" failed", "error", err)
+	}
+}
+
 // tracker counts a host's abandoned calls whose cleanup has not finished,
 // and lets Drain wait for the count to reach zero. Unlike a
 // sync.WaitGroup, it may be added to while someone waits.

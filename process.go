@@ -208,19 +208,9 @@ func (p *Process) pipes() []io.Closer {
 
 // terminateProcess terminates a process nobody will use.
 func (h *Host) terminateProcess(handle backend.Handle) {
-	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
-	defer cancel()
-	c, err := h.startCall(func(o backend.Handle) error { return h.b.TerminateProcess(handle, o, "") })
-	if err == nil {
-		if r, reason := c.wait(ctx, false, stops{}, nil, nil); reason == waitCompleted {
-			err = r.err
-		} else {
-			err = ctx.Err()
-		}
-	}
-	if err != nil && !isAlreadyStopped(err) && h.logger != nil {
-		h.logger.Warn("hcs: terminating an abandoned process failed", "error", err)
-	}
+	h.terminateAbandoned("process", func(o backend.Handle) error {
+		return h.b.TerminateProcess(handle, o, "")
+	})
 }
 
 // PID returns the process identifier inside the compute system.
@@ -432,34 +422,19 @@ func (p *Process) run(ctx context.Context, op string, issue func(ph, o backend.H
 }
 
 func (p *Process) runErr(ctx context.Context, op string, issue func(ph, o backend.Handle) error) (string, error) {
-	if err := p.life.acquire(); err != nil {
-		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
+	return p.sys.h.call(ctx, callee{
+		op: op, id: p.sys.id, pid: p.pid, life: p.life,
+		stop:    stops{p.life.closing, p.sink.disconnected, p.sys.sink.disconnected},
+		stopped: p.stopReason,
+	}, func(o backend.Handle) error { return issue(p.handle, o) })
+}
+
+// stopReason says why a pending call on the process stopped waiting.
+func (p *Process) stopReason() error {
+	if isClosed(p.life.closing) {
+		return ErrClosed
 	}
-	if err := ctx.Err(); err != nil {
-		p.life.release()
-		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
-	}
-	c, err := p.sys.h.startCall(func(o backend.Handle) error { return issue(p.handle, o) })
-	if err != nil {
-		p.life.release()
-		return "", newError(op, p.sys.id, p.pid, err, "")
-	}
-	r, reason := c.wait(ctx, false, stops{p.life.closing, p.sink.disconnected, p.sys.sink.disconnected}, p.life, nil)
-	switch reason {
-	case waitContext:
-		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
-	case waitStopped:
-		err := ErrClosed
-		if !isClosed(p.life.closing) {
-			err = ErrServiceDisconnect
-		}
-		return "", &Error{Op: op, ID: p.sys.id, PID: p.pid, Err: err}
-	}
-	p.life.release()
-	if r.err != nil {
-		return r.doc, newError(op, p.sys.id, p.pid, r.err, r.doc)
-	}
-	return r.doc, nil
+	return ErrServiceDisconnect
 }
 
 // ProcessState describes an exited process, like os.ProcessState.

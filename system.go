@@ -103,29 +103,16 @@ func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*Sy
 	return s, nil
 }
 
-// orphanTimeout bounds how long cleaning up an abandoned system may wait
-// for HCS.
+// orphanTimeout bounds how long cleaning up an abandoned system or process
+// may wait for HCS.
 const orphanTimeout = 2 * time.Minute
 
 // terminateOrphan terminates a system nobody will use: created for a caller
-// that gave up, or whose event registration failed. Errors are logged; there
-// is nobody to return them to.
+// that gave up, or whose event registration failed.
 func (h *Host) terminateOrphan(handle backend.Handle) {
-	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
-	defer cancel()
-	c, err := h.startCall(func(o backend.Handle) error { return h.b.TerminateComputeSystem(handle, o, "") })
-	if err == nil {
-		var r result
-		var reason waitReason
-		if r, reason = c.wait(ctx, false, stops{}, nil, nil); reason == waitCompleted {
-			err = r.err
-		} else {
-			err = ctx.Err()
-		}
-	}
-	if err != nil && h.logger != nil {
-		h.logger.Warn("hcs: terminating an abandoned compute system failed", "error", err)
-	}
+	h.terminateAbandoned("compute system", func(o backend.Handle) error {
+		return h.b.TerminateComputeSystem(handle, o, "")
+	})
 }
 
 // OpenSystem opens the existing compute system with the given identifier.
@@ -230,34 +217,11 @@ func (s *System) Close() error {
 // (shutdown, terminate, crash); any other call fails with
 // ErrUnexpectedExit if the system exits while it is pending.
 func (s *System) run(ctx context.Context, op string, expectExit bool, issue func(sys, o backend.Handle) error) (string, error) {
-	if err := s.life.acquire(); err != nil {
-		return "", &Error{Op: op, ID: s.id, Err: err}
-	}
-	if err := ctx.Err(); err != nil {
-		s.life.release()
-		return "", &Error{Op: op, ID: s.id, Err: err}
-	}
-	c, err := s.h.startCall(func(o backend.Handle) error { return issue(s.handle, o) })
-	if err != nil {
-		s.life.release()
-		return "", newError(op, s.id, 0, err, "")
-	}
-	stop := stops{s.life.closing, s.sink.disconnected}
+	c := callee{op: op, id: s.id, life: s.life, stop: stops{s.life.closing, s.sink.disconnected}, stopped: s.stopReason}
 	if !expectExit && !isClosed(s.sink.exited) {
-		stop[2] = s.sink.exited
+		c.stop[2] = s.sink.exited
 	}
-	r, reason := c.wait(ctx, false, stop, s.life, nil)
-	switch reason {
-	case waitContext:
-		return "", &Error{Op: op, ID: s.id, Err: ctx.Err()}
-	case waitStopped:
-		return "", &Error{Op: op, ID: s.id, Err: s.stopReason()}
-	}
-	s.life.release()
-	if r.err != nil {
-		return r.doc, newError(op, s.id, 0, r.err, r.doc)
-	}
-	return r.doc, nil
+	return s.h.call(ctx, c, func(o backend.Handle) error { return issue(s.handle, o) })
 }
 
 // stopReason says why a pending call stopped waiting.
