@@ -15,8 +15,11 @@ import (
 // through unchanged; String names the known ones.
 type EventType uint32
 
-// The HCS event types.
+// The HCS event types. The last two come from SDK headers newer than the
+// published reference (group events, delivered with group notifications
+// enabled); they are named so that logs read well.
 const (
+	EventInvalid                           EventType = 0x00000000
 	EventSystemExited                      EventType = EventType(backend.EventSystemExited)
 	EventSystemCrashInitiated              EventType = EventType(backend.EventSystemCrashInitiated)
 	EventSystemCrashReport                 EventType = EventType(backend.EventSystemCrashReport)
@@ -26,9 +29,14 @@ const (
 	EventProcessExited                     EventType = EventType(backend.EventProcessExited)
 	EventOperationCallback                 EventType = EventType(backend.EventOperationCallback)
 	EventServiceDisconnect                 EventType = EventType(backend.EventServiceDisconnect)
+	EventGroupVMLifecycle                  EventType = 0x80000002
+	EventGroupOperationInfo                EventType = 0xC0000001
 )
 
 var eventTypeNames = map[EventType]string{
+	EventInvalid:                           "Invalid",
+	EventGroupVMLifecycle:                  "GroupVmLifecycle",
+	EventGroupOperationInfo:                "GroupOperationInfo",
 	EventSystemExited:                      "SystemExited",
 	EventSystemCrashInitiated:              "SystemCrashInitiated",
 	EventSystemCrashReport:                 "SystemCrashReport",
@@ -41,7 +49,7 @@ var eventTypeNames = map[EventType]string{
 }
 
 // String returns the event type's name without the HcsEvent prefix, such as
-// "SystemExited", or "EventType(0x80000002)" for a value it does not know.
+// "SystemExited", or "EventType(0x40000003)" for a value it does not know.
 func (t EventType) String() string {
 	if n, ok := eventTypeNames[t]; ok {
 		return n

@@ -13,7 +13,8 @@ func TestEventTypeString(t *testing.T) {
 		EventSystemExited:      "SystemExited",
 		EventProcessExited:     "ProcessExited",
 		EventServiceDisconnect: "ServiceDisconnect",
-		EventType(0x80000002):  "EventType(0x80000002)",
+		EventGroupVMLifecycle:  "GroupVmLifecycle",
+		EventType(0x40000003):  "EventType(0x40000003)",
 	} {
 		if got := typ.String(); got != want {
 			t.Errorf("%#x.String() = %q, want %q", uint32(typ), got, want)

@@ -56,7 +56,8 @@ const killTimeout = 30 * time.Second
 // *Error.
 //
 // When ctx ends first, Run terminates the process, waits for it and for the
-// copies, and returns an error matching ctx.Err(). As with exec.Cmd, Run
+// copies, and returns the killed process's state (nil if HCS did not report
+// the exit in time) with an error matching ctx.Err(). As with exec.Cmd, Run
 // waits for a Stdin whose Read blocks unless Cmd.WaitDelay is set; with
 // that exception, no goroutine started by Run outlives it.
 func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
@@ -127,12 +128,12 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 		if kerr := p.Kill(kctx); kerr != nil {
 			err = errors.Join(err, kerr)
 		} else {
-			_, _ = p.Wait(kctx)
+			state, _ = p.Wait(kctx) // nil if it did not exit in time
 		}
 		cancel()
 		p.Close()
 		waitCopies(&wg, cmd.WaitDelay)
-		return nil, err
+		return state, err
 	}
 	// The process exited: its output pipes reach end of file once drained.
 	// Its input pipe may still have a writer blocked on it: close it.

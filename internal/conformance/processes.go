@@ -280,9 +280,12 @@ func processRunCancel(t *testing.T, e *env) {
 	defer cancel()
 	var out bytes.Buffer
 	began := time.Now()
-	_, err := s.Run(ctx, &hcs.Cmd{Args: []string{"wait"}, Stdin: strings.NewReader("x"), Stdout: &out})
+	st, err := s.Run(ctx, &hcs.Cmd{Args: []string{"wait"}, Stdin: strings.NewReader("x"), Stdout: &out})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Run: %v, want the context's error", err)
+	}
+	if st == nil || st.ExitCode() != 1 {
+		t.Fatalf("state of the killed process: %v, want exit status 1 (terminated)", st)
 	}
 	if d := time.Since(began); d > 10*time.Second {
 		t.Fatalf("Run took %v to return after its context ended", d)

@@ -179,6 +179,8 @@ func invalidTransitions(t *testing.T, e *env) {
 	resume := call{"Resume", "resume", func(s *hcs.System) error { return s.Resume(ctx) }}
 	shutdown := call{"Shutdown", "shutdown", func(s *hcs.System) error { return s.Shutdown(ctx) }}
 	terminate := call{"Terminate", "terminate", func(s *hcs.System) error { return s.Terminate(ctx) }}
+	crash := call{"Crash", "crash", func(s *hcs.System) error { return s.Crash(ctx, nil) }}
+	save := call{"Save", "save", func(s *hcs.System) error { return s.Save(ctx, nil) }}
 
 	states := []struct {
 		name  string
@@ -186,16 +188,16 @@ func invalidTransitions(t *testing.T, e *env) {
 		bad   []call
 		want  error
 	}{
-		{"Created", func(*hcs.System) error { return nil }, []call{pause, resume, shutdown}, hcs.ErrInvalidState},
-		{"Running", func(s *hcs.System) error { return s.Start(ctx) }, []call{start, resume}, hcs.ErrInvalidState},
+		{"Created", func(*hcs.System) error { return nil }, []call{pause, resume, shutdown, crash, save}, hcs.ErrInvalidState},
+		{"Running", func(s *hcs.System) error { return s.Start(ctx) }, []call{start, resume, save}, hcs.ErrInvalidState},
 		{"Paused", func(s *hcs.System) error {
 			if err := s.Start(ctx); err != nil {
 				return err
 			}
 			return s.Pause(ctx)
 		}, []call{start, pause}, hcs.ErrInvalidState},
-		{"Stopped", func(s *hcs.System) error { return s.Terminate(ctx) }, []call{start, pause, resume}, hcs.ErrInvalidState},
-		{"StoppedAgain", func(s *hcs.System) error { return s.Terminate(ctx) }, []call{shutdown, terminate}, hcs.ErrAlreadyStopped},
+		{"Stopped", func(s *hcs.System) error { return s.Terminate(ctx) }, []call{start, pause, resume, save}, hcs.ErrInvalidState},
+		{"StoppedAgain", func(s *hcs.System) error { return s.Terminate(ctx) }, []call{shutdown, terminate, crash}, hcs.ErrAlreadyStopped},
 	}
 	for _, st := range states {
 		for _, c := range st.bad {
