@@ -266,6 +266,10 @@ func (st *stateFile) save(sim *hcssim.Sim) error {
 		return fmt.Errorf("saving the simulator state: %w", err)
 	}
 	_, err = tmp.Write(buf.Bytes())
+	if err == nil {
+		// Without it, a crash after the rename can leave an empty file.
+		err = tmp.Sync()
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
