@@ -29,8 +29,9 @@
 // returns a [ProcessState] once HCS reports the exit; [Process.Signal],
 // [Process.Terminate], [Process.Kill] and [Process.ResizeConsole] act on it.
 // [System.Run] runs a [Cmd] in the spirit of exec.Cmd, copying all three
-// streams concurrently so that no child can deadlock it; [CommandLine]
-// quotes an argument vector with Windows rules.
+// streams concurrently so that no child can deadlock it; [System.Output]
+// returns the standard output, and the standard error in the [ExitError] of
+// a failure; [CommandLine] quotes an argument vector with Windows rules.
 //
 // # Statistics
 //

@@ -147,6 +147,36 @@ func ExampleSystem_CreateProcess() {
 	// Output: exit status 3 false
 }
 
+func ExampleSystem_Output() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "c1", `{"Container":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	out, err := sys.Output(ctx, &hcs.Cmd{Args: []string{"echo", "hello"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n", out)
+
+	// A failing process's standard error comes back in the ExitError.
+	_, err = sys.Output(ctx, &hcs.Cmd{Args: []string{"sleep", "soon"}})
+	var exitErr *hcs.ExitError
+	if errors.As(err, &exitErr) {
+		fmt.Printf("%v: %s", err, exitErr.Stderr)
+	}
+	// Output:
+	// "hello\r\n"
+	// exit status 1: sleep: bad duration "soon"
+}
+
 func ExampleSystem_Run() {
 	sim := hcssim.New()
 	defer sim.Close()

@@ -497,6 +497,10 @@ func (ps *ProcessState) String() string {
 // exec.ExitError.
 type ExitError struct {
 	*ProcessState
+	// Stderr holds the process's standard error when System.Output
+	// collected it (Cmd.Stderr was nil): all of it, or its first and last
+	// 32 KiB with a line in between saying how much was left out.
+	Stderr []byte
 }
 
 // Error returns the state's String.

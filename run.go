@@ -157,6 +157,86 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	return state, nil
 }
 
+// Output runs cmd like Run and returns what the process wrote to its
+// standard output; cmd.Stdout must be nil. When cmd.Stderr is nil, the
+// standard error is collected too, and the *ExitError of a non-zero exit
+// carries it in its Stderr field, like exec.Cmd.Output. cmd is not
+// modified.
+func (s *System) Output(ctx context.Context, cmd *Cmd) ([]byte, error) {
+	if cmd.Stdout != nil {
+		return nil, &Error{Op: "run", ID: s.id, Err: fmt.Errorf("%w: Stdout already set", ErrInvalidArgument)}
+	}
+	c := *cmd
+	stdout := &headTail{max: -1}
+	c.Stdout = stdout
+	var stderr *headTail
+	if c.Stderr == nil {
+		stderr = &headTail{max: stderrKept}
+		c.Stderr = stderr
+	}
+	_, err := s.Run(ctx, &c)
+	var exit *ExitError
+	if stderr != nil && errors.As(err, &exit) {
+		exit.Stderr = stderr.Bytes()
+	}
+	return stdout.Bytes(), err
+}
+
+// stderrKept is how much of the start and of the end of a process's
+// standard error Output keeps for ExitError.Stderr.
+const stderrKept = 32 << 10
+
+// headTail is a writer that keeps the first and the last max bytes written
+// to it, or everything when max is negative. It is safe for concurrent use:
+// after Run gives up on the copies (Cmd.WaitDelay), one may still write
+// while Output reads.
+type headTail struct {
+	max int
+
+	mu      sync.Mutex
+	head    []byte
+	tail    []byte // up to 2*max bytes; the last max of them are kept
+	skipped int64  // bytes dropped from the front of tail
+}
+
+func (h *headTail) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(p)
+	if h.max < 0 {
+		h.head = append(h.head, p...)
+		return n, nil
+	}
+	if room := h.max - len(h.head); room > 0 {
+		k := min(room, len(p))
+		h.head = append(h.head, p[:k]...)
+		p = p[k:]
+	}
+	h.tail = append(h.tail, p...)
+	if len(h.tail) > 2*h.max {
+		drop := len(h.tail) - h.max
+		h.skipped += int64(drop)
+		h.tail = append(h.tail[:0], h.tail[drop:]...)
+	}
+	return n, nil
+}
+
+// Bytes returns a copy of what was kept, with a line saying how much was
+// left out between the head and the tail.
+func (h *headTail) Bytes() []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	tail, skipped := h.tail, h.skipped
+	if over := len(tail) - h.max; h.max >= 0 && over > 0 {
+		tail, skipped = tail[over:], skipped+int64(over)
+	}
+	out := append([]byte(nil), h.head...)
+	if skipped > 0 {
+		out = fmt.Appendf(out, "\n... omitting %d bytes ...\n", skipped)
+	}
+	return append(out, tail...)
+}
+
 // waitCopies waits for the stream copies, at most delay when delay is
 // positive. It reports whether they finished.
 func waitCopies(wg *sync.WaitGroup, delay time.Duration) bool {

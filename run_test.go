@@ -1,10 +1,13 @@
 package hcs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -363,5 +366,79 @@ func TestLoggingNamesCallsAndNeverDocuments(t *testing.T) {
 	}
 	if strings.Contains(log, secret) || strings.Contains(err.Error(), secret) {
 		t.Errorf("an environment value reached the log or the error:\n%s\n%v", log, err)
+	}
+}
+
+func TestOutput(t *testing.T) {
+	sim := hcssim.New()
+	defer sim.Close()
+	// noisy writes n bytes of a counting pattern to stderr in uneven
+	// chunks, "out" to stdout, and exits 3.
+	pattern := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a' + byte(i%26)
+		}
+		return b
+	}
+	sim.HandleCommand("noisy", func(ctx context.Context, p *hcssim.ProcessIO) uint32 {
+		n, _ := strconv.Atoi(p.Args[1])
+		b := pattern(n)
+		for chunk := 1; len(b) > 0; chunk = chunk*3 + 1 {
+			k := min(chunk, len(b))
+			p.Stderr.Write(b[:k])
+			b = b[k:]
+		}
+		io.WriteString(p.Stdout, "out")
+		return 3
+	})
+	s := runningSystem(t, sim.Host(), "output")
+	ctx := context.Background()
+
+	out, err := s.Output(ctx, &hcs.Cmd{Args: []string{"echo", "hi"}})
+	if err != nil || string(out) != "hi\r\n" {
+		t.Errorf("Output(echo hi) = %q, %v", out, err)
+	}
+
+	const kept = 32 << 10
+	for _, n := range []int{0, 100, 2 * kept, 2*kept + 1, 5*kept + 17} {
+		cmd := &hcs.Cmd{Args: []string{"noisy", strconv.Itoa(n)}}
+		out, err := s.Output(ctx, cmd)
+		var exit *hcs.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+			t.Fatalf("noisy %d: %v, want an exit error with code 3", n, err)
+		}
+		if string(out) != "out" {
+			t.Errorf("noisy %d: stdout %q", n, out)
+		}
+		if cmd.Stdout != nil || cmd.Stderr != nil {
+			t.Errorf("Output modified the Cmd")
+		}
+		full := pattern(n)
+		want := full
+		if n > 2*kept {
+			want = append(append([]byte(nil), full[:kept]...),
+				fmt.Sprintf("\n... omitting %d bytes ...\n", n-2*kept)...)
+			want = append(want, full[n-kept:]...)
+		}
+		if !bytes.Equal(exit.Stderr, want) {
+			t.Errorf("noisy %d: Stderr has %d bytes, want %d; starts %.40q, ends %.40q", n, len(exit.Stderr), len(want),
+				exit.Stderr, exit.Stderr[max(0, len(exit.Stderr)-40):])
+		}
+	}
+
+	// A Stderr of the caller's gets the stream; the ExitError does not.
+	var errOut writerBuf
+	_, err = s.Output(ctx, &hcs.Cmd{Args: []string{"noisy", "10"}, Stderr: &errOut})
+	var exit *hcs.ExitError
+	if !errors.As(err, &exit) {
+		t.Errorf("Output with Stderr set: %v, want an exit error", err)
+	} else if exit.Stderr != nil || string(errOut.b) != "abcdefghij" {
+		t.Errorf("Output with Stderr set: ExitError.Stderr %q, writer got %q", exit.Stderr, errOut.b)
+	}
+
+	_, err = s.Output(ctx, &hcs.Cmd{Args: []string{"echo"}, Stdout: io.Discard})
+	if !errors.Is(err, hcs.ErrInvalidArgument) || !strings.Contains(err.Error(), "Stdout already set") {
+		t.Errorf("Output with Stdout set: %v", err)
 	}
 }
