@@ -26,6 +26,7 @@ func init() {
 		{name: "ProcessResizeConsole", fake: true, run: processResize},
 		{name: "ProcessCloseUnblocksRead", fake: true, run: processCloseUnblocksRead},
 		{name: "ProcessRunCancel", fake: true, run: processRunCancel},
+		{name: "CancelEachProcessCall", fake: true, faults: true, run: processCancelEach},
 		{name: "ProcessOpen", fake: true, run: processOpen},
 		{name: "ProcessOpenErrors", fake: true, run: processOpenErrors},
 		{name: "ProcessUnknownCommand", fake: true, run: processUnknownCommand},
@@ -290,6 +291,64 @@ func processRunCancel(t *testing.T, e *env) {
 	if d := time.Since(began); d > 10*time.Second {
 		t.Fatalf("Run took %v to return after its context ended", d)
 	}
+}
+
+// processCancelEach cancels each process call, and a listing, while HCS is
+// slow: the call returns the context's error at once, the operation ends in
+// the background, and the handles stay usable.
+func processCancelEach(t *testing.T, e *env) {
+	s := e.running(t, "pcancel")
+	ops := []struct {
+		name, wireOp string
+		do           func(context.Context, *hcs.Process) error
+	}{
+		{"Properties", "process properties", func(ctx context.Context, p *hcs.Process) error {
+			_, err := p.Properties(ctx)
+			return err
+		}},
+		{"ResizeConsole", "modify process", func(ctx context.Context, p *hcs.Process) error {
+			return p.ResizeConsole(ctx, 120, 40)
+		}},
+		{"CloseStdin", "modify process", func(ctx context.Context, p *hcs.Process) error { return p.CloseStdin(ctx) }},
+		{"Signal", "signal", func(ctx context.Context, p *hcs.Process) error { return p.Signal(ctx, nil) }},
+		{"Terminate", "terminate process", func(ctx context.Context, p *hcs.Process) error { return p.Terminate(ctx) }},
+	}
+	// The abandoned signal and termination still take effect.
+	stops := map[string]bool{"Signal": true, "Terminate": true}
+	cancelled := func(t *testing.T, wireOp string, do func(context.Context) error) {
+		t.Helper()
+		e.faults.SetDelay(200 * time.Millisecond)
+		defer e.faults.SetDelay(0)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		wantErr(t, do(ctx), context.DeadlineExceeded, wireOp)
+		if err := e.h.Drain(ctxT(t)); err != nil {
+			t.Fatalf("Drain: %v", err)
+		}
+	}
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			p := start(t, s, "wait", true, false)
+			cancelled(t, o.wireOp, func(ctx context.Context) error { return o.do(ctx, p) })
+			if _, err := p.Properties(ctxT(t)); err != nil {
+				t.Fatalf("Properties after the cancelled %s: %v", o.name, err)
+			}
+			if stops[o.name] {
+				if _, err := p.Wait(ctxT(t)); err != nil {
+					t.Fatalf("Wait after the cancelled %s: %v", o.name, err)
+				}
+			}
+		})
+	}
+	t.Run("ListSystems", func(t *testing.T) {
+		cancelled(t, "list", func(ctx context.Context) error {
+			_, err := e.h.ListByOwner(ctx, e.owner)
+			return err
+		})
+		if _, ok := e.listed(t, s.ID()); !ok {
+			t.Fatalf("%s not listed after the cancelled listing", s.ID())
+		}
+	})
 }
 
 func processOpen(t *testing.T, e *env) {
