@@ -156,6 +156,12 @@ func mock(t testing.TB) backend.Backend {
 		if n := disp.unknown.Load() - unknown; n != 0 {
 			t.Errorf("%d callbacks reached the dispatcher with a context nobody registered", n)
 		}
+		registry.mu.RLock()
+		defer registry.mu.RUnlock()
+		if len(registry.operations)+len(registry.handles)+len(registry.contexts) != 0 {
+			t.Errorf("registry not empty at the end of the test: %d operations, handles %v, contexts %v",
+				len(registry.operations), registry.handles, registry.contexts)
+		}
 	})
 	return b
 }

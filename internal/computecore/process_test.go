@@ -24,11 +24,27 @@ type proc struct {
 	info   backend.ProcessInfo
 	ctx    uintptr
 	events chan backend.Event
+	// early is the status of a process that had exited by the time its
+	// callback was registered, when HCS has no ProcessExited to send.
+	early *processStatus
+}
+
+// processStatus is the part of a ProcessStatus document the tests read.
+type processStatus struct {
+	ProcessId uint32
+	Exited    bool
+	ExitCode  uint32
 }
 
 // startProcess creates a process in sys with an event callback, and returns
 // it with its stdio streams. The test's cleanup closes the handle and the
 // streams.
+//
+// The callback can only be registered once HCS has returned the handle, and
+// a short-lived process may exit before that, its ProcessExited going
+// nowhere. So startProcess then asks for the process's status, as package
+// hcs does: if the process has not exited yet, its ProcessExited is sure to
+// come.
 func startProcess(t *testing.T, b backend.Backend, sys backend.Handle, params string) *proc {
 	t.Helper()
 	p := &proc{}
@@ -60,21 +76,29 @@ func startProcess(t *testing.T, b backend.Backend, sys backend.Handle, params st
 			}
 		}
 	})
+	doc, err = do(t, b, func(op backend.Handle) error { return b.GetProcessProperties(h, op, "") })
+	must(t, "GetProcessProperties", doc, err)
+	var st processStatus
+	decode(t, "process status", doc, &st)
+	if st.Exited {
+		p.early = &st
+	}
 	return p
 }
 
-// exitCode waits for ProcessExited and returns its ExitCode.
+// exitCode waits for ProcessExited and returns its ExitCode. For a process
+// that had exited when startProcess registered its callback, it returns the
+// status startProcess read.
 func (p *proc) exitCode(t *testing.T) uint32 {
 	t.Helper()
-	e := waitEvent(t, p.events, backend.EventProcessExited)
-	var st struct {
-		ProcessId uint32
-		Exited    bool
-		ExitCode  uint32
+	st := p.early
+	if st == nil {
+		e := waitEvent(t, p.events, backend.EventProcessExited)
+		st = new(processStatus)
+		decode(t, "ProcessExited", e.Data, st)
 	}
-	decode(t, "ProcessExited", e.Data, &st)
 	if !st.Exited || st.ProcessId != p.info.PID {
-		t.Errorf("ProcessExited %s for pid %d", e.Data, p.info.PID)
+		t.Errorf("exit status %+v for pid %d", *st, p.info.PID)
 	}
 	return st.ExitCode
 }
