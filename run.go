@@ -158,10 +158,10 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 }
 
 // Output runs cmd like Run and returns what the process wrote to its
-// standard output; cmd.Stdout must be nil. When cmd.Stderr is nil, the
-// standard error is collected too, and the *ExitError of a non-zero exit
-// carries it in its Stderr field, like exec.Cmd.Output. cmd is not
-// modified.
+// standard output, also when it fails; cmd.Stdout must be nil. When
+// cmd.Stderr is nil, the standard error is collected too, and the
+// *ExitError of a non-zero exit carries it in its Stderr field, like
+// exec.Cmd.Output. cmd is not modified.
 func (s *System) Output(ctx context.Context, cmd *Cmd) ([]byte, error) {
 	if cmd.Stdout != nil {
 		return nil, &Error{Op: "run", ID: s.id, Err: fmt.Errorf("%w: Stdout already set", ErrInvalidArgument)}
