@@ -41,6 +41,10 @@ func (t *Attachment) encode(e *encoder) {
 		e.key("\"SupportEncryptedFiles\":")
 		encBool(t.SupportEncryptedFiles, e)
 	}
+	if t.ExtensibleVirtualDiskType != "" || t.keep&(1<<3) != 0 {
+		e.key("\"ExtensibleVirtualDiskType\":")
+		encString(&t.ExtensibleVirtualDiskType, e)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -65,6 +69,8 @@ func (t *Attachment) UnmarshalJSON(data []byte) error {
 			return decBool(v, &t.AlwaysAllowSparseFiles)
 		case "SupportEncryptedFiles":
 			return decBool(v, &t.SupportEncryptedFiles)
+		case "ExtensibleVirtualDiskType":
+			return decString(v, &t.ExtensibleVirtualDiskType, &t.keep, 1<<3)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -6037,6 +6043,10 @@ func (t *Plan9Share) encode(e *encoder) {
 		e.key("\"AllowedFiles\":")
 		encSlice(e, t.AllowedFiles, encString[string])
 	}
+	if t.Flags != nil {
+		e.key("\"Flags\":")
+		encUint[uint32](t.Flags, e)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -6057,6 +6067,8 @@ func (t *Plan9Share) UnmarshalJSON(data []byte) error {
 			return decUint(v, &t.Port)
 		case "AllowedFiles":
 			return decSlice(v, &t.AllowedFiles, elemString[string])
+		case "Flags":
+			return decUint(v, &t.Flags)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil

@@ -22,7 +22,7 @@ const (
 	ApplySecureBootTemplateTypeApply ApplySecureBootTemplateType = "Apply"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ApplySecureBootTemplateType.
+// Valid reports whether v is one of the values listed above for ApplySecureBootTemplateType.
 func (v ApplySecureBootTemplateType) Valid() bool {
 	switch v {
 	case ApplySecureBootTemplateTypeSkip, ApplySecureBootTemplateTypeApply:
@@ -53,12 +53,19 @@ const (
 	//
 	// Since schema 2.0.
 	AttachmentTypePassThru AttachmentType = "PassThru"
+	// AttachmentTypeExtensibleVirtualDisk is "ExtensibleVirtualDisk".
+	//
+	// A disk served by an extensible virtual disk provider, named by
+	// Attachment.ExtensibleVirtualDiskType. hcsshim sends it; neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	AttachmentTypeExtensibleVirtualDisk AttachmentType = "ExtensibleVirtualDisk"
 )
 
-// Valid reports whether v is one of the values the published schema lists for AttachmentType.
+// Valid reports whether v is one of the values listed above for AttachmentType.
 func (v AttachmentType) Valid() bool {
 	switch v {
-	case AttachmentTypeVirtualDisk, AttachmentTypeIso, AttachmentTypePassThru:
+	case AttachmentTypeVirtualDisk, AttachmentTypeIso, AttachmentTypePassThru, AttachmentTypeExtensibleVirtualDisk:
 		return true
 	}
 	return false
@@ -110,7 +117,7 @@ const (
 	CacheModeUnspecified CacheMode = "Unspecified"
 )
 
-// Valid reports whether v is one of the values the published schema lists for CacheMode.
+// Valid reports whether v is one of the values listed above for CacheMode.
 func (v CacheMode) Valid() bool {
 	switch v {
 	case CacheModeEmpty, CacheModeDisabled, CacheModeEnabled, CacheModePrivate, CacheModePrivateAllowSharing, CacheModeUnspecified:
@@ -149,7 +156,7 @@ const (
 	CachingModeReadOnlyCached CachingMode = "ReadOnlyCached"
 )
 
-// Valid reports whether v is one of the values the published schema lists for CachingMode.
+// Valid reports whether v is one of the values listed above for CachingMode.
 func (v CachingMode) Valid() bool {
 	switch v {
 	case CachingModeUncached, CachingModeCached, CachingModeReadOnlyCached:
@@ -184,7 +191,7 @@ const (
 	ContainerCredentialGuardModifyOperationRemoveInstance ContainerCredentialGuardModifyOperation = "RemoveInstance"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ContainerCredentialGuardModifyOperation.
+// Valid reports whether v is one of the values listed above for ContainerCredentialGuardModifyOperation.
 func (v ContainerCredentialGuardModifyOperation) Valid() bool {
 	switch v {
 	case ContainerCredentialGuardModifyOperationAddInstance, ContainerCredentialGuardModifyOperationRemoveInstance:
@@ -219,7 +226,7 @@ const (
 	ContainerCredentialGuardTransportHvSocket ContainerCredentialGuardTransport = "HvSocket"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ContainerCredentialGuardTransport.
+// Valid reports whether v is one of the values listed above for ContainerCredentialGuardTransport.
 func (v ContainerCredentialGuardTransport) Valid() bool {
 	switch v {
 	case ContainerCredentialGuardTransportLRPC, ContainerCredentialGuardTransportHvSocket:
@@ -246,7 +253,7 @@ const (
 	CrashTypeCrashGuest CrashType = "CrashGuest"
 )
 
-// Valid reports whether v is one of the values the published schema lists for CrashType.
+// Valid reports whether v is one of the values listed above for CrashType.
 func (v CrashType) Valid() bool {
 	switch v {
 	case CrashTypeCrashGuest:
@@ -281,7 +288,7 @@ const (
 	DeviceTypeGpuMirror DeviceType = "GpuMirror"
 )
 
-// Valid reports whether v is one of the values the published schema lists for DeviceType.
+// Valid reports whether v is one of the values listed above for DeviceType.
 func (v DeviceType) Valid() bool {
 	switch v {
 	case DeviceTypeClassGuid, DeviceTypeDeviceInstance, DeviceTypeGpuMirror:
@@ -316,7 +323,7 @@ const (
 	EnlightenmentModificationsRsvdZ1 EnlightenmentModifications = "RsvdZ1"
 )
 
-// Valid reports whether v is one of the values the published schema lists for EnlightenmentModifications.
+// Valid reports whether v is one of the values listed above for EnlightenmentModifications.
 func (v EnlightenmentModifications) Valid() bool {
 	switch v {
 	case EnlightenmentModificationsUnreported, EnlightenmentModificationsFavorAutoEoi, EnlightenmentModificationsRsvdZ1:
@@ -403,7 +410,7 @@ const (
 	EventDataTypeGuid EventDataType = "Guid"
 )
 
-// Valid reports whether v is one of the values the published schema lists for EventDataType.
+// Valid reports whether v is one of the values listed above for EventDataType.
 func (v EventDataType) Valid() bool {
 	switch v {
 	case EventDataTypeEmpty, EventDataTypeString, EventDataTypeAnsiString, EventDataTypeSByte, EventDataTypeByte, EventDataTypeInt16, EventDataTypeUInt16, EventDataTypeInt32, EventDataTypeUInt32, EventDataTypeInt64, EventDataTypeUInt64, EventDataTypeSingle, EventDataTypeDouble, EventDataTypeBoolean, EventDataTypeBinary, EventDataTypeGuid:
@@ -454,7 +461,7 @@ const (
 	ExitInitiatorUnknown ExitInitiator = "Unknown"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ExitInitiator.
+// Valid reports whether v is one of the values listed above for ExitInitiator.
 func (v ExitInitiator) Valid() bool {
 	switch v {
 	case ExitInitiatorNone, ExitInitiatorGuestOS, ExitInitiatorClient, ExitInitiatorInternal, ExitInitiatorUnknown:
@@ -483,7 +490,7 @@ const (
 	FilesystemIsolationModeSoft FilesystemIsolationMode = "soft"
 )
 
-// Valid reports whether v is one of the values the published schema lists for FilesystemIsolationMode.
+// Valid reports whether v is one of the values listed above for FilesystemIsolationMode.
 func (v FilesystemIsolationMode) Valid() bool {
 	switch v {
 	case FilesystemIsolationModeHard, FilesystemIsolationModeSoft:
@@ -512,7 +519,7 @@ const (
 	FilesystemNestingModeOuter FilesystemNestingMode = "outer"
 )
 
-// Valid reports whether v is one of the values the published schema lists for FilesystemNestingMode.
+// Valid reports whether v is one of the values listed above for FilesystemNestingMode.
 func (v FilesystemNestingMode) Valid() bool {
 	switch v {
 	case FilesystemNestingModeInner, FilesystemNestingModeOuter:
@@ -541,7 +548,7 @@ const (
 	FlexibleIoDeviceHostingModelExternal FlexibleIoDeviceHostingModel = "External"
 )
 
-// Valid reports whether v is one of the values the published schema lists for FlexibleIoDeviceHostingModel.
+// Valid reports whether v is one of the values listed above for FlexibleIoDeviceHostingModel.
 func (v FlexibleIoDeviceHostingModel) Valid() bool {
 	switch v {
 	case FlexibleIoDeviceHostingModelInternal, FlexibleIoDeviceHostingModelExternal:
@@ -594,7 +601,7 @@ const (
 	GetPropertyTypeQoSCapabilities GetPropertyType = "QoSCapabilities"
 )
 
-// Valid reports whether v is one of the values the published schema lists for GetPropertyType.
+// Valid reports whether v is one of the values listed above for GetPropertyType.
 func (v GetPropertyType) Valid() bool {
 	switch v {
 	case GetPropertyTypeBasic, GetPropertyTypeCpuGroup, GetPropertyTypeProcessorTopology, GetPropertyTypeContainerCredentialGuard, GetPropertyTypeQoSCapabilities:
@@ -640,7 +647,7 @@ const (
 	GpuAssignmentModeMirror GpuAssignmentMode = "Mirror"
 )
 
-// Valid reports whether v is one of the values the published schema lists for GpuAssignmentMode.
+// Valid reports whether v is one of the values listed above for GpuAssignmentMode.
 func (v GpuAssignmentMode) Valid() bool {
 	switch v {
 	case GpuAssignmentModeDisabled, GpuAssignmentModeDefault, GpuAssignmentModeList, GpuAssignmentModeMirror:
@@ -687,7 +694,7 @@ const (
 	IntegrationComponentOperatingStateReasonProtocolMismatch IntegrationComponentOperatingStateReason = "ProtocolMismatch"
 )
 
-// Valid reports whether v is one of the values the published schema lists for IntegrationComponentOperatingStateReason.
+// Valid reports whether v is one of the values listed above for IntegrationComponentOperatingStateReason.
 func (v IntegrationComponentOperatingStateReason) Valid() bool {
 	switch v {
 	case IntegrationComponentOperatingStateReasonUnknown, IntegrationComponentOperatingStateReasonAppsInCriticalState, IntegrationComponentOperatingStateReasonCommunicationTimedOut, IntegrationComponentOperatingStateReasonFailedCommunication, IntegrationComponentOperatingStateReasonHealthyApps, IntegrationComponentOperatingStateReasonProtocolMismatch:
@@ -742,7 +749,7 @@ const (
 	IntegrationComponentOperationalStateOk IntegrationComponentOperationalState = "Ok"
 )
 
-// Valid reports whether v is one of the values the published schema lists for IntegrationComponentOperationalState.
+// Valid reports whether v is one of the values listed above for IntegrationComponentOperationalState.
 func (v IntegrationComponentOperationalState) Valid() bool {
 	switch v {
 	case IntegrationComponentOperationalStateUnknown, IntegrationComponentOperationalStateDegraded, IntegrationComponentOperationalStateDormant, IntegrationComponentOperationalStateError, IntegrationComponentOperationalStateLostCommunication, IntegrationComponentOperationalStateNonRecoverableError, IntegrationComponentOperationalStateNoContact, IntegrationComponentOperationalStateOk:
@@ -789,7 +796,7 @@ const (
 	InterfaceClassTypeClassGuid InterfaceClassType = "ClassGuid"
 )
 
-// Valid reports whether v is one of the values the published schema lists for InterfaceClassType.
+// Valid reports whether v is one of the values listed above for InterfaceClassType.
 func (v InterfaceClassType) Valid() bool {
 	switch v {
 	case InterfaceClassTypeInherit, InterfaceClassTypeDeviceInstance, InterfaceClassTypeClassGuid:
@@ -836,7 +843,7 @@ const (
 	InterruptModerationModeHigh InterruptModerationMode = "High"
 )
 
-// Valid reports whether v is one of the values the published schema lists for InterruptModerationMode.
+// Valid reports whether v is one of the values listed above for InterruptModerationMode.
 func (v InterruptModerationMode) Valid() bool {
 	switch v {
 	case InterruptModerationModeDefault, InterruptModerationModeAdaptive, InterruptModerationModeOff, InterruptModerationModeLow, InterruptModerationModeMedium, InterruptModerationModeHigh:
@@ -865,7 +872,7 @@ const (
 	JobTerminationPolicyKillOnHandleClose JobTerminationPolicy = "KillOnHandleClose"
 )
 
-// Valid reports whether v is one of the values the published schema lists for JobTerminationPolicy.
+// Valid reports whether v is one of the values listed above for JobTerminationPolicy.
 func (v JobTerminationPolicy) Valid() bool {
 	switch v {
 	case JobTerminationPolicyPermanentQuiescent, JobTerminationPolicyKillOnHandleClose:
@@ -908,7 +915,7 @@ const (
 	KvpSourceGuestOSInfo KvpSource = "GuestOSInfo"
 )
 
-// Valid reports whether v is one of the values the published schema lists for KvpSource.
+// Valid reports whether v is one of the values listed above for KvpSource.
 func (v KvpSource) Valid() bool {
 	switch v {
 	case KvpSourceKvpSetByHost, KvpSourceKvpSetByGuest, KvpSourceGuestOSInfo:
@@ -944,7 +951,7 @@ const (
 	MappedPipePathTypeVirtualSmbPipeName MappedPipePathType = "VirtualSmbPipeName"
 )
 
-// Valid reports whether v is one of the values the published schema lists for MappedPipePathType.
+// Valid reports whether v is one of the values listed above for MappedPipePathType.
 func (v MappedPipePathType) Valid() bool {
 	switch v {
 	case MappedPipePathTypeAbsolutePath, MappedPipePathTypeVirtualSmbPipeName:
@@ -977,7 +984,7 @@ const (
 	MemoryBackingPageSizeLarge MemoryBackingPageSize = "Large"
 )
 
-// Valid reports whether v is one of the values the published schema lists for MemoryBackingPageSize.
+// Valid reports whether v is one of the values listed above for MemoryBackingPageSize.
 func (v MemoryBackingPageSize) Valid() bool {
 	switch v {
 	case MemoryBackingPageSizeSmall, MemoryBackingPageSizeLarge:
@@ -1010,7 +1017,7 @@ const (
 	ModifyOperationCloseHandle ModifyOperation = "CloseHandle"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ModifyOperation.
+// Valid reports whether v is one of the values listed above for ModifyOperation.
 func (v ModifyOperation) Valid() bool {
 	switch v {
 	case ModifyOperationConsoleSize, ModifyOperationCloseHandle:
@@ -1045,7 +1052,7 @@ const (
 	ModifyPropertyTypeContainerCredentialGuard ModifyPropertyType = "ContainerCredentialGuard"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ModifyPropertyType.
+// Valid reports whether v is one of the values listed above for ModifyPropertyType.
 func (v ModifyPropertyType) Valid() bool {
 	switch v {
 	case ModifyPropertyTypeCpuGroup, ModifyPropertyTypeContainerCredentialGuard:
@@ -1078,7 +1085,7 @@ const (
 	ModifyRequestTypeUpdate ModifyRequestType = "Update"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ModifyRequestType.
+// Valid reports whether v is one of the values listed above for ModifyRequestType.
 func (v ModifyRequestType) Valid() bool {
 	switch v {
 	case ModifyRequestTypeAdd, ModifyRequestTypeRemove, ModifyRequestTypeUpdate:
@@ -1127,7 +1134,7 @@ const (
 	ModifyResourceTypeCimMount ModifyResourceType = "CimMount"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ModifyResourceType.
+// Valid reports whether v is one of the values listed above for ModifyResourceType.
 func (v ModifyResourceType) Valid() bool {
 	switch v {
 	case ModifyResourceTypeMemory, ModifyResourceTypeMappedDirectory, ModifyResourceTypeMappedPipe, ModifyResourceTypeMappedVirtualDisk, ModifyResourceTypeCombinedLayers, ModifyResourceTypeNetworkNamespace, ModifyResourceTypeCimMount:
@@ -1162,7 +1169,7 @@ const (
 	ModifyServiceOperationSetProperty ModifyServiceOperation = "SetProperty"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ModifyServiceOperation.
+// Valid reports whether v is one of the values listed above for ModifyServiceOperation.
 func (v ModifyServiceOperation) Valid() bool {
 	switch v {
 	case ModifyServiceOperationCreateGroup, ModifyServiceOperationDeleteGroup, ModifyServiceOperationSetProperty:
@@ -1195,7 +1202,7 @@ const (
 	NetworkModifyRequestTypeRemove NetworkModifyRequestType = "Remove"
 )
 
-// Valid reports whether v is one of the values the published schema lists for NetworkModifyRequestType.
+// Valid reports whether v is one of the values listed above for NetworkModifyRequestType.
 func (v NetworkModifyRequestType) Valid() bool {
 	switch v {
 	case NetworkModifyRequestTypePreAdd, NetworkModifyRequestTypeAdd, NetworkModifyRequestTypeRemove:
@@ -1230,7 +1237,7 @@ const (
 	NonArchitecturalCoreSharingOn NonArchitecturalCoreSharing = "On"
 )
 
-// Valid reports whether v is one of the values the published schema lists for NonArchitecturalCoreSharing.
+// Valid reports whether v is one of the values listed above for NonArchitecturalCoreSharing.
 func (v NonArchitecturalCoreSharing) Valid() bool {
 	switch v {
 	case NonArchitecturalCoreSharingUnreported, NonArchitecturalCoreSharingOff, NonArchitecturalCoreSharingOn:
@@ -1282,7 +1289,7 @@ const (
 	NotificationTypeUnknown NotificationType = "Unknown"
 )
 
-// Valid reports whether v is one of the values the published schema lists for NotificationType.
+// Valid reports whether v is one of the values listed above for NotificationType.
 func (v NotificationType) Valid() bool {
 	switch v {
 	case NotificationTypeNone, NotificationTypeGracefulExit, NotificationTypeForcedExit, NotificationTypeUnexpectedExit, NotificationTypeUnknown:
@@ -1315,7 +1322,7 @@ const (
 	ObjectDirectoryShadowIfexists ObjectDirectoryShadow = "ifexists"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ObjectDirectoryShadow.
+// Valid reports whether v is one of the values listed above for ObjectDirectoryShadow.
 func (v ObjectDirectoryShadow) Valid() bool {
 	switch v {
 	case ObjectDirectoryShadowFalse, ObjectDirectoryShadowTrue, ObjectDirectoryShadowIfexists:
@@ -1348,7 +1355,7 @@ const (
 	ObjectSymlinkScopeGlobalDropSilo ObjectSymlinkScope = "GlobalDropSilo"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ObjectSymlinkScope.
+// Valid reports whether v is one of the values listed above for ObjectSymlinkScope.
 func (v ObjectSymlinkScope) Valid() bool {
 	switch v {
 	case ObjectSymlinkScopeLocal, ObjectSymlinkScopeGlobal, ObjectSymlinkScopeGlobalDropSilo:
@@ -1503,7 +1510,7 @@ const (
 	OperationFailureDetailGetCloneTemplate OperationFailureDetail = "GetCloneTemplate"
 )
 
-// Valid reports whether v is one of the values the published schema lists for OperationFailureDetail.
+// Valid reports whether v is one of the values listed above for OperationFailureDetail.
 func (v OperationFailureDetail) Valid() bool {
 	switch v {
 	case OperationFailureDetailInvalid, OperationFailureDetailCreateInternalError, OperationFailureDetailConstructStateError, OperationFailureDetailRuntimeOsTypeMismatch, OperationFailureDetailConstruct, OperationFailureDetailStart, OperationFailureDetailPause, OperationFailureDetailResume, OperationFailureDetailShutdown, OperationFailureDetailTerminate, OperationFailureDetailSave, OperationFailureDetailGetProperties, OperationFailureDetailModify, OperationFailureDetailCrash, OperationFailureDetailGuestCrash, OperationFailureDetailLifecycleNotify, OperationFailureDetailExecuteProcess, OperationFailureDetailGetProcessInfo, OperationFailureDetailWaitForProcess, OperationFailureDetailSignalProcess, OperationFailureDetailModifyProcess, OperationFailureDetailPrepareForHosting, OperationFailureDetailRegisterHostedSystem, OperationFailureDetailUnregisterHostedSystem, OperationFailureDetailPrepareForClone, OperationFailureDetailGetCloneTemplate:
@@ -1618,7 +1625,7 @@ const (
 	OperationTypeCancelOperation OperationType = "CancelOperation"
 )
 
-// Valid reports whether v is one of the values the published schema lists for OperationType.
+// Valid reports whether v is one of the values listed above for OperationType.
 func (v OperationType) Valid() bool {
 	switch v {
 	case OperationTypeNone, OperationTypeConstruct, OperationTypeStart, OperationTypePause, OperationTypeResume, OperationTypeShutdown, OperationTypeTerminate, OperationTypeSave, OperationTypeGetProperties, OperationTypeModify, OperationTypeCrash, OperationTypeExecuteProcess, OperationTypeGetProcessInfo, OperationTypeSignalProcess, OperationTypeModifyProcess, OperationTypeCancelOperation:
@@ -1647,7 +1654,7 @@ const (
 	OsLayerTypeVm OsLayerType = "Vm"
 )
 
-// Valid reports whether v is one of the values the published schema lists for OsLayerType.
+// Valid reports whether v is one of the values listed above for OsLayerType.
 func (v OsLayerType) Valid() bool {
 	switch v {
 	case OsLayerTypeContainer, OsLayerTypeVm:
@@ -1684,7 +1691,7 @@ const (
 	OsTypeUnknown OsType = "Unknown"
 )
 
-// Valid reports whether v is one of the values the published schema lists for OsType.
+// Valid reports whether v is one of the values listed above for OsType.
 func (v OsType) Valid() bool {
 	switch v {
 	case OsTypeEmpty, OsTypeWindows, OsTypeLinux, OsTypeUnknown:
@@ -1720,7 +1727,7 @@ const (
 	PathTypeVirtualSmbShareName PathType = "VirtualSmbShareName"
 )
 
-// Valid reports whether v is one of the values the published schema lists for PathType.
+// Valid reports whether v is one of the values listed above for PathType.
 func (v PathType) Valid() bool {
 	switch v {
 	case PathTypeAbsolutePath, PathTypeVirtualSmbShareName:
@@ -1755,7 +1762,7 @@ const (
 	PauseReasonTemplate PauseReason = "Template"
 )
 
-// Valid reports whether v is one of the values the published schema lists for PauseReason.
+// Valid reports whether v is one of the values listed above for PauseReason.
 func (v PauseReason) Valid() bool {
 	switch v {
 	case PauseReasonNone, PauseReasonSave, PauseReasonTemplate:
@@ -1792,7 +1799,7 @@ const (
 	PauseSuspensionLevelMemoryHigh PauseSuspensionLevel = "MemoryHigh"
 )
 
-// Valid reports whether v is one of the values the published schema lists for PauseSuspensionLevel.
+// Valid reports whether v is one of the values listed above for PauseSuspensionLevel.
 func (v PauseSuspensionLevel) Valid() bool {
 	switch v {
 	case PauseSuspensionLevelSuspend, PauseSuspensionLevelMemoryLow, PauseSuspensionLevelMemoryMedium, PauseSuspensionLevelMemoryHigh:
@@ -1833,7 +1840,7 @@ const (
 	ProcessSignalCtrlShutdown ProcessSignal = "CtrlShutdown"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ProcessSignal.
+// Valid reports whether v is one of the values listed above for ProcessSignal.
 func (v ProcessSignal) Valid() bool {
 	switch v {
 	case ProcessSignalCtrlC, ProcessSignalCtrlBreak, ProcessSignalCtrlClose, ProcessSignalCtrlLogOff, ProcessSignalCtrlShutdown:
@@ -2368,7 +2375,7 @@ const (
 	ProcessorFeatureSentinelArm ProcessorFeature = "SentinelArm"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ProcessorFeature.
+// Valid reports whether v is one of the values listed above for ProcessorFeature.
 func (v ProcessorFeature) Valid() bool {
 	switch v {
 	case ProcessorFeatureSse3, ProcessorFeatureLahfSahf, ProcessorFeatureSsse3, ProcessorFeatureSse41, ProcessorFeatureSse42, ProcessorFeatureSse4A, ProcessorFeatureXop, ProcessorFeaturePopcnt, ProcessorFeatureCmpxchg16B, ProcessorFeatureAltmovcr8, ProcessorFeatureLzcnt, ProcessorFeatureMisalignsse, ProcessorFeatureMmxExt, ProcessorFeatureAmd3Dnow, ProcessorFeatureExtAmd3Dnow, ProcessorFeaturePage1Gb, ProcessorFeatureAmdAes, ProcessorFeaturePclmulqdq, ProcessorFeaturePcid, ProcessorFeatureFma4, ProcessorFeatureF16C, ProcessorFeatureRdrand, ProcessorFeatureRdwrfsgs, ProcessorFeatureSmep, ProcessorFeatureEnhancedFastString, ProcessorFeatureBmi1, ProcessorFeatureBmi2, ProcessorFeatureMovbe, ProcessorFeatureNpiep1, ProcessorFeatureDepX87FpuSave, ProcessorFeatureRdseed, ProcessorFeatureAdx, ProcessorFeatureIntelPrefetch, ProcessorFeatureSmap, ProcessorFeatureHle, ProcessorFeatureRtm, ProcessorFeatureRdtscp, ProcessorFeatureClflushopt, ProcessorFeatureClwb, ProcessorFeatureSha, ProcessorFeatureX87PointersSaved, ProcessorFeatureInvpcid, ProcessorFeatureIbrs, ProcessorFeatureStibp, ProcessorFeatureIbpb, ProcessorFeatureUnrestrictedGuest, ProcessorFeatureMdd, ProcessorFeatureFastShortRepMov, ProcessorFeatureL1DCacheFlush, ProcessorFeatureRdclNo, ProcessorFeatureIbrsAll, ProcessorFeatureSkipL1Df, ProcessorFeatureSsbNo, ProcessorFeatureRsbaNo, ProcessorFeatureVirtSpecCtrl, ProcessorFeatureRdpid, ProcessorFeatureUmip, ProcessorFeatureMbsNo, ProcessorFeatureMbClear, ProcessorFeatureTaaNo, ProcessorFeatureTsxCtrl, ProcessorFeatureAcountMcount, ProcessorFeatureTscInvariant, ProcessorFeatureClzero, ProcessorFeatureRdpru, ProcessorFeatureLa57, ProcessorFeatureMbec, ProcessorFeatureNestedVirt, ProcessorFeaturePsfd, ProcessorFeatureCetSs, ProcessorFeatureCetIbt, ProcessorFeatureVmxExceptionInject, ProcessorFeatureUmwaitTpause, ProcessorFeatureMovdiri, ProcessorFeatureMovdir64b, ProcessorFeatureCldemote, ProcessorFeatureSerialize, ProcessorFeatureTscDeadlineTmr, ProcessorFeatureTscAdjust, ProcessorFeatureFZLRepMovsb, ProcessorFeatureFSRepStosb, ProcessorFeatureFSRepCmpsb, ProcessorFeatureSentinelAmd, ProcessorFeatureAsid16, ProcessorFeatureTGran16, ProcessorFeatureTGran64, ProcessorFeatureHaf, ProcessorFeatureHdbs, ProcessorFeaturePan, ProcessorFeatureAtS1E1, ProcessorFeatureUao, ProcessorFeatureEl0Aarch32, ProcessorFeatureFp, ProcessorFeatureFpHp, ProcessorFeatureAdvSimd, ProcessorFeatureAdvSimdHp, ProcessorFeatureGicV3V4, ProcessorFeaturePmuV3, ProcessorFeaturePmuV3ArmV81, ProcessorFeaturePmuV3ArmV84, ProcessorFeatureArmAes, ProcessorFeaturePolyMul, ProcessorFeatureSha1, ProcessorFeatureSha256, ProcessorFeatureSha512, ProcessorFeatureCrc32, ProcessorFeatureAtomic, ProcessorFeatureRdm, ProcessorFeatureSha3, ProcessorFeatureSm3, ProcessorFeatureSm4, ProcessorFeatureDp, ProcessorFeatureFhm, ProcessorFeatureDcCvap, ProcessorFeatureDcCvadp, ProcessorFeatureApaBase, ProcessorFeatureApaEp, ProcessorFeatureApaEp2, ProcessorFeatureApaEp2Fp, ProcessorFeatureApaEp2Fpc, ProcessorFeatureJscvt, ProcessorFeatureFcma, ProcessorFeatureRcpcV83, ProcessorFeatureRcpcV84, ProcessorFeatureGpa, ProcessorFeatureL1ipPipt, ProcessorFeatureDzPermitted, ProcessorFeatureSentinelArm:
@@ -2403,7 +2410,7 @@ const (
 	ProcessorFeatureSetModePermissive ProcessorFeatureSetMode = "Permissive"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ProcessorFeatureSetMode.
+// Valid reports whether v is one of the values listed above for ProcessorFeatureSetMode.
 func (v ProcessorFeatureSetMode) Valid() bool {
 	switch v {
 	case ProcessorFeatureSetModeStrict, ProcessorFeatureSetModePermissive:
@@ -2466,7 +2473,7 @@ const (
 	PropertyTypeUndefined PropertyType = "Undefined"
 )
 
-// Valid reports whether v is one of the values the published schema lists for PropertyType.
+// Valid reports whether v is one of the values listed above for PropertyType.
 func (v PropertyType) Valid() bool {
 	switch v {
 	case PropertyTypeBasic, PropertyTypeMemory, PropertyTypeCpuGroup, PropertyTypeProcessorTopology, PropertyTypeCacheAllocation, PropertyTypeCacheMonitoring, PropertyTypeContainerCredentialGuard, PropertyTypeQoSCapabilities, PropertyTypeMemoryBwAllocation, PropertyTypeUndefined:
@@ -2522,7 +2529,7 @@ const (
 	PropertyType2ICHeartbeatStatus PropertyType2 = "ICHeartbeatStatus"
 )
 
-// Valid reports whether v is one of the values the published schema lists for PropertyType2.
+// Valid reports whether v is one of the values listed above for PropertyType2.
 func (v PropertyType2) Valid() bool {
 	switch v {
 	case PropertyType2Memory, PropertyType2GuestMemory, PropertyType2Statistics, PropertyType2ProcessList, PropertyType2TerminateOnLastHandleClosed, PropertyType2SharedMemoryRegion, PropertyType2GuestConnection, PropertyType2ICHeartbeatStatus:
@@ -2559,7 +2566,7 @@ const (
 	RegistryHiveSam RegistryHive = "Sam"
 )
 
-// Valid reports whether v is one of the values the published schema lists for RegistryHive.
+// Valid reports whether v is one of the values listed above for RegistryHive.
 func (v RegistryHive) Valid() bool {
 	switch v {
 	case RegistryHiveSystem, RegistryHiveSoftware, RegistryHiveSecurity, RegistryHiveSam:
@@ -2612,7 +2619,7 @@ const (
 	RegistryValueTypeCustomType RegistryValueType = "CustomType"
 )
 
-// Valid reports whether v is one of the values the published schema lists for RegistryValueType.
+// Valid reports whether v is one of the values listed above for RegistryValueType.
 func (v RegistryValueType) Valid() bool {
 	switch v {
 	case RegistryValueTypeNone, RegistryValueTypeString, RegistryValueTypeExpandedString, RegistryValueTypeMultiString, RegistryValueTypeBinary, RegistryValueTypeDWord, RegistryValueTypeQWord, RegistryValueTypeCustomType:
@@ -2646,7 +2653,7 @@ const (
 	SaveTypeAsTemplate SaveType = "AsTemplate"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SaveType.
+// Valid reports whether v is one of the values listed above for SaveType.
 func (v SaveType) Valid() bool {
 	switch v {
 	case SaveTypeToFile, SaveTypeAsTemplate:
@@ -2683,7 +2690,7 @@ const (
 	SerialConsoleComPort2 SerialConsole = "ComPort2"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SerialConsole.
+// Valid reports whether v is one of the values listed above for SerialConsole.
 func (v SerialConsole) Valid() bool {
 	switch v {
 	case SerialConsoleDefault, SerialConsoleDisabled, SerialConsoleComPort1, SerialConsoleComPort2:
@@ -2714,7 +2721,7 @@ const (
 	ShutdownMechanismIntegrationService ShutdownMechanism = "IntegrationService"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ShutdownMechanism.
+// Valid reports whether v is one of the values listed above for ShutdownMechanism.
 func (v ShutdownMechanism) Valid() bool {
 	switch v {
 	case ShutdownMechanismGuestConnection, ShutdownMechanismIntegrationService:
@@ -2749,7 +2756,7 @@ const (
 	ShutdownTypeReboot ShutdownType = "Reboot"
 )
 
-// Valid reports whether v is one of the values the published schema lists for ShutdownType.
+// Valid reports whether v is one of the values listed above for ShutdownType.
 func (v ShutdownType) Valid() bool {
 	switch v {
 	case ShutdownTypeShutdown, ShutdownTypeHibernate, ShutdownTypeReboot:
@@ -2796,7 +2803,7 @@ const (
 	StateUnknown State = "Unknown"
 )
 
-// Valid reports whether v is one of the values the published schema lists for State.
+// Valid reports whether v is one of the values listed above for State.
 func (v State) Valid() bool {
 	switch v {
 	case StateCreated, StateRunning, StatePaused, StateStopped, StateSavedAsTemplate, StateUnknown:
@@ -2831,7 +2838,7 @@ const (
 	StateOverrideEnabled StateOverride = "Enabled"
 )
 
-// Valid reports whether v is one of the values the published schema lists for StateOverride.
+// Valid reports whether v is one of the values listed above for StateOverride.
 func (v StateOverride) Valid() bool {
 	switch v {
 	case StateOverrideDefault, StateOverrideDisabled, StateOverrideEnabled:
@@ -2868,7 +2875,7 @@ const (
 	StdHandleAll StdHandle = "All"
 )
 
-// Valid reports whether v is one of the values the published schema lists for StdHandle.
+// Valid reports whether v is one of the values listed above for StdHandle.
 func (v StdHandle) Valid() bool {
 	switch v {
 	case StdHandleStdIn, StdHandleStdOut, StdHandleStdErr, StdHandleAll:
@@ -2905,7 +2912,7 @@ const (
 	SubnodeTypeL3 SubnodeType = "L3"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SubnodeType.
+// Valid reports whether v is one of the values listed above for SubnodeType.
 func (v SubnodeType) Valid() bool {
 	switch v {
 	case SubnodeTypeAny, SubnodeTypeSocket, SubnodeTypeCluster, SubnodeTypeL3:
@@ -2961,7 +2968,7 @@ const (
 	SystemExitDetailUnexpectedExit SystemExitDetail = "UnexpectedExit"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SystemExitDetail.
+// Valid reports whether v is one of the values listed above for SystemExitDetail.
 func (v SystemExitDetail) Valid() bool {
 	switch v {
 	case SystemExitDetailInvalid, SystemExitDetailHcsApiFatalError, SystemExitDetailServiceStop, SystemExitDetailShutdown, SystemExitDetailTerminate, SystemExitDetailUnexpectedExit:
@@ -2994,7 +3001,7 @@ const (
 	SystemTypeHost SystemType = "Host"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SystemType.
+// Valid reports whether v is one of the values listed above for SystemType.
 func (v SystemType) Valid() bool {
 	switch v {
 	case SystemTypeContainer, SystemTypeVirtualMachine, SystemTypeHost:
@@ -3042,7 +3049,7 @@ const (
 	SystemPropertyTypeGuestConnection SystemPropertyType = "GuestConnection"
 )
 
-// Valid reports whether v is one of the values the published schema lists for SystemPropertyType.
+// Valid reports whether v is one of the values listed above for SystemPropertyType.
 func (v SystemPropertyType) Valid() bool {
 	switch v {
 	case SystemPropertyTypeMemory, SystemPropertyTypeStatistics, SystemPropertyTypeProcessList, SystemPropertyTypeTerminateOnLastHandleClosed, SystemPropertyTypeSharedMemoryRegion, SystemPropertyTypeGuestConnection:
@@ -3079,7 +3086,7 @@ const (
 	UefiBootDeviceFile UefiBootDevice = "File"
 )
 
-// Valid reports whether v is one of the values the published schema lists for UefiBootDevice.
+// Valid reports whether v is one of the values listed above for UefiBootDevice.
 func (v UefiBootDevice) Valid() bool {
 	switch v {
 	case UefiBootDeviceScsiDrive, UefiBootDeviceVmbFs, UefiBootDeviceNetwork, UefiBootDeviceFile:
@@ -3207,7 +3214,7 @@ const (
 	VirtualDeviceFailureDetailMetricDisable VirtualDeviceFailureDetail = "MetricDisable"
 )
 
-// Valid reports whether v is one of the values the published schema lists for VirtualDeviceFailureDetail.
+// Valid reports whether v is one of the values listed above for VirtualDeviceFailureDetail.
 func (v VirtualDeviceFailureDetail) Valid() bool {
 	switch v {
 	case VirtualDeviceFailureDetailNone, VirtualDeviceFailureDetailCreate, VirtualDeviceFailureDetailInitialize, VirtualDeviceFailureDetailStartReservingResources, VirtualDeviceFailureDetailFinishReservingResources, VirtualDeviceFailureDetailFreeReservedResources, VirtualDeviceFailureDetailSaveReservedResources, VirtualDeviceFailureDetailPowerOnCold, VirtualDeviceFailureDetailPowerOnRestore, VirtualDeviceFailureDetailPowerOff, VirtualDeviceFailureDetailSave, VirtualDeviceFailureDetailResume, VirtualDeviceFailureDetailPause, VirtualDeviceFailureDetailEnableOptimizations, VirtualDeviceFailureDetailStartDisableOptimizations, VirtualDeviceFailureDetailFinishDisableOptimizations, VirtualDeviceFailureDetailReset, VirtualDeviceFailureDetailPostReset, VirtualDeviceFailureDetailTeardown, VirtualDeviceFailureDetailSaveCompatibilityInfo, VirtualDeviceFailureDetailMetricRestore, VirtualDeviceFailureDetailMetricEnumerate, VirtualDeviceFailureDetailMetricEnumerateForSave, VirtualDeviceFailureDetailMetricReset, VirtualDeviceFailureDetailMetricEnable, VirtualDeviceFailureDetailMetricDisable:
@@ -3236,7 +3243,7 @@ const (
 	VirtualPMemBackingTypePhysical VirtualPMemBackingType = "Physical"
 )
 
-// Valid reports whether v is one of the values the published schema lists for VirtualPMemBackingType.
+// Valid reports whether v is one of the values listed above for VirtualPMemBackingType.
 func (v VirtualPMemBackingType) Valid() bool {
 	switch v {
 	case VirtualPMemBackingTypeVirtual, VirtualPMemBackingTypePhysical:
@@ -3265,7 +3272,7 @@ const (
 	VirtualPMemImageFormatVhd1 VirtualPMemImageFormat = "Vhd1"
 )
 
-// Valid reports whether v is one of the values the published schema lists for VirtualPMemImageFormat.
+// Valid reports whether v is one of the values listed above for VirtualPMemImageFormat.
 func (v VirtualPMemImageFormat) Valid() bool {
 	switch v {
 	case VirtualPMemImageFormatVhdx, VirtualPMemImageFormatVhd1:
@@ -3324,7 +3331,7 @@ const (
 	WindowsCrashPhaseComplete WindowsCrashPhase = "Complete"
 )
 
-// Valid reports whether v is one of the values the published schema lists for WindowsCrashPhase.
+// Valid reports whether v is one of the values listed above for WindowsCrashPhase.
 func (v WindowsCrashPhase) Valid() bool {
 	switch v {
 	case WindowsCrashPhaseInactive, WindowsCrashPhaseCrashValues, WindowsCrashPhaseStarting, WindowsCrashPhaseStarted, WindowsCrashPhaseWriting, WindowsCrashPhaseComplete:
@@ -3503,7 +3510,7 @@ const (
 	WorkerExitDetailFastSaveWithHandleTransfer WorkerExitDetail = "FastSaveWithHandleTransfer"
 )
 
-// Valid reports whether v is one of the values the published schema lists for WorkerExitDetail.
+// Valid reports whether v is one of the values listed above for WorkerExitDetail.
 func (v WorkerExitDetail) Valid() bool {
 	switch v {
 	case WorkerExitDetailInvalid, WorkerExitDetailPowerOff, WorkerExitDetailPowerOffCritical, WorkerExitDetailReset, WorkerExitDetailGuestCrash, WorkerExitDetailGuestFirmwareCrash, WorkerExitDetailTripleFault, WorkerExitDetailDeviceFatalApicRequest, WorkerExitDetailDeviceFatalMsrRequest, WorkerExitDetailDeviceFatalException, WorkerExitDetailDeviceFatalError, WorkerExitDetailDeviceMachineCheck, WorkerExitDetailEmulatorError, WorkerExitDetailVidTerminate, WorkerExitDetailProcessUnexpectedExit, WorkerExitDetailInitializationFailure, WorkerExitDetailInitializationStartTimeout, WorkerExitDetailColdStartFailure, WorkerExitDetailResetStartFailure, WorkerExitDetailFastRestoreStartFailure, WorkerExitDetailRestoreStartFailure, WorkerExitDetailFastSavePreservePartition, WorkerExitDetailFastSavePreservePartitionHandleTransfer, WorkerExitDetailFastSave, WorkerExitDetailCloneTemplate, WorkerExitDetailSave, WorkerExitDetailMigrate, WorkerExitDetailMigrateFailure, WorkerExitDetailCannotReferenceVm, WorkerExitDetailMgotUnregister, WorkerExitDetailFastSavePreservePartitionHandleTransferStorage, WorkerExitDetailFastSavePreservePartitionHandleTransferNetworking, WorkerExitDetailFastSavePreservePartitionHandleTransferStorageAndNetworking, WorkerExitDetailFastSavePreservePartitionHsr, WorkerExitDetailFastSavePreservePartitionWithHandleTransfer, WorkerExitDetailFastSaveWithHandleTransfer:
@@ -3570,7 +3577,7 @@ const (
 	WorkerExitTypeUnrecoverableError WorkerExitType = "UnrecoverableError"
 )
 
-// Valid reports whether v is one of the values the published schema lists for WorkerExitType.
+// Valid reports whether v is one of the values listed above for WorkerExitType.
 func (v WorkerExitType) Valid() bool {
 	switch v {
 	case WorkerExitTypeNone, WorkerExitTypeInitializationFailed, WorkerExitTypeStopped, WorkerExitTypeSaved, WorkerExitTypeStoppedOnReset, WorkerExitTypeUnexpectedStop, WorkerExitTypeResetFailed, WorkerExitTypeUnrecoverableError:
@@ -3721,7 +3728,7 @@ const (
 	XsaveProcessorFeatureSentinelAmdXsave XsaveProcessorFeature = "SentinelAmdXsave"
 )
 
-// Valid reports whether v is one of the values the published schema lists for XsaveProcessorFeature.
+// Valid reports whether v is one of the values listed above for XsaveProcessorFeature.
 func (v XsaveProcessorFeature) Valid() bool {
 	switch v {
 	case XsaveProcessorFeatureXsave, XsaveProcessorFeatureXsaveOpt, XsaveProcessorFeatureAvx, XsaveProcessorFeatureAvx2, XsaveProcessorFeatureFma, XsaveProcessorFeatureMpx, XsaveProcessorFeatureAvx512, XsaveProcessorFeatureAvx512Dq, XsaveProcessorFeatureAvx512Cd, XsaveProcessorFeatureAvx512Bw, XsaveProcessorFeatureAvx512Vl, XsaveProcessorFeatureXsaveComp, XsaveProcessorFeatureXsaveSupervisor, XsaveProcessorFeatureXcr1, XsaveProcessorFeatureAvx512Bitalg, XsaveProcessorFeatureAVX512Ifma, XsaveProcessorFeatureAvx512Vbmi, XsaveProcessorFeatureAvx512Vbmi2, XsaveProcessorFeatureAvx512Vnni, XsaveProcessorFeatureGfni, XsaveProcessorFeatureVaes, XsaveProcessorFeatureAvx512Vpopcntdq, XsaveProcessorFeatureVpclmulqdq, XsaveProcessorFeatureAvx512Bf16, XsaveProcessorFeatureAvx512Vp2Intersect, XsaveProcessorFeatureAvx512Fp16, XsaveProcessorFeatureXfd, XsaveProcessorFeatureAmxTile, XsaveProcessorFeatureAmxBf16, XsaveProcessorFeatureAmxInt8, XsaveProcessorFeatureAvxVnni, XsaveProcessorFeatureSentinelAmdXsave:

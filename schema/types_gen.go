@@ -25,6 +25,11 @@ type Attachment struct {
 	AlwaysAllowSparseFiles *bool `json:"AlwaysAllowSparseFiles,omitempty"`
 	// Since schema 2.6.
 	SupportEncryptedFiles *bool `json:"SupportEncryptedFiles,omitempty"`
+	// ExtensibleVirtualDiskType names the provider of an attachment of type "ExtensibleVirtualDisk".
+	// hcsshim sends it; neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	ExtensibleVirtualDiskType string `json:"ExtensibleVirtualDiskType,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -2491,6 +2496,12 @@ type Plan9Share struct {
 	Port *uint32 `json:"Port,omitempty"`
 	// Since schema 2.2.
 	AllowedFiles []string `json:"AllowedFiles,omitzero"`
+	// Flags is a bit mask of share options: 0x1 read-only, 0x4 Linux metadata, 0x8 case sensitive,
+	// 0x80 restricted to AllowedFiles. hcsshim sets it on every Plan9 share of a Linux utility VM;
+	// neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	Flags *uint32 `json:"Flags,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -4048,9 +4059,9 @@ type VirtualMachineMemory struct {
 	HighMmioBaseInMB *uint64 `json:"HighMmioBaseInMB,omitempty"`
 	// Since schema 2.3.
 	HighMmioGapInMB *uint64 `json:"HighMmioGapInMB,omitempty"`
-	// Backing selects how guest memory is backed: "Virtual" (pageable, the default) or "Physical".
-	// Microsoft's own samples (Tutorial.md, OperationCompletionSample.md, EventCallbackSample.md) send
-	// it; neither published source lists it.
+	// Backing selects how guest memory is backed: "Virtual" (pageable, the default), "Physical" or
+	// "Hybrid". Microsoft's own samples (Tutorial.md, OperationCompletionSample.md,
+	// EventCallbackSample.md) send it; neither published source lists it.
 	//
 	// Not in the published schema; see the note above.
 	Backing string `json:"Backing,omitempty"`

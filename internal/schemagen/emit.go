@@ -202,7 +202,7 @@ func emitEnums(m *spec.Model) []byte {
 			g.p("\t%s %s = %s\n", v.GoName, t.GoName, strconv.Quote(v.Value))
 		}
 		g.p(")\n\n")
-		g.p("// Valid reports whether v is one of the values the published schema lists for %s.\n", t.GoName)
+		g.p("// Valid reports whether v is one of the values listed above for %s.\n", t.GoName)
 		g.p("func (v %s) Valid() bool {\n\tswitch v {\n\tcase ", t.GoName)
 		for i, v := range t.Values {
 			if i > 0 {
