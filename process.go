@@ -169,6 +169,13 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, handle: handle, sink: sink, pipes: p.pipes()})
 	st, err := p.Properties(ctx)
 	if err != nil {
+		// Report the failure as the caller's call, not as the status read.
+		var he *Error
+		if errors.As(err, &he) {
+			e := *he
+			e.Op = op
+			err = &e
+		}
 		if created {
 			kctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
 			_ = p.Kill(kctx)

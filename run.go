@@ -36,8 +36,9 @@ type Cmd struct {
 	// been killed, for the copies of its streams to finish — in particular
 	// for a Stdin whose Read does not return. After it, Run closes the
 	// pipes, stops waiting and reports ErrWaitDelay (if nothing else went
-	// wrong); a copy blocked in Stdin's Read then outlives Run until that
-	// Read returns. Zero means wait as long as it takes, like exec.Cmd.
+	// wrong); a copy blocked in Stdin's Read, or in a Write to Stdout or
+	// Stderr, then outlives Run until that call returns. Zero means wait as
+	// long as it takes, like exec.Cmd.
 	WaitDelay time.Duration
 }
 
@@ -58,8 +59,9 @@ const killTimeout = 30 * time.Second
 // When ctx ends first, Run terminates the process, waits for it and for the
 // copies, and returns the killed process's state (nil if HCS did not report
 // the exit in time) with an error matching ctx.Err(). As with exec.Cmd, Run
-// waits for a Stdin whose Read blocks unless Cmd.WaitDelay is set; with
-// that exception, no goroutine started by Run outlives it.
+// waits for a Stdin whose Read blocks, or a Stdout or Stderr whose Write
+// blocks, unless Cmd.WaitDelay is set; with that exception, no goroutine
+// started by Run outlives it.
 func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	var params schema.ProcessParameters
 	if cmd.Params != nil {
@@ -162,22 +164,32 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 // cmd.Stderr is nil, the standard error is collected too, and the
 // *ExitError of a non-zero exit carries it in its Stderr field, like
 // exec.Cmd.Output. cmd is not modified.
+//
+// When ctx ends first, the error matches ctx.Err() and, once HCS reported
+// the killed process's exit, also holds an *ExitError with the standard
+// error collected until then. A process with EmulateConsole has no separate
+// standard error: its whole output is returned.
 func (s *System) Output(ctx context.Context, cmd *Cmd) ([]byte, error) {
 	if cmd.Stdout != nil {
-		return nil, &Error{Op: "run", ID: s.id, Err: fmt.Errorf("%w: Stdout already set", ErrInvalidArgument)}
+		return nil, &Error{Op: "output", ID: s.id, Err: fmt.Errorf("%w: Stdout already set", ErrInvalidArgument)}
 	}
 	c := *cmd
-	stdout := &headTail{max: -1}
+	stdout := &headTail{limit: -1}
 	c.Stdout = stdout
 	var stderr *headTail
 	if c.Stderr == nil {
-		stderr = &headTail{max: stderrKept}
+		stderr = &headTail{limit: stderrKept}
 		c.Stderr = stderr
 	}
-	_, err := s.Run(ctx, &c)
-	var exit *ExitError
-	if stderr != nil && errors.As(err, &exit) {
-		exit.Stderr = stderr.Bytes()
+	state, err := s.Run(ctx, &c)
+	if stderr != nil && err != nil {
+		var exit *ExitError
+		switch {
+		case errors.As(err, &exit):
+			exit.Stderr = stderr.Bytes()
+		case state != nil && state.Exited() && ctx.Err() != nil:
+			err = errors.Join(err, &ExitError{ProcessState: state, Stderr: stderr.Bytes()})
+		}
 	}
 	return stdout.Bytes(), err
 }
@@ -186,16 +198,16 @@ func (s *System) Output(ctx context.Context, cmd *Cmd) ([]byte, error) {
 // standard error Output keeps for ExitError.Stderr.
 const stderrKept = 32 << 10
 
-// headTail is a writer that keeps the first and the last max bytes written
-// to it, or everything when max is negative. It is safe for concurrent use:
-// after Run gives up on the copies (Cmd.WaitDelay), one may still write
-// while Output reads.
+// headTail is a writer that keeps the first and the last limit bytes
+// written to it, or everything when limit is negative. It is safe for
+// concurrent use: after Run gives up on the copies (Cmd.WaitDelay), one may
+// still write while Output reads.
 type headTail struct {
-	max int
+	limit int
 
 	mu      sync.Mutex
 	head    []byte
-	tail    []byte // up to 2*max bytes; the last max of them are kept
+	tail    []byte // up to 2*limit bytes; the last limit of them are kept
 	skipped int64  // bytes dropped from the front of tail
 }
 
@@ -203,31 +215,43 @@ func (h *headTail) Write(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := len(p)
-	if h.max < 0 {
+	if h.limit < 0 {
 		h.head = append(h.head, p...)
 		return n, nil
 	}
-	if room := h.max - len(h.head); room > 0 {
+	if room := h.limit - len(h.head); room > 0 {
 		k := min(room, len(p))
 		h.head = append(h.head, p[:k]...)
 		p = p[k:]
 	}
+	if len(p) >= h.limit {
+		// Only the end of p can be kept: do not grow tail for the rest.
+		drop := len(h.tail) + len(p) - h.limit
+		h.skipped += int64(drop)
+		h.tail = append(h.tail[:0], p[len(p)-h.limit:]...)
+		return n, nil
+	}
 	h.tail = append(h.tail, p...)
-	if len(h.tail) > 2*h.max {
-		drop := len(h.tail) - h.max
+	if len(h.tail) > 2*h.limit {
+		drop := len(h.tail) - h.limit
 		h.skipped += int64(drop)
 		h.tail = append(h.tail[:0], h.tail[drop:]...)
 	}
 	return n, nil
 }
 
-// Bytes returns a copy of what was kept, with a line saying how much was
-// left out between the head and the tail.
+// Bytes returns what was kept, with a line saying how much was left out
+// between the head and the tail. Later writes do not change the result.
 func (h *headTail) Bytes() []byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.limit < 0 {
+		// Not a copy: a late Write only appends past the returned length,
+		// and the capped capacity keeps the caller's appends off that space.
+		return h.head[:len(h.head):len(h.head)]
+	}
 	tail, skipped := h.tail, h.skipped
-	if over := len(tail) - h.max; h.max >= 0 && over > 0 {
+	if over := len(tail) - h.limit; over > 0 {
 		tail, skipped = tail[over:], skipped+int64(over)
 	}
 	out := append([]byte(nil), h.head...)

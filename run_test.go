@@ -145,19 +145,25 @@ func TestCreateProcessFailureClosesOnce(t *testing.T) {
 	h, sp := spyHost(t, sim)
 	s := runningSystem(t, h, "once")
 	ctx := context.Background()
-	sim.FailNext(hcssim.CallGetProcessProperties, hcs.E_FAIL, "injected")
-	if _, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait", CreateStdOutPipe: schema.Ptr(true)}); err == nil {
-		t.Fatal("CreateProcess succeeded although its properties query failed")
+	// The failure is reported as the caller's call, with HCS's code.
+	wantOp := func(err error, op string) {
+		t.Helper()
+		var he *hcs.Error
+		if !errors.As(err, &he) || he.Op != op || !errors.Is(err, hcs.E_FAIL) {
+			t.Fatalf("error %v, want an *hcs.Error of op %q matching E_FAIL", err, op)
+		}
 	}
+	sim.FailNext(hcssim.CallGetProcessProperties, hcs.E_FAIL, "injected")
+	_, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait", CreateStdOutPipe: schema.Ptr(true)})
+	wantOp(err, "create process")
 	p, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	sim.FailNext(hcssim.CallGetProcessProperties, hcs.E_FAIL, "injected")
-	if _, err := s.OpenProcess(ctx, p.PID()); err == nil {
-		t.Fatal("OpenProcess succeeded although its properties query failed")
-	}
+	_, err = s.OpenProcess(ctx, p.PID())
+	wantOp(err, "open process")
 	if err := p.Kill(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -437,8 +443,40 @@ func TestOutput(t *testing.T) {
 		t.Errorf("Output with Stderr set: ExitError.Stderr %q, writer got %q", exit.Stderr, errOut.b)
 	}
 
+	// Cancelled: the context's error, and the standard error so far.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sim.HandleCommand("stuck", func(ctx context.Context, p *hcssim.ProcessIO) uint32 {
+		io.WriteString(p.Stderr, "partial")
+		// Run copies stdin once CreateProcess has returned: cancel then.
+		io.ReadFull(p.Stdin, make([]byte, 1))
+		cancel()
+		<-ctx.Done()
+		return 1
+	})
+	_, err = s.Output(cctx, &hcs.Cmd{Args: []string{"stuck"}, Stdin: strings.NewReader("x")})
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &exit) || string(exit.Stderr) != "partial" {
+		t.Errorf("Output cancelled: %v (stderr %q), want the context's error and the stderr so far", err, exitStderr(err))
+	}
+
+	// A console has one stream: the whole output is stdout.
+	out, err = s.Output(ctx, &hcs.Cmd{Args: []string{"sleep", "soon"},
+		Params: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}})
+	if !errors.As(err, &exit) || len(exit.Stderr) != 0 || !strings.Contains(string(out), "bad duration") {
+		t.Errorf("Output with a console: %q, %v (stderr %q)", out, err, exitStderr(err))
+	}
+
 	_, err = s.Output(ctx, &hcs.Cmd{Args: []string{"echo"}, Stdout: io.Discard})
 	if !errors.Is(err, hcs.ErrInvalidArgument) || !strings.Contains(err.Error(), "Stdout already set") {
 		t.Errorf("Output with Stdout set: %v", err)
 	}
+}
+
+// exitStderr returns the Stderr of the *hcs.ExitError in err, if any.
+func exitStderr(err error) []byte {
+	var exit *hcs.ExitError
+	if errors.As(err, &exit) {
+		return exit.Stderr
+	}
+	return nil
 }
