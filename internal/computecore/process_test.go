@@ -24,8 +24,9 @@ type proc struct {
 	info   backend.ProcessInfo
 	ctx    uintptr
 	events chan backend.Event
-	// early is the status of a process that had exited by the time its
-	// callback was registered, when HCS has no ProcessExited to send.
+	// early is the status startProcess read after registering the
+	// callback, when the process had exited by then: its ProcessExited may
+	// have been sent, or not (it exited before the registration).
 	early *processStatus
 }
 
@@ -87,8 +88,8 @@ func startProcess(t *testing.T, b backend.Backend, sys backend.Handle, params st
 }
 
 // exitCode waits for ProcessExited and returns its ExitCode. For a process
-// that had exited when startProcess registered its callback, it returns the
-// status startProcess read.
+// that had exited when startProcess read its status, it returns that
+// status, after checking any ProcessExited already delivered against it.
 func (p *proc) exitCode(t *testing.T) uint32 {
 	t.Helper()
 	st := p.early
@@ -96,6 +97,16 @@ func (p *proc) exitCode(t *testing.T) uint32 {
 		e := waitEvent(t, p.events, backend.EventProcessExited)
 		st = new(processStatus)
 		decode(t, "ProcessExited", e.Data, st)
+	} else {
+		select {
+		case e := <-p.events:
+			var ev processStatus
+			decode(t, "ProcessExited", e.Data, &ev)
+			if e.Type != backend.EventProcessExited || ev != *st {
+				t.Errorf("event %#x %s, want ProcessExited with %+v", e.Type, e.Data, *st)
+			}
+		default:
+		}
 	}
 	if !st.Exited || st.ProcessId != p.info.PID {
 		t.Errorf("exit status %+v for pid %d", *st, p.info.PID)
