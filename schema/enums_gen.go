@@ -22,7 +22,8 @@ const (
 	ApplySecureBootTemplateTypeApply ApplySecureBootTemplateType = "Apply"
 )
 
-// Valid reports whether v is one of the values listed above for ApplySecureBootTemplateType.
+// Valid reports whether v is one of the values of ApplySecureBootTemplateType listed above,
+// including those marked as not in the published schema.
 func (v ApplySecureBootTemplateType) Valid() bool {
 	switch v {
 	case ApplySecureBootTemplateTypeSkip, ApplySecureBootTemplateTypeApply:
@@ -62,7 +63,8 @@ const (
 	AttachmentTypeExtensibleVirtualDisk AttachmentType = "ExtensibleVirtualDisk"
 )
 
-// Valid reports whether v is one of the values listed above for AttachmentType.
+// Valid reports whether v is one of the values of AttachmentType listed above, including those
+// marked as not in the published schema.
 func (v AttachmentType) Valid() bool {
 	switch v {
 	case AttachmentTypeVirtualDisk, AttachmentTypeIso, AttachmentTypePassThru, AttachmentTypeExtensibleVirtualDisk:
@@ -117,7 +119,8 @@ const (
 	CacheModeUnspecified CacheMode = "Unspecified"
 )
 
-// Valid reports whether v is one of the values listed above for CacheMode.
+// Valid reports whether v is one of the values of CacheMode listed above, including those marked
+// as not in the published schema.
 func (v CacheMode) Valid() bool {
 	switch v {
 	case CacheModeEmpty, CacheModeDisabled, CacheModeEnabled, CacheModePrivate, CacheModePrivateAllowSharing, CacheModeUnspecified:
@@ -156,7 +159,8 @@ const (
 	CachingModeReadOnlyCached CachingMode = "ReadOnlyCached"
 )
 
-// Valid reports whether v is one of the values listed above for CachingMode.
+// Valid reports whether v is one of the values of CachingMode listed above, including those marked
+// as not in the published schema.
 func (v CachingMode) Valid() bool {
 	switch v {
 	case CachingModeUncached, CachingModeCached, CachingModeReadOnlyCached:
@@ -191,7 +195,8 @@ const (
 	ContainerCredentialGuardModifyOperationRemoveInstance ContainerCredentialGuardModifyOperation = "RemoveInstance"
 )
 
-// Valid reports whether v is one of the values listed above for ContainerCredentialGuardModifyOperation.
+// Valid reports whether v is one of the values of ContainerCredentialGuardModifyOperation listed
+// above, including those marked as not in the published schema.
 func (v ContainerCredentialGuardModifyOperation) Valid() bool {
 	switch v {
 	case ContainerCredentialGuardModifyOperationAddInstance, ContainerCredentialGuardModifyOperationRemoveInstance:
@@ -226,7 +231,8 @@ const (
 	ContainerCredentialGuardTransportHvSocket ContainerCredentialGuardTransport = "HvSocket"
 )
 
-// Valid reports whether v is one of the values listed above for ContainerCredentialGuardTransport.
+// Valid reports whether v is one of the values of ContainerCredentialGuardTransport listed above,
+// including those marked as not in the published schema.
 func (v ContainerCredentialGuardTransport) Valid() bool {
 	switch v {
 	case ContainerCredentialGuardTransportLRPC, ContainerCredentialGuardTransportHvSocket:
@@ -253,7 +259,8 @@ const (
 	CrashTypeCrashGuest CrashType = "CrashGuest"
 )
 
-// Valid reports whether v is one of the values listed above for CrashType.
+// Valid reports whether v is one of the values of CrashType listed above, including those marked
+// as not in the published schema.
 func (v CrashType) Valid() bool {
 	switch v {
 	case CrashTypeCrashGuest:
@@ -288,7 +295,8 @@ const (
 	DeviceTypeGpuMirror DeviceType = "GpuMirror"
 )
 
-// Valid reports whether v is one of the values listed above for DeviceType.
+// Valid reports whether v is one of the values of DeviceType listed above, including those marked
+// as not in the published schema.
 func (v DeviceType) Valid() bool {
 	switch v {
 	case DeviceTypeClassGuid, DeviceTypeDeviceInstance, DeviceTypeGpuMirror:
@@ -323,7 +331,8 @@ const (
 	EnlightenmentModificationsRsvdZ1 EnlightenmentModifications = "RsvdZ1"
 )
 
-// Valid reports whether v is one of the values listed above for EnlightenmentModifications.
+// Valid reports whether v is one of the values of EnlightenmentModifications listed above,
+// including those marked as not in the published schema.
 func (v EnlightenmentModifications) Valid() bool {
 	switch v {
 	case EnlightenmentModificationsUnreported, EnlightenmentModificationsFavorAutoEoi, EnlightenmentModificationsRsvdZ1:
@@ -410,7 +419,8 @@ const (
 	EventDataTypeGuid EventDataType = "Guid"
 )
 
-// Valid reports whether v is one of the values listed above for EventDataType.
+// Valid reports whether v is one of the values of EventDataType listed above, including those
+// marked as not in the published schema.
 func (v EventDataType) Valid() bool {
 	switch v {
 	case EventDataTypeEmpty, EventDataTypeString, EventDataTypeAnsiString, EventDataTypeSByte, EventDataTypeByte, EventDataTypeInt16, EventDataTypeUInt16, EventDataTypeInt32, EventDataTypeUInt32, EventDataTypeInt64, EventDataTypeUInt64, EventDataTypeSingle, EventDataTypeDouble, EventDataTypeBoolean, EventDataTypeBinary, EventDataTypeGuid:
@@ -461,7 +471,8 @@ const (
 	ExitInitiatorUnknown ExitInitiator = "Unknown"
 )
 
-// Valid reports whether v is one of the values listed above for ExitInitiator.
+// Valid reports whether v is one of the values of ExitInitiator listed above, including those
+// marked as not in the published schema.
 func (v ExitInitiator) Valid() bool {
 	switch v {
 	case ExitInitiatorNone, ExitInitiatorGuestOS, ExitInitiatorClient, ExitInitiatorInternal, ExitInitiatorUnknown:
@@ -490,7 +501,8 @@ const (
 	FilesystemIsolationModeSoft FilesystemIsolationMode = "soft"
 )
 
-// Valid reports whether v is one of the values listed above for FilesystemIsolationMode.
+// Valid reports whether v is one of the values of FilesystemIsolationMode listed above, including
+// those marked as not in the published schema.
 func (v FilesystemIsolationMode) Valid() bool {
 	switch v {
 	case FilesystemIsolationModeHard, FilesystemIsolationModeSoft:
@@ -519,7 +531,8 @@ const (
 	FilesystemNestingModeOuter FilesystemNestingMode = "outer"
 )
 
-// Valid reports whether v is one of the values listed above for FilesystemNestingMode.
+// Valid reports whether v is one of the values of FilesystemNestingMode listed above, including
+// those marked as not in the published schema.
 func (v FilesystemNestingMode) Valid() bool {
 	switch v {
 	case FilesystemNestingModeInner, FilesystemNestingModeOuter:
@@ -548,7 +561,8 @@ const (
 	FlexibleIoDeviceHostingModelExternal FlexibleIoDeviceHostingModel = "External"
 )
 
-// Valid reports whether v is one of the values listed above for FlexibleIoDeviceHostingModel.
+// Valid reports whether v is one of the values of FlexibleIoDeviceHostingModel listed above,
+// including those marked as not in the published schema.
 func (v FlexibleIoDeviceHostingModel) Valid() bool {
 	switch v {
 	case FlexibleIoDeviceHostingModelInternal, FlexibleIoDeviceHostingModelExternal:
@@ -601,7 +615,8 @@ const (
 	GetPropertyTypeQoSCapabilities GetPropertyType = "QoSCapabilities"
 )
 
-// Valid reports whether v is one of the values listed above for GetPropertyType.
+// Valid reports whether v is one of the values of GetPropertyType listed above, including those
+// marked as not in the published schema.
 func (v GetPropertyType) Valid() bool {
 	switch v {
 	case GetPropertyTypeBasic, GetPropertyTypeCpuGroup, GetPropertyTypeProcessorTopology, GetPropertyTypeContainerCredentialGuard, GetPropertyTypeQoSCapabilities:
@@ -647,7 +662,8 @@ const (
 	GpuAssignmentModeMirror GpuAssignmentMode = "Mirror"
 )
 
-// Valid reports whether v is one of the values listed above for GpuAssignmentMode.
+// Valid reports whether v is one of the values of GpuAssignmentMode listed above, including those
+// marked as not in the published schema.
 func (v GpuAssignmentMode) Valid() bool {
 	switch v {
 	case GpuAssignmentModeDisabled, GpuAssignmentModeDefault, GpuAssignmentModeList, GpuAssignmentModeMirror:
@@ -694,7 +710,8 @@ const (
 	IntegrationComponentOperatingStateReasonProtocolMismatch IntegrationComponentOperatingStateReason = "ProtocolMismatch"
 )
 
-// Valid reports whether v is one of the values listed above for IntegrationComponentOperatingStateReason.
+// Valid reports whether v is one of the values of IntegrationComponentOperatingStateReason listed
+// above, including those marked as not in the published schema.
 func (v IntegrationComponentOperatingStateReason) Valid() bool {
 	switch v {
 	case IntegrationComponentOperatingStateReasonUnknown, IntegrationComponentOperatingStateReasonAppsInCriticalState, IntegrationComponentOperatingStateReasonCommunicationTimedOut, IntegrationComponentOperatingStateReasonFailedCommunication, IntegrationComponentOperatingStateReasonHealthyApps, IntegrationComponentOperatingStateReasonProtocolMismatch:
@@ -749,7 +766,8 @@ const (
 	IntegrationComponentOperationalStateOk IntegrationComponentOperationalState = "Ok"
 )
 
-// Valid reports whether v is one of the values listed above for IntegrationComponentOperationalState.
+// Valid reports whether v is one of the values of IntegrationComponentOperationalState listed
+// above, including those marked as not in the published schema.
 func (v IntegrationComponentOperationalState) Valid() bool {
 	switch v {
 	case IntegrationComponentOperationalStateUnknown, IntegrationComponentOperationalStateDegraded, IntegrationComponentOperationalStateDormant, IntegrationComponentOperationalStateError, IntegrationComponentOperationalStateLostCommunication, IntegrationComponentOperationalStateNonRecoverableError, IntegrationComponentOperationalStateNoContact, IntegrationComponentOperationalStateOk:
@@ -796,7 +814,8 @@ const (
 	InterfaceClassTypeClassGuid InterfaceClassType = "ClassGuid"
 )
 
-// Valid reports whether v is one of the values listed above for InterfaceClassType.
+// Valid reports whether v is one of the values of InterfaceClassType listed above, including those
+// marked as not in the published schema.
 func (v InterfaceClassType) Valid() bool {
 	switch v {
 	case InterfaceClassTypeInherit, InterfaceClassTypeDeviceInstance, InterfaceClassTypeClassGuid:
@@ -843,7 +862,8 @@ const (
 	InterruptModerationModeHigh InterruptModerationMode = "High"
 )
 
-// Valid reports whether v is one of the values listed above for InterruptModerationMode.
+// Valid reports whether v is one of the values of InterruptModerationMode listed above, including
+// those marked as not in the published schema.
 func (v InterruptModerationMode) Valid() bool {
 	switch v {
 	case InterruptModerationModeDefault, InterruptModerationModeAdaptive, InterruptModerationModeOff, InterruptModerationModeLow, InterruptModerationModeMedium, InterruptModerationModeHigh:
@@ -872,7 +892,8 @@ const (
 	JobTerminationPolicyKillOnHandleClose JobTerminationPolicy = "KillOnHandleClose"
 )
 
-// Valid reports whether v is one of the values listed above for JobTerminationPolicy.
+// Valid reports whether v is one of the values of JobTerminationPolicy listed above, including
+// those marked as not in the published schema.
 func (v JobTerminationPolicy) Valid() bool {
 	switch v {
 	case JobTerminationPolicyPermanentQuiescent, JobTerminationPolicyKillOnHandleClose:
@@ -915,7 +936,8 @@ const (
 	KvpSourceGuestOSInfo KvpSource = "GuestOSInfo"
 )
 
-// Valid reports whether v is one of the values listed above for KvpSource.
+// Valid reports whether v is one of the values of KvpSource listed above, including those marked
+// as not in the published schema.
 func (v KvpSource) Valid() bool {
 	switch v {
 	case KvpSourceKvpSetByHost, KvpSourceKvpSetByGuest, KvpSourceGuestOSInfo:
@@ -951,7 +973,8 @@ const (
 	MappedPipePathTypeVirtualSmbPipeName MappedPipePathType = "VirtualSmbPipeName"
 )
 
-// Valid reports whether v is one of the values listed above for MappedPipePathType.
+// Valid reports whether v is one of the values of MappedPipePathType listed above, including those
+// marked as not in the published schema.
 func (v MappedPipePathType) Valid() bool {
 	switch v {
 	case MappedPipePathTypeAbsolutePath, MappedPipePathTypeVirtualSmbPipeName:
@@ -984,7 +1007,8 @@ const (
 	MemoryBackingPageSizeLarge MemoryBackingPageSize = "Large"
 )
 
-// Valid reports whether v is one of the values listed above for MemoryBackingPageSize.
+// Valid reports whether v is one of the values of MemoryBackingPageSize listed above, including
+// those marked as not in the published schema.
 func (v MemoryBackingPageSize) Valid() bool {
 	switch v {
 	case MemoryBackingPageSizeSmall, MemoryBackingPageSizeLarge:
@@ -1017,7 +1041,8 @@ const (
 	ModifyOperationCloseHandle ModifyOperation = "CloseHandle"
 )
 
-// Valid reports whether v is one of the values listed above for ModifyOperation.
+// Valid reports whether v is one of the values of ModifyOperation listed above, including those
+// marked as not in the published schema.
 func (v ModifyOperation) Valid() bool {
 	switch v {
 	case ModifyOperationConsoleSize, ModifyOperationCloseHandle:
@@ -1052,7 +1077,8 @@ const (
 	ModifyPropertyTypeContainerCredentialGuard ModifyPropertyType = "ContainerCredentialGuard"
 )
 
-// Valid reports whether v is one of the values listed above for ModifyPropertyType.
+// Valid reports whether v is one of the values of ModifyPropertyType listed above, including those
+// marked as not in the published schema.
 func (v ModifyPropertyType) Valid() bool {
 	switch v {
 	case ModifyPropertyTypeCpuGroup, ModifyPropertyTypeContainerCredentialGuard:
@@ -1085,7 +1111,8 @@ const (
 	ModifyRequestTypeUpdate ModifyRequestType = "Update"
 )
 
-// Valid reports whether v is one of the values listed above for ModifyRequestType.
+// Valid reports whether v is one of the values of ModifyRequestType listed above, including those
+// marked as not in the published schema.
 func (v ModifyRequestType) Valid() bool {
 	switch v {
 	case ModifyRequestTypeAdd, ModifyRequestTypeRemove, ModifyRequestTypeUpdate:
@@ -1134,7 +1161,8 @@ const (
 	ModifyResourceTypeCimMount ModifyResourceType = "CimMount"
 )
 
-// Valid reports whether v is one of the values listed above for ModifyResourceType.
+// Valid reports whether v is one of the values of ModifyResourceType listed above, including those
+// marked as not in the published schema.
 func (v ModifyResourceType) Valid() bool {
 	switch v {
 	case ModifyResourceTypeMemory, ModifyResourceTypeMappedDirectory, ModifyResourceTypeMappedPipe, ModifyResourceTypeMappedVirtualDisk, ModifyResourceTypeCombinedLayers, ModifyResourceTypeNetworkNamespace, ModifyResourceTypeCimMount:
@@ -1169,7 +1197,8 @@ const (
 	ModifyServiceOperationSetProperty ModifyServiceOperation = "SetProperty"
 )
 
-// Valid reports whether v is one of the values listed above for ModifyServiceOperation.
+// Valid reports whether v is one of the values of ModifyServiceOperation listed above, including
+// those marked as not in the published schema.
 func (v ModifyServiceOperation) Valid() bool {
 	switch v {
 	case ModifyServiceOperationCreateGroup, ModifyServiceOperationDeleteGroup, ModifyServiceOperationSetProperty:
@@ -1202,7 +1231,8 @@ const (
 	NetworkModifyRequestTypeRemove NetworkModifyRequestType = "Remove"
 )
 
-// Valid reports whether v is one of the values listed above for NetworkModifyRequestType.
+// Valid reports whether v is one of the values of NetworkModifyRequestType listed above, including
+// those marked as not in the published schema.
 func (v NetworkModifyRequestType) Valid() bool {
 	switch v {
 	case NetworkModifyRequestTypePreAdd, NetworkModifyRequestTypeAdd, NetworkModifyRequestTypeRemove:
@@ -1237,7 +1267,8 @@ const (
 	NonArchitecturalCoreSharingOn NonArchitecturalCoreSharing = "On"
 )
 
-// Valid reports whether v is one of the values listed above for NonArchitecturalCoreSharing.
+// Valid reports whether v is one of the values of NonArchitecturalCoreSharing listed above,
+// including those marked as not in the published schema.
 func (v NonArchitecturalCoreSharing) Valid() bool {
 	switch v {
 	case NonArchitecturalCoreSharingUnreported, NonArchitecturalCoreSharingOff, NonArchitecturalCoreSharingOn:
@@ -1289,7 +1320,8 @@ const (
 	NotificationTypeUnknown NotificationType = "Unknown"
 )
 
-// Valid reports whether v is one of the values listed above for NotificationType.
+// Valid reports whether v is one of the values of NotificationType listed above, including those
+// marked as not in the published schema.
 func (v NotificationType) Valid() bool {
 	switch v {
 	case NotificationTypeNone, NotificationTypeGracefulExit, NotificationTypeForcedExit, NotificationTypeUnexpectedExit, NotificationTypeUnknown:
@@ -1322,7 +1354,8 @@ const (
 	ObjectDirectoryShadowIfexists ObjectDirectoryShadow = "ifexists"
 )
 
-// Valid reports whether v is one of the values listed above for ObjectDirectoryShadow.
+// Valid reports whether v is one of the values of ObjectDirectoryShadow listed above, including
+// those marked as not in the published schema.
 func (v ObjectDirectoryShadow) Valid() bool {
 	switch v {
 	case ObjectDirectoryShadowFalse, ObjectDirectoryShadowTrue, ObjectDirectoryShadowIfexists:
@@ -1355,7 +1388,8 @@ const (
 	ObjectSymlinkScopeGlobalDropSilo ObjectSymlinkScope = "GlobalDropSilo"
 )
 
-// Valid reports whether v is one of the values listed above for ObjectSymlinkScope.
+// Valid reports whether v is one of the values of ObjectSymlinkScope listed above, including those
+// marked as not in the published schema.
 func (v ObjectSymlinkScope) Valid() bool {
 	switch v {
 	case ObjectSymlinkScopeLocal, ObjectSymlinkScopeGlobal, ObjectSymlinkScopeGlobalDropSilo:
@@ -1510,7 +1544,8 @@ const (
 	OperationFailureDetailGetCloneTemplate OperationFailureDetail = "GetCloneTemplate"
 )
 
-// Valid reports whether v is one of the values listed above for OperationFailureDetail.
+// Valid reports whether v is one of the values of OperationFailureDetail listed above, including
+// those marked as not in the published schema.
 func (v OperationFailureDetail) Valid() bool {
 	switch v {
 	case OperationFailureDetailInvalid, OperationFailureDetailCreateInternalError, OperationFailureDetailConstructStateError, OperationFailureDetailRuntimeOsTypeMismatch, OperationFailureDetailConstruct, OperationFailureDetailStart, OperationFailureDetailPause, OperationFailureDetailResume, OperationFailureDetailShutdown, OperationFailureDetailTerminate, OperationFailureDetailSave, OperationFailureDetailGetProperties, OperationFailureDetailModify, OperationFailureDetailCrash, OperationFailureDetailGuestCrash, OperationFailureDetailLifecycleNotify, OperationFailureDetailExecuteProcess, OperationFailureDetailGetProcessInfo, OperationFailureDetailWaitForProcess, OperationFailureDetailSignalProcess, OperationFailureDetailModifyProcess, OperationFailureDetailPrepareForHosting, OperationFailureDetailRegisterHostedSystem, OperationFailureDetailUnregisterHostedSystem, OperationFailureDetailPrepareForClone, OperationFailureDetailGetCloneTemplate:
@@ -1625,7 +1660,8 @@ const (
 	OperationTypeCancelOperation OperationType = "CancelOperation"
 )
 
-// Valid reports whether v is one of the values listed above for OperationType.
+// Valid reports whether v is one of the values of OperationType listed above, including those
+// marked as not in the published schema.
 func (v OperationType) Valid() bool {
 	switch v {
 	case OperationTypeNone, OperationTypeConstruct, OperationTypeStart, OperationTypePause, OperationTypeResume, OperationTypeShutdown, OperationTypeTerminate, OperationTypeSave, OperationTypeGetProperties, OperationTypeModify, OperationTypeCrash, OperationTypeExecuteProcess, OperationTypeGetProcessInfo, OperationTypeSignalProcess, OperationTypeModifyProcess, OperationTypeCancelOperation:
@@ -1654,7 +1690,8 @@ const (
 	OsLayerTypeVm OsLayerType = "Vm"
 )
 
-// Valid reports whether v is one of the values listed above for OsLayerType.
+// Valid reports whether v is one of the values of OsLayerType listed above, including those marked
+// as not in the published schema.
 func (v OsLayerType) Valid() bool {
 	switch v {
 	case OsLayerTypeContainer, OsLayerTypeVm:
@@ -1691,7 +1728,8 @@ const (
 	OsTypeUnknown OsType = "Unknown"
 )
 
-// Valid reports whether v is one of the values listed above for OsType.
+// Valid reports whether v is one of the values of OsType listed above, including those marked as
+// not in the published schema.
 func (v OsType) Valid() bool {
 	switch v {
 	case OsTypeEmpty, OsTypeWindows, OsTypeLinux, OsTypeUnknown:
@@ -1727,7 +1765,8 @@ const (
 	PathTypeVirtualSmbShareName PathType = "VirtualSmbShareName"
 )
 
-// Valid reports whether v is one of the values listed above for PathType.
+// Valid reports whether v is one of the values of PathType listed above, including those marked as
+// not in the published schema.
 func (v PathType) Valid() bool {
 	switch v {
 	case PathTypeAbsolutePath, PathTypeVirtualSmbShareName:
@@ -1762,7 +1801,8 @@ const (
 	PauseReasonTemplate PauseReason = "Template"
 )
 
-// Valid reports whether v is one of the values listed above for PauseReason.
+// Valid reports whether v is one of the values of PauseReason listed above, including those marked
+// as not in the published schema.
 func (v PauseReason) Valid() bool {
 	switch v {
 	case PauseReasonNone, PauseReasonSave, PauseReasonTemplate:
@@ -1799,7 +1839,8 @@ const (
 	PauseSuspensionLevelMemoryHigh PauseSuspensionLevel = "MemoryHigh"
 )
 
-// Valid reports whether v is one of the values listed above for PauseSuspensionLevel.
+// Valid reports whether v is one of the values of PauseSuspensionLevel listed above, including
+// those marked as not in the published schema.
 func (v PauseSuspensionLevel) Valid() bool {
 	switch v {
 	case PauseSuspensionLevelSuspend, PauseSuspensionLevelMemoryLow, PauseSuspensionLevelMemoryMedium, PauseSuspensionLevelMemoryHigh:
@@ -1840,7 +1881,8 @@ const (
 	ProcessSignalCtrlShutdown ProcessSignal = "CtrlShutdown"
 )
 
-// Valid reports whether v is one of the values listed above for ProcessSignal.
+// Valid reports whether v is one of the values of ProcessSignal listed above, including those
+// marked as not in the published schema.
 func (v ProcessSignal) Valid() bool {
 	switch v {
 	case ProcessSignalCtrlC, ProcessSignalCtrlBreak, ProcessSignalCtrlClose, ProcessSignalCtrlLogOff, ProcessSignalCtrlShutdown:
@@ -2375,7 +2417,8 @@ const (
 	ProcessorFeatureSentinelArm ProcessorFeature = "SentinelArm"
 )
 
-// Valid reports whether v is one of the values listed above for ProcessorFeature.
+// Valid reports whether v is one of the values of ProcessorFeature listed above, including those
+// marked as not in the published schema.
 func (v ProcessorFeature) Valid() bool {
 	switch v {
 	case ProcessorFeatureSse3, ProcessorFeatureLahfSahf, ProcessorFeatureSsse3, ProcessorFeatureSse41, ProcessorFeatureSse42, ProcessorFeatureSse4A, ProcessorFeatureXop, ProcessorFeaturePopcnt, ProcessorFeatureCmpxchg16B, ProcessorFeatureAltmovcr8, ProcessorFeatureLzcnt, ProcessorFeatureMisalignsse, ProcessorFeatureMmxExt, ProcessorFeatureAmd3Dnow, ProcessorFeatureExtAmd3Dnow, ProcessorFeaturePage1Gb, ProcessorFeatureAmdAes, ProcessorFeaturePclmulqdq, ProcessorFeaturePcid, ProcessorFeatureFma4, ProcessorFeatureF16C, ProcessorFeatureRdrand, ProcessorFeatureRdwrfsgs, ProcessorFeatureSmep, ProcessorFeatureEnhancedFastString, ProcessorFeatureBmi1, ProcessorFeatureBmi2, ProcessorFeatureMovbe, ProcessorFeatureNpiep1, ProcessorFeatureDepX87FpuSave, ProcessorFeatureRdseed, ProcessorFeatureAdx, ProcessorFeatureIntelPrefetch, ProcessorFeatureSmap, ProcessorFeatureHle, ProcessorFeatureRtm, ProcessorFeatureRdtscp, ProcessorFeatureClflushopt, ProcessorFeatureClwb, ProcessorFeatureSha, ProcessorFeatureX87PointersSaved, ProcessorFeatureInvpcid, ProcessorFeatureIbrs, ProcessorFeatureStibp, ProcessorFeatureIbpb, ProcessorFeatureUnrestrictedGuest, ProcessorFeatureMdd, ProcessorFeatureFastShortRepMov, ProcessorFeatureL1DCacheFlush, ProcessorFeatureRdclNo, ProcessorFeatureIbrsAll, ProcessorFeatureSkipL1Df, ProcessorFeatureSsbNo, ProcessorFeatureRsbaNo, ProcessorFeatureVirtSpecCtrl, ProcessorFeatureRdpid, ProcessorFeatureUmip, ProcessorFeatureMbsNo, ProcessorFeatureMbClear, ProcessorFeatureTaaNo, ProcessorFeatureTsxCtrl, ProcessorFeatureAcountMcount, ProcessorFeatureTscInvariant, ProcessorFeatureClzero, ProcessorFeatureRdpru, ProcessorFeatureLa57, ProcessorFeatureMbec, ProcessorFeatureNestedVirt, ProcessorFeaturePsfd, ProcessorFeatureCetSs, ProcessorFeatureCetIbt, ProcessorFeatureVmxExceptionInject, ProcessorFeatureUmwaitTpause, ProcessorFeatureMovdiri, ProcessorFeatureMovdir64b, ProcessorFeatureCldemote, ProcessorFeatureSerialize, ProcessorFeatureTscDeadlineTmr, ProcessorFeatureTscAdjust, ProcessorFeatureFZLRepMovsb, ProcessorFeatureFSRepStosb, ProcessorFeatureFSRepCmpsb, ProcessorFeatureSentinelAmd, ProcessorFeatureAsid16, ProcessorFeatureTGran16, ProcessorFeatureTGran64, ProcessorFeatureHaf, ProcessorFeatureHdbs, ProcessorFeaturePan, ProcessorFeatureAtS1E1, ProcessorFeatureUao, ProcessorFeatureEl0Aarch32, ProcessorFeatureFp, ProcessorFeatureFpHp, ProcessorFeatureAdvSimd, ProcessorFeatureAdvSimdHp, ProcessorFeatureGicV3V4, ProcessorFeaturePmuV3, ProcessorFeaturePmuV3ArmV81, ProcessorFeaturePmuV3ArmV84, ProcessorFeatureArmAes, ProcessorFeaturePolyMul, ProcessorFeatureSha1, ProcessorFeatureSha256, ProcessorFeatureSha512, ProcessorFeatureCrc32, ProcessorFeatureAtomic, ProcessorFeatureRdm, ProcessorFeatureSha3, ProcessorFeatureSm3, ProcessorFeatureSm4, ProcessorFeatureDp, ProcessorFeatureFhm, ProcessorFeatureDcCvap, ProcessorFeatureDcCvadp, ProcessorFeatureApaBase, ProcessorFeatureApaEp, ProcessorFeatureApaEp2, ProcessorFeatureApaEp2Fp, ProcessorFeatureApaEp2Fpc, ProcessorFeatureJscvt, ProcessorFeatureFcma, ProcessorFeatureRcpcV83, ProcessorFeatureRcpcV84, ProcessorFeatureGpa, ProcessorFeatureL1ipPipt, ProcessorFeatureDzPermitted, ProcessorFeatureSentinelArm:
@@ -2410,7 +2453,8 @@ const (
 	ProcessorFeatureSetModePermissive ProcessorFeatureSetMode = "Permissive"
 )
 
-// Valid reports whether v is one of the values listed above for ProcessorFeatureSetMode.
+// Valid reports whether v is one of the values of ProcessorFeatureSetMode listed above, including
+// those marked as not in the published schema.
 func (v ProcessorFeatureSetMode) Valid() bool {
 	switch v {
 	case ProcessorFeatureSetModeStrict, ProcessorFeatureSetModePermissive:
@@ -2473,7 +2517,8 @@ const (
 	PropertyTypeUndefined PropertyType = "Undefined"
 )
 
-// Valid reports whether v is one of the values listed above for PropertyType.
+// Valid reports whether v is one of the values of PropertyType listed above, including those
+// marked as not in the published schema.
 func (v PropertyType) Valid() bool {
 	switch v {
 	case PropertyTypeBasic, PropertyTypeMemory, PropertyTypeCpuGroup, PropertyTypeProcessorTopology, PropertyTypeCacheAllocation, PropertyTypeCacheMonitoring, PropertyTypeContainerCredentialGuard, PropertyTypeQoSCapabilities, PropertyTypeMemoryBwAllocation, PropertyTypeUndefined:
@@ -2529,7 +2574,8 @@ const (
 	PropertyType2ICHeartbeatStatus PropertyType2 = "ICHeartbeatStatus"
 )
 
-// Valid reports whether v is one of the values listed above for PropertyType2.
+// Valid reports whether v is one of the values of PropertyType2 listed above, including those
+// marked as not in the published schema.
 func (v PropertyType2) Valid() bool {
 	switch v {
 	case PropertyType2Memory, PropertyType2GuestMemory, PropertyType2Statistics, PropertyType2ProcessList, PropertyType2TerminateOnLastHandleClosed, PropertyType2SharedMemoryRegion, PropertyType2GuestConnection, PropertyType2ICHeartbeatStatus:
@@ -2566,7 +2612,8 @@ const (
 	RegistryHiveSam RegistryHive = "Sam"
 )
 
-// Valid reports whether v is one of the values listed above for RegistryHive.
+// Valid reports whether v is one of the values of RegistryHive listed above, including those
+// marked as not in the published schema.
 func (v RegistryHive) Valid() bool {
 	switch v {
 	case RegistryHiveSystem, RegistryHiveSoftware, RegistryHiveSecurity, RegistryHiveSam:
@@ -2619,7 +2666,8 @@ const (
 	RegistryValueTypeCustomType RegistryValueType = "CustomType"
 )
 
-// Valid reports whether v is one of the values listed above for RegistryValueType.
+// Valid reports whether v is one of the values of RegistryValueType listed above, including those
+// marked as not in the published schema.
 func (v RegistryValueType) Valid() bool {
 	switch v {
 	case RegistryValueTypeNone, RegistryValueTypeString, RegistryValueTypeExpandedString, RegistryValueTypeMultiString, RegistryValueTypeBinary, RegistryValueTypeDWord, RegistryValueTypeQWord, RegistryValueTypeCustomType:
@@ -2653,7 +2701,8 @@ const (
 	SaveTypeAsTemplate SaveType = "AsTemplate"
 )
 
-// Valid reports whether v is one of the values listed above for SaveType.
+// Valid reports whether v is one of the values of SaveType listed above, including those marked as
+// not in the published schema.
 func (v SaveType) Valid() bool {
 	switch v {
 	case SaveTypeToFile, SaveTypeAsTemplate:
@@ -2690,7 +2739,8 @@ const (
 	SerialConsoleComPort2 SerialConsole = "ComPort2"
 )
 
-// Valid reports whether v is one of the values listed above for SerialConsole.
+// Valid reports whether v is one of the values of SerialConsole listed above, including those
+// marked as not in the published schema.
 func (v SerialConsole) Valid() bool {
 	switch v {
 	case SerialConsoleDefault, SerialConsoleDisabled, SerialConsoleComPort1, SerialConsoleComPort2:
@@ -2721,7 +2771,8 @@ const (
 	ShutdownMechanismIntegrationService ShutdownMechanism = "IntegrationService"
 )
 
-// Valid reports whether v is one of the values listed above for ShutdownMechanism.
+// Valid reports whether v is one of the values of ShutdownMechanism listed above, including those
+// marked as not in the published schema.
 func (v ShutdownMechanism) Valid() bool {
 	switch v {
 	case ShutdownMechanismGuestConnection, ShutdownMechanismIntegrationService:
@@ -2756,7 +2807,8 @@ const (
 	ShutdownTypeReboot ShutdownType = "Reboot"
 )
 
-// Valid reports whether v is one of the values listed above for ShutdownType.
+// Valid reports whether v is one of the values of ShutdownType listed above, including those
+// marked as not in the published schema.
 func (v ShutdownType) Valid() bool {
 	switch v {
 	case ShutdownTypeShutdown, ShutdownTypeHibernate, ShutdownTypeReboot:
@@ -2803,7 +2855,8 @@ const (
 	StateUnknown State = "Unknown"
 )
 
-// Valid reports whether v is one of the values listed above for State.
+// Valid reports whether v is one of the values of State listed above, including those marked as
+// not in the published schema.
 func (v State) Valid() bool {
 	switch v {
 	case StateCreated, StateRunning, StatePaused, StateStopped, StateSavedAsTemplate, StateUnknown:
@@ -2838,7 +2891,8 @@ const (
 	StateOverrideEnabled StateOverride = "Enabled"
 )
 
-// Valid reports whether v is one of the values listed above for StateOverride.
+// Valid reports whether v is one of the values of StateOverride listed above, including those
+// marked as not in the published schema.
 func (v StateOverride) Valid() bool {
 	switch v {
 	case StateOverrideDefault, StateOverrideDisabled, StateOverrideEnabled:
@@ -2875,7 +2929,8 @@ const (
 	StdHandleAll StdHandle = "All"
 )
 
-// Valid reports whether v is one of the values listed above for StdHandle.
+// Valid reports whether v is one of the values of StdHandle listed above, including those marked
+// as not in the published schema.
 func (v StdHandle) Valid() bool {
 	switch v {
 	case StdHandleStdIn, StdHandleStdOut, StdHandleStdErr, StdHandleAll:
@@ -2912,7 +2967,8 @@ const (
 	SubnodeTypeL3 SubnodeType = "L3"
 )
 
-// Valid reports whether v is one of the values listed above for SubnodeType.
+// Valid reports whether v is one of the values of SubnodeType listed above, including those marked
+// as not in the published schema.
 func (v SubnodeType) Valid() bool {
 	switch v {
 	case SubnodeTypeAny, SubnodeTypeSocket, SubnodeTypeCluster, SubnodeTypeL3:
@@ -2968,7 +3024,8 @@ const (
 	SystemExitDetailUnexpectedExit SystemExitDetail = "UnexpectedExit"
 )
 
-// Valid reports whether v is one of the values listed above for SystemExitDetail.
+// Valid reports whether v is one of the values of SystemExitDetail listed above, including those
+// marked as not in the published schema.
 func (v SystemExitDetail) Valid() bool {
 	switch v {
 	case SystemExitDetailInvalid, SystemExitDetailHcsApiFatalError, SystemExitDetailServiceStop, SystemExitDetailShutdown, SystemExitDetailTerminate, SystemExitDetailUnexpectedExit:
@@ -3001,7 +3058,8 @@ const (
 	SystemTypeHost SystemType = "Host"
 )
 
-// Valid reports whether v is one of the values listed above for SystemType.
+// Valid reports whether v is one of the values of SystemType listed above, including those marked
+// as not in the published schema.
 func (v SystemType) Valid() bool {
 	switch v {
 	case SystemTypeContainer, SystemTypeVirtualMachine, SystemTypeHost:
@@ -3049,7 +3107,8 @@ const (
 	SystemPropertyTypeGuestConnection SystemPropertyType = "GuestConnection"
 )
 
-// Valid reports whether v is one of the values listed above for SystemPropertyType.
+// Valid reports whether v is one of the values of SystemPropertyType listed above, including those
+// marked as not in the published schema.
 func (v SystemPropertyType) Valid() bool {
 	switch v {
 	case SystemPropertyTypeMemory, SystemPropertyTypeStatistics, SystemPropertyTypeProcessList, SystemPropertyTypeTerminateOnLastHandleClosed, SystemPropertyTypeSharedMemoryRegion, SystemPropertyTypeGuestConnection:
@@ -3086,7 +3145,8 @@ const (
 	UefiBootDeviceFile UefiBootDevice = "File"
 )
 
-// Valid reports whether v is one of the values listed above for UefiBootDevice.
+// Valid reports whether v is one of the values of UefiBootDevice listed above, including those
+// marked as not in the published schema.
 func (v UefiBootDevice) Valid() bool {
 	switch v {
 	case UefiBootDeviceScsiDrive, UefiBootDeviceVmbFs, UefiBootDeviceNetwork, UefiBootDeviceFile:
@@ -3214,7 +3274,8 @@ const (
 	VirtualDeviceFailureDetailMetricDisable VirtualDeviceFailureDetail = "MetricDisable"
 )
 
-// Valid reports whether v is one of the values listed above for VirtualDeviceFailureDetail.
+// Valid reports whether v is one of the values of VirtualDeviceFailureDetail listed above,
+// including those marked as not in the published schema.
 func (v VirtualDeviceFailureDetail) Valid() bool {
 	switch v {
 	case VirtualDeviceFailureDetailNone, VirtualDeviceFailureDetailCreate, VirtualDeviceFailureDetailInitialize, VirtualDeviceFailureDetailStartReservingResources, VirtualDeviceFailureDetailFinishReservingResources, VirtualDeviceFailureDetailFreeReservedResources, VirtualDeviceFailureDetailSaveReservedResources, VirtualDeviceFailureDetailPowerOnCold, VirtualDeviceFailureDetailPowerOnRestore, VirtualDeviceFailureDetailPowerOff, VirtualDeviceFailureDetailSave, VirtualDeviceFailureDetailResume, VirtualDeviceFailureDetailPause, VirtualDeviceFailureDetailEnableOptimizations, VirtualDeviceFailureDetailStartDisableOptimizations, VirtualDeviceFailureDetailFinishDisableOptimizations, VirtualDeviceFailureDetailReset, VirtualDeviceFailureDetailPostReset, VirtualDeviceFailureDetailTeardown, VirtualDeviceFailureDetailSaveCompatibilityInfo, VirtualDeviceFailureDetailMetricRestore, VirtualDeviceFailureDetailMetricEnumerate, VirtualDeviceFailureDetailMetricEnumerateForSave, VirtualDeviceFailureDetailMetricReset, VirtualDeviceFailureDetailMetricEnable, VirtualDeviceFailureDetailMetricDisable:
@@ -3243,7 +3304,8 @@ const (
 	VirtualPMemBackingTypePhysical VirtualPMemBackingType = "Physical"
 )
 
-// Valid reports whether v is one of the values listed above for VirtualPMemBackingType.
+// Valid reports whether v is one of the values of VirtualPMemBackingType listed above, including
+// those marked as not in the published schema.
 func (v VirtualPMemBackingType) Valid() bool {
 	switch v {
 	case VirtualPMemBackingTypeVirtual, VirtualPMemBackingTypePhysical:
@@ -3272,7 +3334,8 @@ const (
 	VirtualPMemImageFormatVhd1 VirtualPMemImageFormat = "Vhd1"
 )
 
-// Valid reports whether v is one of the values listed above for VirtualPMemImageFormat.
+// Valid reports whether v is one of the values of VirtualPMemImageFormat listed above, including
+// those marked as not in the published schema.
 func (v VirtualPMemImageFormat) Valid() bool {
 	switch v {
 	case VirtualPMemImageFormatVhdx, VirtualPMemImageFormatVhd1:
@@ -3331,7 +3394,8 @@ const (
 	WindowsCrashPhaseComplete WindowsCrashPhase = "Complete"
 )
 
-// Valid reports whether v is one of the values listed above for WindowsCrashPhase.
+// Valid reports whether v is one of the values of WindowsCrashPhase listed above, including those
+// marked as not in the published schema.
 func (v WindowsCrashPhase) Valid() bool {
 	switch v {
 	case WindowsCrashPhaseInactive, WindowsCrashPhaseCrashValues, WindowsCrashPhaseStarting, WindowsCrashPhaseStarted, WindowsCrashPhaseWriting, WindowsCrashPhaseComplete:
@@ -3510,7 +3574,8 @@ const (
 	WorkerExitDetailFastSaveWithHandleTransfer WorkerExitDetail = "FastSaveWithHandleTransfer"
 )
 
-// Valid reports whether v is one of the values listed above for WorkerExitDetail.
+// Valid reports whether v is one of the values of WorkerExitDetail listed above, including those
+// marked as not in the published schema.
 func (v WorkerExitDetail) Valid() bool {
 	switch v {
 	case WorkerExitDetailInvalid, WorkerExitDetailPowerOff, WorkerExitDetailPowerOffCritical, WorkerExitDetailReset, WorkerExitDetailGuestCrash, WorkerExitDetailGuestFirmwareCrash, WorkerExitDetailTripleFault, WorkerExitDetailDeviceFatalApicRequest, WorkerExitDetailDeviceFatalMsrRequest, WorkerExitDetailDeviceFatalException, WorkerExitDetailDeviceFatalError, WorkerExitDetailDeviceMachineCheck, WorkerExitDetailEmulatorError, WorkerExitDetailVidTerminate, WorkerExitDetailProcessUnexpectedExit, WorkerExitDetailInitializationFailure, WorkerExitDetailInitializationStartTimeout, WorkerExitDetailColdStartFailure, WorkerExitDetailResetStartFailure, WorkerExitDetailFastRestoreStartFailure, WorkerExitDetailRestoreStartFailure, WorkerExitDetailFastSavePreservePartition, WorkerExitDetailFastSavePreservePartitionHandleTransfer, WorkerExitDetailFastSave, WorkerExitDetailCloneTemplate, WorkerExitDetailSave, WorkerExitDetailMigrate, WorkerExitDetailMigrateFailure, WorkerExitDetailCannotReferenceVm, WorkerExitDetailMgotUnregister, WorkerExitDetailFastSavePreservePartitionHandleTransferStorage, WorkerExitDetailFastSavePreservePartitionHandleTransferNetworking, WorkerExitDetailFastSavePreservePartitionHandleTransferStorageAndNetworking, WorkerExitDetailFastSavePreservePartitionHsr, WorkerExitDetailFastSavePreservePartitionWithHandleTransfer, WorkerExitDetailFastSaveWithHandleTransfer:
@@ -3577,7 +3642,8 @@ const (
 	WorkerExitTypeUnrecoverableError WorkerExitType = "UnrecoverableError"
 )
 
-// Valid reports whether v is one of the values listed above for WorkerExitType.
+// Valid reports whether v is one of the values of WorkerExitType listed above, including those
+// marked as not in the published schema.
 func (v WorkerExitType) Valid() bool {
 	switch v {
 	case WorkerExitTypeNone, WorkerExitTypeInitializationFailed, WorkerExitTypeStopped, WorkerExitTypeSaved, WorkerExitTypeStoppedOnReset, WorkerExitTypeUnexpectedStop, WorkerExitTypeResetFailed, WorkerExitTypeUnrecoverableError:
@@ -3728,7 +3794,8 @@ const (
 	XsaveProcessorFeatureSentinelAmdXsave XsaveProcessorFeature = "SentinelAmdXsave"
 )
 
-// Valid reports whether v is one of the values listed above for XsaveProcessorFeature.
+// Valid reports whether v is one of the values of XsaveProcessorFeature listed above, including
+// those marked as not in the published schema.
 func (v XsaveProcessorFeature) Valid() bool {
 	switch v {
 	case XsaveProcessorFeatureXsave, XsaveProcessorFeatureXsaveOpt, XsaveProcessorFeatureAvx, XsaveProcessorFeatureAvx2, XsaveProcessorFeatureFma, XsaveProcessorFeatureMpx, XsaveProcessorFeatureAvx512, XsaveProcessorFeatureAvx512Dq, XsaveProcessorFeatureAvx512Cd, XsaveProcessorFeatureAvx512Bw, XsaveProcessorFeatureAvx512Vl, XsaveProcessorFeatureXsaveComp, XsaveProcessorFeatureXsaveSupervisor, XsaveProcessorFeatureXcr1, XsaveProcessorFeatureAvx512Bitalg, XsaveProcessorFeatureAVX512Ifma, XsaveProcessorFeatureAvx512Vbmi, XsaveProcessorFeatureAvx512Vbmi2, XsaveProcessorFeatureAvx512Vnni, XsaveProcessorFeatureGfni, XsaveProcessorFeatureVaes, XsaveProcessorFeatureAvx512Vpopcntdq, XsaveProcessorFeatureVpclmulqdq, XsaveProcessorFeatureAvx512Bf16, XsaveProcessorFeatureAvx512Vp2Intersect, XsaveProcessorFeatureAvx512Fp16, XsaveProcessorFeatureXfd, XsaveProcessorFeatureAmxTile, XsaveProcessorFeatureAmxBf16, XsaveProcessorFeatureAmxInt8, XsaveProcessorFeatureAvxVnni, XsaveProcessorFeatureSentinelAmdXsave:

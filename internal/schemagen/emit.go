@@ -202,7 +202,8 @@ func emitEnums(m *spec.Model) []byte {
 			g.p("\t%s %s = %s\n", v.GoName, t.GoName, strconv.Quote(v.Value))
 		}
 		g.p(")\n\n")
-		g.p("// Valid reports whether v is one of the values listed above for %s.\n", t.GoName)
+		g.comment("", fmt.Sprintf("Valid reports whether v is one of the values of %s listed above, "+
+			"including those marked as not in the published schema.", t.GoName))
 		g.p("func (v %s) Valid() bool {\n\tswitch v {\n\tcase ", t.GoName)
 		for i, v := range t.Values {
 			if i > 0 {

@@ -67,6 +67,8 @@ func (m *Model) applyOverrides() error {
 		}
 		if o.Value != "" {
 			switch {
+			case o.Field != "" || o.Add != nil:
+				return fmt.Errorf("override of %s value %q also names a field", o.Type, o.Value)
 			case !t.Enum:
 				return fmt.Errorf("override adds value %q to %s, which is not an enum", o.Value, o.Type)
 			case t.value(o.Value) != nil:

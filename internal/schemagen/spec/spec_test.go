@@ -67,6 +67,7 @@ func TestApplyOverrides(t *testing.T) {
 		{override{Type: "Obj", Field: "G"}, "no field Obj.G"},
 		{override{Type: "E", Value: "A"}, "now list: drop the entry"},
 		{override{Type: "Obj", Value: "B"}, "not an enum"},
+		{override{Type: "E", Value: "B", Field: "F"}, "also names a field"},
 	} {
 		overrides = []override{c.o}
 		m := model()
