@@ -543,6 +543,28 @@ void sink_quiesce(struct evsink *s)
 		cv_wait(~0ULL);
 }
 
+HRESULT wait_exit(struct evsink *s, const void *obj, HRESULT (*done)(const void *obj, char **doc),
+		  ULONGLONG deadline, char **doc)
+{
+	HRESULT hr;
+	s->refs++;
+	for (;;) {
+		if (g_disconnected)
+			hr = MOCK_E_SERVICE_DISCONNECT;
+		else if (s->closed)
+			hr = E_HANDLE;
+		else if ((hr = done(obj, doc)) != S_FALSE)
+			;
+		else if (!cv_wait(deadline))
+			hr = MOCK_E_OPERATION_TIMEOUT;
+		else
+			continue;
+		break;
+	}
+	sink_release(s);
+	return hr;
+}
+
 static void ev_append(struct evlist *l, struct event *e)
 {
 	if (l->tail)

@@ -139,6 +139,11 @@ struct evsink {
 void sink_release(struct evsink *s); /* under lock */
 /* Waits (lock held) until no event callback of s runs, unless we are one. */
 void sink_quiesce(struct evsink *s);
+/* The HcsWaitFor*Exit loop (lock held): until the service disconnects, s is
+ * closed, the deadline passes or done(obj, doc) returns other than S_FALSE.
+ * done sees the object under the lock and may set *doc (malloc'd). */
+HRESULT wait_exit(struct evsink *s, const void *obj, HRESULT (*done)(const void *obj, char **doc),
+		  ULONGLONG deadline, char **doc);
 
 struct event {
 	struct event *next;

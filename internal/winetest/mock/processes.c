@@ -680,6 +680,17 @@ HRESULT WINAPI HcsSetProcessCallback(HCS_PROCESS process, HCS_EVENT_OPTIONS call
 	return hr;
 }
 
+/* Whether HcsWaitForProcessExit is done waiting for the process. */
+static HRESULT process_exited(const void *obj, char **doc)
+{
+	const struct process *p = obj;
+	if (p->exited)
+		return (*doc = status_doc(p)) ? S_OK : E_OUTOFMEMORY;
+	if (p->failed)
+		return MOCK_E_PROCESS_INFO_NOT_AVAILABLE;
+	return S_FALSE;
+}
+
 HRESULT WINAPI HcsWaitForProcessExit(HCS_PROCESS computeSystem, DWORD timeoutMs, PWSTR *result)
 {
 	if (result)
@@ -690,25 +701,8 @@ HRESULT WINAPI HcsWaitForProcessExit(HCS_PROCESS computeSystem, DWORD timeoutMs,
 	char *doc = NULL;
 	lock();
 	struct phandle *h = proc_handle(computeSystem, &hr);
-	if (h && !fault_take("HcsWaitForProcessExit", &hr, &sync)) {
-		h->s.refs++;
-		for (;;) {
-			if (g_disconnected)
-				hr = MOCK_E_SERVICE_DISCONNECT;
-			else if (h->s.closed)
-				hr = E_HANDLE;
-			else if (h->proc->exited)
-				hr = (doc = status_doc(h->proc)) ? S_OK : E_OUTOFMEMORY;
-			else if (h->proc->failed)
-				hr = MOCK_E_PROCESS_INFO_NOT_AVAILABLE;
-			else if (!cv_wait(deadline))
-				hr = MOCK_E_OPERATION_TIMEOUT;
-			else
-				continue;
-			break;
-		}
-		sink_release(&h->s);
-	}
+	if (h && !fault_take("HcsWaitForProcessExit", &hr, &sync))
+		hr = wait_exit(&h->s, h->proc, process_exited, deadline, &doc);
 	unlock();
 	if (SUCCEEDED(hr))
 		hr = result_out(result, doc);

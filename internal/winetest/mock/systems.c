@@ -419,6 +419,19 @@ HRESULT WINAPI HcsEnumerateComputeSystemsInNamespace(PCWSTR idNamespace, PCWSTR 
 	return E_NOTIMPL;
 }
 
+/* Whether HcsWaitForComputeSystemExit is done waiting for the system. */
+static HRESULT system_exited(const void *obj, char **doc)
+{
+	const struct system *sys = obj;
+	if (sys->state == SS_STOPPED) {
+		*doc = exit_doc(sys->exit_type);
+		return S_OK;
+	}
+	if (sys->state == SS_FAILED || (!sys->registered && sys->state != SS_CREATING))
+		return MOCK_E_SYSTEM_NOT_FOUND;
+	return S_FALSE;
+}
+
 HRESULT WINAPI HcsWaitForComputeSystemExit(HCS_SYSTEM computeSystem, DWORD timeoutMs, PWSTR *result)
 {
 	if (result)
@@ -429,29 +442,8 @@ HRESULT WINAPI HcsWaitForComputeSystemExit(HCS_SYSTEM computeSystem, DWORD timeo
 	char *doc = NULL;
 	lock();
 	struct shandle *h = sys_handle(computeSystem, &hr);
-	if (h && !fault_take("HcsWaitForComputeSystemExit", &hr, &sync)) {
-		h->s.refs++;
-		for (;;) {
-			struct system *sys = h->sys;
-			if (g_disconnected) {
-				hr = MOCK_E_SERVICE_DISCONNECT;
-			} else if (h->s.closed) {
-				hr = E_HANDLE;
-			} else if (sys->state == SS_STOPPED) {
-				doc = exit_doc(sys->exit_type);
-				hr = S_OK;
-			} else if (sys->state == SS_FAILED ||
-				   (!sys->registered && sys->state != SS_CREATING)) {
-				hr = MOCK_E_SYSTEM_NOT_FOUND;
-			} else if (!cv_wait(deadline)) {
-				hr = MOCK_E_OPERATION_TIMEOUT;
-			} else {
-				continue;
-			}
-			break;
-		}
-		sink_release(&h->s);
-	}
+	if (h && !fault_take("HcsWaitForComputeSystemExit", &hr, &sync))
+		hr = wait_exit(&h->s, h->sys, system_exited, deadline, &doc);
 	unlock();
 	if (SUCCEEDED(hr))
 		hr = result_out(result, doc);
