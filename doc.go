@@ -48,6 +48,9 @@
 // once with an error matching the context's error, and the operation is
 // completed and cleaned up in the background (a system created for a caller
 // that gave up is terminated). [Host.Drain] waits for that cleanup.
+// A few calls are synchronous in computecore and cannot be interrupted:
+// [Host.OpenSystem] and the service and file calls of [Host]. Their context
+// is checked before the call only.
 //
 // # Errors
 //

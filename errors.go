@@ -163,7 +163,7 @@ const (
 //	                        ERROR_PROC_NOT_FOUND (an entry point missing from computecore.dll),
 //	                        ERROR_MOD_NOT_FOUND (computecore.dll missing);
 //	                        also returned as is on hosts other than Windows
-//	ErrClosed               no code: use of a closed System, Process or Host
+//	ErrClosed               no code: use of a closed System or Process
 //
 // ErrTimeout is HCS giving up; a context deadline is reported as
 // [context.DeadlineExceeded] instead, and a cancelled context as
@@ -202,7 +202,7 @@ var (
 	// ErrNotSupported means the host does not support the call. It also
 	// matches [errors.ErrUnsupported].
 	ErrNotSupported error = &refinedError{"not supported", errors.ErrUnsupported}
-	// ErrClosed means a System, Process or Host was used after Close. It also
+	// ErrClosed means a System or Process was used after Close. It also
 	// matches [net.ErrClosed], as the closed connections of package net do.
 	ErrClosed error = &refinedError{"use of closed handle", net.ErrClosed}
 )

@@ -7,7 +7,8 @@ import (
 )
 
 // The calls in this file are synchronous in computecore: HCS offers no way
-// to interrupt them, so their context is checked before the call only.
+// to interrupt them, so their context is checked before the call only (as
+// the package documentation says).
 
 // ServiceProperties queries properties of the compute service itself, such
 // as the schema versions it supports. query is a *schema.ServicePropertyQuery,

@@ -116,7 +116,8 @@ func (h *Host) terminateOrphan(handle backend.Handle) {
 }
 
 // OpenSystem opens the existing compute system with the given identifier.
-// A system that does not exist gives an error matching ErrNotFound.
+// A system that does not exist gives an error matching ErrNotFound. HCS
+// opens it synchronously: ctx is checked before the call only.
 func (h *Host) OpenSystem(ctx context.Context, id string) (*System, error) {
 	const op = "open"
 	start := time.Now()
