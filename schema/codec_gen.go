@@ -3160,6 +3160,10 @@ func (t *GuestState) encode(e *encoder) {
 		e.key("\"ForceTransientState\":")
 		encBool(t.ForceTransientState, e)
 	}
+	if t.GuestStateFileType != "" || t.keep&(1<<2) != 0 {
+		e.key("\"GuestStateFileType\":")
+		encString(&t.GuestStateFileType, e)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -3176,6 +3180,8 @@ func (t *GuestState) UnmarshalJSON(data []byte) error {
 			return decString(v, &t.RuntimeStateFilePath, &t.keep, 1<<1)
 		case "ForceTransientState":
 			return decBool(v, &t.ForceTransientState)
+		case "GuestStateFileType":
+			return decString(v, &t.GuestStateFileType, &t.keep, 1<<2)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -3783,6 +3789,66 @@ func (t *IovSettings) UnmarshalJSON(data []byte) error {
 }
 
 func (t *IovSettings) unknownMembers(path string, out []string) []string {
+	out = appendUnknown(out, path, t.Unknown)
+	return out
+}
+
+// MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
+func (t IsolationSettings) MarshalJSON() ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 64)}
+	t.encode(&e)
+	return e.buf, e.err
+}
+
+func (t *IsolationSettings) encode(e *encoder) {
+	e.openObject()
+	if t.IsolationType != "" || t.keep&(1<<0) != 0 {
+		e.key("\"IsolationType\":")
+		encString(&t.IsolationType, e)
+	}
+	if t.DebugHost != "" || t.keep&(1<<1) != 0 {
+		e.key("\"DebugHost\":")
+		encString(&t.DebugHost, e)
+	}
+	if t.DebugPort != nil {
+		e.key("\"DebugPort\":")
+		encInt[int64](t.DebugPort, e)
+	}
+	if t.LaunchData != "" || t.keep&(1<<2) != 0 {
+		e.key("\"LaunchData\":")
+		encString(&t.LaunchData, e)
+	}
+	if t.HclEnabled != nil {
+		e.key("\"HclEnabled\":")
+		encBool(t.HclEnabled, e)
+	}
+	e.unknown(t.Unknown)
+	e.closeObject()
+}
+
+// UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
+// list are kept in Unknown; member names match exactly.
+func (t *IsolationSettings) UnmarshalJSON(data []byte) error {
+	*t = IsolationSettings{}
+	return scanObject(data, "IsolationSettings", func(k, v []byte) error {
+		switch string(k) {
+		case "IsolationType":
+			return decString(v, &t.IsolationType, &t.keep, 1<<0)
+		case "DebugHost":
+			return decString(v, &t.DebugHost, &t.keep, 1<<1)
+		case "DebugPort":
+			return decInt(v, &t.DebugPort)
+		case "LaunchData":
+			return decString(v, &t.LaunchData, &t.keep, 1<<2)
+		case "HclEnabled":
+			return decBool(v, &t.HclEnabled)
+		}
+		t.Unknown = addUnknown(t.Unknown, k, v)
+		return nil
+	})
+}
+
+func (t *IsolationSettings) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -4624,6 +4690,72 @@ func (t *MemoryStats) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
+func (t MemoryTopology) MarshalJSON() ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 64)}
+	t.encode(&e)
+	return e.buf, e.err
+}
+
+func (t *MemoryTopology) encode(e *encoder) {
+	e.openObject()
+	if t.AccessTrackingEnabled != nil {
+		e.key("\"AccessTrackingEnabled\":")
+		encBool(t.AccessTrackingEnabled, e)
+	}
+	if t.HardwareAccessTrackingSupported != nil {
+		e.key("\"HardwareAccessTrackingSupported\":")
+		encBool(t.HardwareAccessTrackingSupported, e)
+	}
+	if t.DeviceAccessTrackingSupported != nil {
+		e.key("\"DeviceAccessTrackingSupported\":")
+		encBool(t.DeviceAccessTrackingSupported, e)
+	}
+	if t.AccessTrackingRangeSizeInPages != nil {
+		e.key("\"AccessTrackingRangeSizeInPages\":")
+		encUint[uint64](t.AccessTrackingRangeSizeInPages, e)
+	}
+	if t.AccessTrackingBitmapSizeInBits != nil {
+		e.key("\"AccessTrackingBitmapSizeInBits\":")
+		encUint[uint64](t.AccessTrackingBitmapSizeInBits, e)
+	}
+	if t.GpaMappingSizeInPages != nil {
+		e.key("\"GpaMappingSizeInPages\":")
+		encUint[uint64](t.GpaMappingSizeInPages, e)
+	}
+	e.unknown(t.Unknown)
+	e.closeObject()
+}
+
+// UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
+// list are kept in Unknown; member names match exactly.
+func (t *MemoryTopology) UnmarshalJSON(data []byte) error {
+	*t = MemoryTopology{}
+	return scanObject(data, "MemoryTopology", func(k, v []byte) error {
+		switch string(k) {
+		case "AccessTrackingEnabled":
+			return decBool(v, &t.AccessTrackingEnabled)
+		case "HardwareAccessTrackingSupported":
+			return decBool(v, &t.HardwareAccessTrackingSupported)
+		case "DeviceAccessTrackingSupported":
+			return decBool(v, &t.DeviceAccessTrackingSupported)
+		case "AccessTrackingRangeSizeInPages":
+			return decUint(v, &t.AccessTrackingRangeSizeInPages)
+		case "AccessTrackingBitmapSizeInBits":
+			return decUint(v, &t.AccessTrackingBitmapSizeInBits)
+		case "GpaMappingSizeInPages":
+			return decUint(v, &t.GpaMappingSizeInPages)
+		}
+		t.Unknown = addUnknown(t.Unknown, k, v)
+		return nil
+	})
+}
+
+func (t *MemoryTopology) unknownMembers(path string, out []string) []string {
+	out = appendUnknown(out, path, t.Unknown)
+	return out
+}
+
+// MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Memory2) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
@@ -5283,6 +5415,84 @@ func (t *NetworkNamespace) UnmarshalJSON(data []byte) error {
 }
 
 func (t *NetworkNamespace) unknownMembers(path string, out []string) []string {
+	out = appendUnknown(out, path, t.Unknown)
+	return out
+}
+
+// MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
+func (t NetworkStats) MarshalJSON() ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 64)}
+	t.encode(&e)
+	return e.buf, e.err
+}
+
+func (t *NetworkStats) encode(e *encoder) {
+	e.openObject()
+	if t.BytesReceived != nil {
+		e.key("\"BytesReceived\":")
+		encUint[uint64](t.BytesReceived, e)
+	}
+	if t.BytesSent != nil {
+		e.key("\"BytesSent\":")
+		encUint[uint64](t.BytesSent, e)
+	}
+	if t.PacketsReceived != nil {
+		e.key("\"PacketsReceived\":")
+		encUint[uint64](t.PacketsReceived, e)
+	}
+	if t.PacketsSent != nil {
+		e.key("\"PacketsSent\":")
+		encUint[uint64](t.PacketsSent, e)
+	}
+	if t.DroppedPacketsIncoming != nil {
+		e.key("\"DroppedPacketsIncoming\":")
+		encUint[uint64](t.DroppedPacketsIncoming, e)
+	}
+	if t.DroppedPacketsOutgoing != nil {
+		e.key("\"DroppedPacketsOutgoing\":")
+		encUint[uint64](t.DroppedPacketsOutgoing, e)
+	}
+	if t.EndpointID != "" || t.keep&(1<<0) != 0 {
+		e.key("\"EndpointId\":")
+		encString(&t.EndpointID, e)
+	}
+	if t.InstanceID != "" || t.keep&(1<<1) != 0 {
+		e.key("\"InstanceId\":")
+		encString(&t.InstanceID, e)
+	}
+	e.unknown(t.Unknown)
+	e.closeObject()
+}
+
+// UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
+// list are kept in Unknown; member names match exactly.
+func (t *NetworkStats) UnmarshalJSON(data []byte) error {
+	*t = NetworkStats{}
+	return scanObject(data, "NetworkStats", func(k, v []byte) error {
+		switch string(k) {
+		case "BytesReceived":
+			return decUint(v, &t.BytesReceived)
+		case "BytesSent":
+			return decUint(v, &t.BytesSent)
+		case "PacketsReceived":
+			return decUint(v, &t.PacketsReceived)
+		case "PacketsSent":
+			return decUint(v, &t.PacketsSent)
+		case "DroppedPacketsIncoming":
+			return decUint(v, &t.DroppedPacketsIncoming)
+		case "DroppedPacketsOutgoing":
+			return decUint(v, &t.DroppedPacketsOutgoing)
+		case "EndpointId":
+			return decString(v, &t.EndpointID, &t.keep, 1<<0)
+		case "InstanceId":
+			return decString(v, &t.InstanceID, &t.keep, 1<<1)
+		}
+		t.Unknown = addUnknown(t.Unknown, k, v)
+		return nil
+	})
+}
+
+func (t *NetworkStats) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -6852,6 +7062,18 @@ func (t *Properties) encode(e *encoder) {
 		e.key("\"PropertyResponses\":")
 		encMap(e, t.PropertyResponses, (*PropertyResponse).encode)
 	}
+	if t.RuntimeImagePath != "" || t.keep&(1<<10) != 0 {
+		e.key("\"RuntimeImagePath\":")
+		encString(&t.RuntimeImagePath, e)
+	}
+	if t.ServiceSessionID != nil {
+		e.key("\"ServiceSessionId\":")
+		encUint[uint32](t.ServiceSessionID, e)
+	}
+	if t.MemoryTopology != nil {
+		e.key("\"MemoryTopology\":")
+		t.MemoryTopology.encode(e)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -6900,6 +7122,12 @@ func (t *Properties) UnmarshalJSON(data []byte) error {
 			return decObject(v, &t.ICHeartbeatStatus)
 		case "PropertyResponses":
 			return decMap(v, &t.PropertyResponses, (*PropertyResponse).UnmarshalJSON)
+		case "RuntimeImagePath":
+			return decString(v, &t.RuntimeImagePath, &t.keep, 1<<10)
+		case "ServiceSessionId":
+			return decUint(v, &t.ServiceSessionID)
+		case "MemoryTopology":
+			return decObject(v, &t.MemoryTopology)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -6929,6 +7157,9 @@ func (t *Properties) unknownMembers(path string, out []string) []string {
 	for _, k := range sortedKeys(t.PropertyResponses) {
 		v := t.PropertyResponses[k]
 		out = v.unknownMembers(path+"/PropertyResponses"+"/"+escapePointer(k), out)
+	}
+	if t.MemoryTopology != nil {
+		out = t.MemoryTopology.unknownMembers(path+"/MemoryTopology", out)
 	}
 	return out
 }
@@ -8112,6 +8343,51 @@ func (t *Scsi) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
+func (t SecuritySettings) MarshalJSON() ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 64)}
+	t.encode(&e)
+	return e.buf, e.err
+}
+
+func (t *SecuritySettings) encode(e *encoder) {
+	e.openObject()
+	if t.EnableTpm != nil {
+		e.key("\"EnableTpm\":")
+		encBool(t.EnableTpm, e)
+	}
+	if t.Isolation != nil {
+		e.key("\"Isolation\":")
+		t.Isolation.encode(e)
+	}
+	e.unknown(t.Unknown)
+	e.closeObject()
+}
+
+// UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
+// list are kept in Unknown; member names match exactly.
+func (t *SecuritySettings) UnmarshalJSON(data []byte) error {
+	*t = SecuritySettings{}
+	return scanObject(data, "SecuritySettings", func(k, v []byte) error {
+		switch string(k) {
+		case "EnableTpm":
+			return decBool(v, &t.EnableTpm)
+		case "Isolation":
+			return decObject(v, &t.Isolation)
+		}
+		t.Unknown = addUnknown(t.Unknown, k, v)
+		return nil
+	})
+}
+
+func (t *SecuritySettings) unknownMembers(path string, out []string) []string {
+	out = appendUnknown(out, path, t.Unknown)
+	if t.Isolation != nil {
+		out = t.Isolation.unknownMembers(path+"/Isolation", out)
+	}
+	return out
+}
+
+// MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ServiceProperties) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
@@ -8605,6 +8881,10 @@ func (t *Statistics) encode(e *encoder) {
 		e.key("\"Storage\":")
 		t.Storage.encode(e)
 	}
+	if t.Network != nil {
+		e.key("\"Network\":")
+		encSlice(e, t.Network, (*NetworkStats).encode)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -8627,6 +8907,8 @@ func (t *Statistics) UnmarshalJSON(data []byte) error {
 			return decObject(v, &t.Memory)
 		case "Storage":
 			return decObject(v, &t.Storage)
+		case "Network":
+			return decSlice(v, &t.Network, (*NetworkStats).UnmarshalJSON)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -8643,6 +8925,9 @@ func (t *Statistics) unknownMembers(path string, out []string) []string {
 	}
 	if t.Storage != nil {
 		out = t.Storage.unknownMembers(path+"/Storage", out)
+	}
+	for i := range t.Network {
+		out = t.Network[i].unknownMembers(path+"/Network"+"/"+strconv.Itoa(i), out)
 	}
 	return out
 }
@@ -9749,6 +10034,10 @@ func (t *VirtualMachine) encode(e *encoder) {
 		e.key("\"Version\":")
 		t.Version.encode(e)
 	}
+	if t.SecuritySettings != nil {
+		e.key("\"SecuritySettings\":")
+		t.SecuritySettings.encode(e)
+	}
 	e.unknown(t.Unknown)
 	e.closeObject()
 }
@@ -9781,6 +10070,8 @@ func (t *VirtualMachine) UnmarshalJSON(data []byte) error {
 			return decObject(v, &t.Services)
 		case "Version":
 			return decObject(v, &t.Version)
+		case "SecuritySettings":
+			return decObject(v, &t.SecuritySettings)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -9818,6 +10109,9 @@ func (t *VirtualMachine) unknownMembers(path string, out []string) []string {
 	}
 	if t.Version != nil {
 		out = t.Version.unknownMembers(path+"/Version", out)
+	}
+	if t.SecuritySettings != nil {
+		out = t.SecuritySettings.unknownMembers(path+"/SecuritySettings", out)
 	}
 	return out
 }

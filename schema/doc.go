@@ -8,7 +8,12 @@
 // schema: the Swagger files of the Windows SDKs 1809 to 21H2 and the newer
 // tables of the "JSON Schema Reference" page, merged so that every type,
 // field and enum value any of them lists is here. Each doc comment says
-// which schema version introduced the item.
+// which schema version introduced the item. The generator's override table
+// adds what live hosts and widely used clients send beyond the published
+// schema — per-endpoint network statistics ([NetworkStats]), the security
+// settings of confidential virtual machines ([SecuritySettings]) and a few
+// more members — and each such item's doc comment says where its shape comes
+// from.
 //
 // # Representation
 //

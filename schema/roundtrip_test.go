@@ -11,7 +11,9 @@ import (
 	"testing"
 )
 
-// testdataTypes says which type each document in testdata/ is.
+// testdataTypes says which type each document in testdata/ is. The
+// documents are written for these tests; where one follows the shape of a
+// document from elsewhere, the comment says where.
 var testdataTypes = map[string]func(testing.TB, []byte) []string{
 	"computesystem_container.json": check[ComputeSystem],
 	"computesystem_vm.json":        check[ComputeSystem],
@@ -20,6 +22,16 @@ var testdataTypes = map[string]func(testing.TB, []byte) []string{
 	"modifysettingrequest.json":    check[ModifySettingRequest],
 	"properties.json":              check[Properties],
 	"resulterror.json":             check[ResultError],
+	// The members of a live Properties document of a Hyper-V isolated
+	// container (Windows Server 2025) published by AspireHcs in
+	// tests/AspireHcs.Tests/HcsCtlStatsBindingTests.cs, with our values.
+	"properties_live.json": check[Properties],
+	// Statistics with two endpoints in the shape of hcsshim's
+	// schema1.NetworkStats; the second without the drop counters.
+	"statistics_network.json": check[Statistics],
+	// The confidential (SEV-SNP) utility VM document hcsshim's
+	// internal/uvm makeLCOWSecurityDoc builds, with our values.
+	"computesystem_confidential.json": check[ComputeSystem],
 }
 
 func TestTestdataDocuments(t *testing.T) {

@@ -1360,6 +1360,12 @@ type GuestState struct {
 	//
 	// Since schema 2.1.
 	ForceTransientState *bool `json:"ForceTransientState,omitempty"`
+	// GuestStateFileType says how GuestStateFilePath is stored, as the guest isolation mode requires:
+	// "FileMode" (a VMGS file) or "BlockStorage". hcsshim's internal/hcs/schema2 types it and hcsshim
+	// sends both values for confidential utility VMs; neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	GuestStateFileType string `json:"GuestStateFileType,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1620,6 +1626,46 @@ type IovSettings struct {
 	//
 	// Since schema 2.4.
 	InterruptModeration InterruptModerationMode `json:"InterruptModeration,omitempty"`
+	// Unknown holds the members that the published schema does not list: those received are kept here
+	// and all are written back when encoding, after the known members.
+	Unknown map[string]json.RawMessage `json:"-"`
+
+	keep uint64 // one bit per string or time field received with its zero value
+}
+
+// IsolationSettings is the schema type of the same name.
+//
+// IsolationSettings configures the guest isolation of a virtual machine, which decides its virtual
+// trust levels. The shape is hcsshim's internal/hcs/schema2, generated from Microsoft's schema
+// 2.4; neither published source lists it.
+//
+// Not in the published schema; see the note above.
+type IsolationSettings struct {
+	// IsolationType is the isolation mode. hcsshim sends "SecureNestedPaging" (AMD SEV-SNP),
+	// "VirtualizationBasedSecurity" and "GuestStateOnly".
+	//
+	// Not in the published schema; see the note above.
+	IsolationType string `json:"IsolationType,omitempty"`
+	// DebugHost, with DebugPort, configures debugging of the paravisor (HCL) of the isolated guest;
+	// hcsshim never sets it.
+	//
+	// Not in the published schema; see the note above.
+	DebugHost string `json:"DebugHost,omitempty"`
+	// DebugPort is the port of DebugHost.
+	//
+	// Not in the published schema; see the note above.
+	DebugPort *int64 `json:"DebugPort,omitempty"`
+	// LaunchData is data, base64 encoded, that the host passes to the isolated guest at start: hcsshim
+	// sends the digest of the security policy, which SEV-SNP reports back as the HOST_DATA of the
+	// guest's attestation report.
+	//
+	// Not in the published schema; see the note above.
+	LaunchData string `json:"LaunchData,omitempty"`
+	// HclEnabled runs the guest under its paravisor (HCL). hcsshim notes that schema 2.5 lacks it and
+	// that schema 2.6 requires it with a BlockStorage guest state file.
+	//
+	// Not in the published schema; see the note above.
+	HclEnabled *bool `json:"HclEnabled,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1944,6 +1990,43 @@ type MemoryStats struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
+// MemoryTopology is the schema type of the same name.
+//
+// MemoryTopology reports the guest memory access tracking of a compute system; its meaning is not
+// documented beyond the member names. A live capture of a Hyper-V isolated container published by
+// AspireHcs carries it in Properties, every member false or 0; neither published source lists it.
+//
+// Not in the published schema; see the note above.
+type MemoryTopology struct {
+	// AccessTrackingEnabled reports whether guest memory access tracking is on.
+	//
+	// Not in the published schema; see the note above.
+	AccessTrackingEnabled *bool `json:"AccessTrackingEnabled,omitempty"`
+	// HardwareAccessTrackingSupported reports whether the hardware can track memory accesses.
+	//
+	// Not in the published schema; see the note above.
+	HardwareAccessTrackingSupported *bool `json:"HardwareAccessTrackingSupported,omitempty"`
+	// DeviceAccessTrackingSupported reports whether device memory accesses can be tracked.
+	//
+	// Not in the published schema; see the note above.
+	DeviceAccessTrackingSupported *bool `json:"DeviceAccessTrackingSupported,omitempty"`
+	// AccessTrackingRangeSizeInPages is the size of a tracked range, in pages.
+	//
+	// Not in the published schema; see the note above.
+	AccessTrackingRangeSizeInPages *uint64 `json:"AccessTrackingRangeSizeInPages,omitempty"`
+	// AccessTrackingBitmapSizeInBits is the size of the tracking bitmap, in bits.
+	//
+	// Not in the published schema; see the note above.
+	AccessTrackingBitmapSizeInBits *uint64 `json:"AccessTrackingBitmapSizeInBits,omitempty"`
+	// GpaMappingSizeInPages is the size of the guest physical address mapping, in pages.
+	//
+	// Not in the published schema; see the note above.
+	GpaMappingSizeInPages *uint64 `json:"GpaMappingSizeInPages,omitempty"`
+	// Unknown holds the members that the published schema does not list: those received are kept here
+	// and all are written back when encoding, after the known members.
+	Unknown map[string]json.RawMessage `json:"-"`
+}
+
 // Memory2 is the schema type Memory_2.
 //
 // Since schema 2.1 at the latest (first listed in the 1809 SDK schema file).
@@ -2208,6 +2291,59 @@ type NetworkModifySettingRequest struct {
 type NetworkNamespace struct {
 	// Since schema 2.3.
 	Compartment string `json:"compartment,omitempty"`
+	// Unknown holds the members that the published schema does not list: those received are kept here
+	// and all are written back when encoding, after the known members.
+	Unknown map[string]json.RawMessage `json:"-"`
+
+	keep uint64 // one bit per string or time field received with its zero value
+}
+
+// NetworkStats is the schema type of the same name.
+//
+// NetworkStats is the traffic of one network endpoint of a compute system, an element of
+// Statistics.Network; the counters are cumulative. Its shape is hcsshim's schema1.NetworkStats
+// (the statistics of schema 1, which windows_exporter read until 2023) and HNS's endpoint
+// statistics, which have the same members. Neither published source lists it.
+//
+// Not in the published schema; see the note above.
+type NetworkStats struct {
+	// BytesReceived counts the bytes the endpoint received.
+	//
+	// Not in the published schema; see the note above.
+	BytesReceived *uint64 `json:"BytesReceived,omitempty"`
+	// BytesSent counts the bytes the endpoint sent.
+	//
+	// Not in the published schema; see the note above.
+	BytesSent *uint64 `json:"BytesSent,omitempty"`
+	// PacketsReceived counts the packets the endpoint received.
+	//
+	// Not in the published schema; see the note above.
+	PacketsReceived *uint64 `json:"PacketsReceived,omitempty"`
+	// PacketsSent counts the packets the endpoint sent.
+	//
+	// Not in the published schema; see the note above.
+	PacketsSent *uint64 `json:"PacketsSent,omitempty"`
+	// DroppedPacketsIncoming counts the incoming packets dropped; absent where HCS does not report
+	// drops.
+	//
+	// Not in the published schema; see the note above.
+	DroppedPacketsIncoming *uint64 `json:"DroppedPacketsIncoming,omitempty"`
+	// DroppedPacketsOutgoing counts the outgoing packets dropped; absent where HCS does not report
+	// drops.
+	//
+	// Not in the published schema; see the note above.
+	DroppedPacketsOutgoing *uint64 `json:"DroppedPacketsOutgoing,omitempty"`
+	// EndpointID is the HNS endpoint the counters are for.
+	//
+	// A GUID string.
+	//
+	// Not in the published schema; see the note above.
+	EndpointID string `json:"EndpointId,omitempty"`
+	// InstanceID identifies the instance of the endpoint the counters were read from, as HNS reports
+	// it.
+	//
+	// Not in the published schema; see the note above.
+	InstanceID string `json:"InstanceId,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -2865,6 +3001,23 @@ type Properties struct {
 	//
 	// Since schema 2.5.
 	PropertyResponses map[string]PropertyResponse `json:"PropertyResponses,omitzero"`
+	// RuntimeImagePath is the folder of the image the system runs from: for a Hyper-V isolated
+	// container, the UtilityVM folder of its base layer. hcsshim's schema1.ContainerProperties types
+	// it and a live capture published by AspireHcs carries it; neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	RuntimeImagePath string `json:"RuntimeImagePath,omitempty"`
+	// ServiceSessionID is a session number HCS reports for the system; its meaning is not documented.
+	// A live capture published by AspireHcs carries it (1 for a Hyper-V isolated container); neither
+	// published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	ServiceSessionID *uint32 `json:"ServiceSessionId,omitempty"`
+	// MemoryTopology reports the guest memory access tracking of the system. A live capture published
+	// by AspireHcs carries it; neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	MemoryTopology *MemoryTopology `json:"MemoryTopology,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -3313,6 +3466,30 @@ type Scsi struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
+// SecuritySettings is the schema type of the same name.
+//
+// SecuritySettings configures the security of a virtual machine: its virtual TPM and its guest
+// isolation (the confidential computing modes). Secure boot is configured elsewhere, by
+// Chipset.Uefi.ApplySecureBootTemplate. The shape is hcsshim's internal/hcs/schema2, generated
+// from Microsoft's schema 2.4; hcsshim sends it for confidential Linux and Windows utility VMs.
+// Neither published source lists it.
+//
+// Not in the published schema; see the note above.
+type SecuritySettings struct {
+	// EnableTpm gives the virtual machine a virtual Trusted Platform Module. hcsshim keeps it false in
+	// confidential (isolated) mode.
+	//
+	// Not in the published schema; see the note above.
+	EnableTpm *bool `json:"EnableTpm,omitempty"`
+	// Isolation selects and configures the guest isolation.
+	//
+	// Not in the published schema; see the note above.
+	Isolation *IsolationSettings `json:"Isolation,omitempty"`
+	// Unknown holds the members that the published schema does not list: those received are kept here
+	// and all are written back when encoding, after the known members.
+	Unknown map[string]json.RawMessage `json:"-"`
+}
+
 // ServiceProperties is the schema type of the same name.
 //
 // Properties of the host.
@@ -3513,6 +3690,14 @@ type Statistics struct {
 	Memory *MemoryStats `json:"Memory,omitempty"`
 	// Since schema 2.1.
 	Storage *StorageStats `json:"Storage,omitempty"`
+	// Network holds the traffic of each network endpoint of the system. HCS sends it in schema 2
+	// statistics too: a live capture of a Hyper-V isolated container without endpoints published by
+	// AspireHcs (Windows Server 2025) carries "Network": []. windows_exporter reports that the
+	// statistics of containers created with schema 2 may lack the counters and reads them from HNS
+	// instead (its commit 9adefdce, 2023). Neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	Network []NetworkStats `json:"Network,omitzero"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -3979,6 +4164,12 @@ type VirtualMachine struct {
 	//
 	// Since schema 2.5.
 	Version *Version `json:"Version,omitempty"`
+	// SecuritySettings configures the virtual TPM and the guest isolation (confidential computing).
+	// hcsshim's internal/hcs/schema2 types it and hcsshim sends it for confidential utility VMs;
+	// neither published source lists it.
+	//
+	// Not in the published schema; see the note above.
+	SecuritySettings *SecuritySettings `json:"SecuritySettings,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`

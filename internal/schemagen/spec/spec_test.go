@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,6 +69,11 @@ func TestApplyOverrides(t *testing.T) {
 		{override{Type: "E", Value: "A"}, "now list: drop the entry"},
 		{override{Type: "Obj", Value: "B"}, "not an enum"},
 		{override{Type: "E", Value: "B", Field: "F"}, "also names a field"},
+		{override{Type: "New", Define: "object", Note: "n"}, ""},
+		{override{Type: "New", Define: "enum", Note: "n"}, ""},
+		{override{Type: "Obj", Define: "object"}, "now list: drop the entry"},
+		{override{Type: "New", Define: "object", Field: "F"}, "also names a field or value"},
+		{override{Type: "New", Define: "struct"}, `not "object" or "enum"`},
 	} {
 		overrides = []override{c.o}
 		m := model()
@@ -83,6 +89,12 @@ func TestApplyOverrides(t *testing.T) {
 			continue
 		}
 		ty := m.byName[c.o.Type]
+		if c.o.Define != "" {
+			if ty == nil || ty.Enum != (c.o.Define == "enum") || ty.Description != c.o.Note || ty.SinceFrom != OverrideSource {
+				t.Errorf("%+v: type %+v", c.o, ty)
+			}
+			continue
+		}
 		if c.o.Value != "" {
 			v := ty.value(c.o.Value)
 			if v == nil || v.Description != c.o.Note || v.SinceFrom != OverrideSource {
@@ -94,5 +106,40 @@ func TestApplyOverrides(t *testing.T) {
 		if f == nil || f.Note != c.o.Note || (c.o.Add != nil && f.SinceFrom != OverrideSource) {
 			t.Errorf("%+v: field %+v", c.o, f)
 		}
+	}
+}
+
+// TestDefinedTypeTakesFieldsAndValues checks that entries after a definition
+// can fill the new type, and that the model's checks then see it.
+func TestDefinedTypeTakesFieldsAndValues(t *testing.T) {
+	saved := overrides
+	defer func() { overrides = saved }()
+	overrides = []override{
+		{Type: "Stats", Define: "object", Note: "n"},
+		{Type: "Stats", Field: "Count", Add: &TypeRef{Kind: KindInt, Format: "uint64"}, Note: "n"},
+		{Type: "Kind", Define: "enum", Note: "n"},
+		{Type: "Kind", Value: "A", Note: "n"},
+		{Type: "Holder", Field: "Stats", Add: &TypeRef{Kind: KindArray, Elem: &TypeRef{Kind: KindRef, Ref: "Stats"}}, Note: "n"},
+	}
+	holder := &Type{Name: "Holder"}
+	m := &Model{byName: map[string]*Type{"Holder": holder}, Types: []*Type{holder}}
+	if err := m.applyOverrides(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.finish(); err != nil {
+		t.Fatal(err)
+	}
+	if f := m.Type("Stats").field("Count"); f == nil || f.GoName != "Count" {
+		t.Errorf("Stats.Count = %+v", f)
+	}
+	if v := m.Type("Kind").value("A"); v == nil || v.GoName != "KindA" {
+		t.Errorf("Kind value A = %+v", v)
+	}
+	var names []string
+	for _, ty := range m.Types {
+		names = append(names, ty.Name)
+	}
+	if want := []string{"Holder", "Kind", "Stats"}; !slices.Equal(names, want) {
+		t.Errorf("types %v, want %v", names, want)
 	}
 }
