@@ -27,7 +27,7 @@ type SystemInfo struct {
 	Type          schema.SystemType `json:"SystemType,omitempty"`
 	Owner         string            `json:"Owner,omitempty"`
 	RuntimeID     string            `json:"RuntimeId,omitempty"`
-	RuntimeOSType schema.OsType     `json:"RuntimeOsType,omitempty"`
+	RuntimeOSType schema.OSType     `json:"RuntimeOsType,omitempty"`
 	State         schema.State      `json:"State,omitempty"`
 }
 

@@ -45,7 +45,7 @@ func benchComputeSystem(b *testing.B) *ComputeSystem {
 	}
 	adapters := map[string]NetworkAdapter{}
 	for i := range 8 {
-		adapters[fmt.Sprintf("eth%d", i)] = NetworkAdapter{EndpointID: fmt.Sprintf("5b7e1f3c-8a9d-4c2e-b1f0-6d5e4c3b2a%02d", i), MacAddress: fmt.Sprintf("00-15-5D-01-02-%02X", i)}
+		adapters[fmt.Sprintf("eth%d", i)] = NetworkAdapter{EndpointID: fmt.Sprintf("5b7e1f3c-8a9d-4c2e-b1f0-6d5e4c3b2a%02d", i), MACAddress: fmt.Sprintf("00-15-5D-01-02-%02X", i)}
 	}
 	var dirs []MappedDirectory
 	for i := range 32 {
@@ -56,13 +56,13 @@ func benchComputeSystem(b *testing.B) *ComputeSystem {
 		SchemaVersion: V2_5.Version(),
 		VirtualMachine: &VirtualMachine{
 			StopOnReset: Ptr(true),
-			Chipset:     &Chipset{Uefi: &Uefi{BootThis: &UefiBootEntry{DeviceType: UefiBootDeviceScsiDrive, DevicePath: "primary", DiskNumber: Ptr[uint16](0)}}},
+			Chipset:     &Chipset{UEFI: &UEFI{BootThis: &UEFIBootEntry{DeviceType: UEFIBootDeviceSCSIDrive, DevicePath: "primary", DiskNumber: Ptr[uint16](0)}}},
 			ComputeTopology: &Topology{
 				Memory:    &VirtualMachineMemory{SizeInMB: Ptr[uint64](8192), AllowOvercommit: Ptr(true)},
 				Processor: &VirtualMachineProcessor{Count: Ptr[uint32](8)},
 			},
 			Devices: &Devices{
-				Scsi:            map[string]Scsi{"primary": {Attachments: attachments}},
+				SCSI:            map[string]SCSI{"primary": {Attachments: attachments}},
 				NetworkAdapters: adapters,
 			},
 			Unknown: map[string]json.RawMessage{"FutureFeature": json.RawMessage(`{"Enabled":true}`)},

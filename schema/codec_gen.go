@@ -251,9 +251,9 @@ func (t Chipset) MarshalJSON() ([]byte, error) {
 
 func (t *Chipset) encode(e *encoder) {
 	e.openObject()
-	if t.Uefi != nil {
+	if t.UEFI != nil {
 		e.key("\"Uefi\":")
-		t.Uefi.encode(e)
+		t.UEFI.encode(e)
 	}
 	if t.IsNumLockDisabled != nil {
 		e.key("\"IsNumLockDisabled\":")
@@ -271,9 +271,9 @@ func (t *Chipset) encode(e *encoder) {
 		e.key("\"ChassisAssetTag\":")
 		encString(&t.ChassisAssetTag, e)
 	}
-	if t.UseUtc != nil {
+	if t.UseUTC != nil {
 		e.key("\"UseUtc\":")
-		encBool(t.UseUtc, e)
+		encBool(t.UseUTC, e)
 	}
 	if t.LinuxKernelDirect != nil {
 		e.key("\"LinuxKernelDirect\":")
@@ -294,7 +294,7 @@ func (t *Chipset) UnmarshalJSON(data []byte) error {
 	return scanObject(data, "Chipset", func(k, v []byte) error {
 		switch string(k) {
 		case "Uefi":
-			return decObject(v, &t.Uefi)
+			return decObject(v, &t.UEFI)
 		case "IsNumLockDisabled":
 			return decBool(v, &t.IsNumLockDisabled)
 		case "BaseBoardSerialNumber":
@@ -304,7 +304,7 @@ func (t *Chipset) UnmarshalJSON(data []byte) error {
 		case "ChassisAssetTag":
 			return decString(v, &t.ChassisAssetTag, &t.keep, 1<<2)
 		case "UseUtc":
-			return decBool(v, &t.UseUtc)
+			return decBool(v, &t.UseUTC)
 		case "LinuxKernelDirect":
 			return decObject(v, &t.LinuxKernelDirect)
 		case "EnableHibernation":
@@ -317,8 +317,8 @@ func (t *Chipset) UnmarshalJSON(data []byte) error {
 
 func (t *Chipset) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
-	if t.Uefi != nil {
-		out = t.Uefi.unknownMembers(path+"/Uefi", out)
+	if t.UEFI != nil {
+		out = t.UEFI.unknownMembers(path+"/Uefi", out)
 	}
 	if t.LinuxKernelDirect != nil {
 		out = t.LinuxKernelDirect.unknownMembers(path+"/LinuxKernelDirect", out)
@@ -1524,13 +1524,13 @@ func (t *ContainersDefDevice) unknownMembers(path string, out []string) []string
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t CpuGroup) MarshalJSON() ([]byte, error) {
+func (t CPUGroup) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *CpuGroup) encode(e *encoder) {
+func (t *CPUGroup) encode(e *encoder) {
 	e.openObject()
 	if t.ID != "" || t.keep&(1<<0) != 0 {
 		e.key("\"Id\":")
@@ -1542,9 +1542,9 @@ func (t *CpuGroup) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *CpuGroup) UnmarshalJSON(data []byte) error {
-	*t = CpuGroup{}
-	return scanObject(data, "CpuGroup", func(k, v []byte) error {
+func (t *CPUGroup) UnmarshalJSON(data []byte) error {
+	*t = CPUGroup{}
+	return scanObject(data, "CPUGroup", func(k, v []byte) error {
 		switch string(k) {
 		case "Id":
 			return decString(v, &t.ID, &t.keep, 1<<0)
@@ -1554,19 +1554,19 @@ func (t *CpuGroup) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *CpuGroup) unknownMembers(path string, out []string) []string {
+func (t *CPUGroup) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t CpuGroupAffinity) MarshalJSON() ([]byte, error) {
+func (t CPUGroupAffinity) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *CpuGroupAffinity) encode(e *encoder) {
+func (t *CPUGroupAffinity) encode(e *encoder) {
 	e.openObject()
 	if t.LogicalProcessorCount != nil {
 		e.key("\"LogicalProcessorCount\":")
@@ -1582,9 +1582,9 @@ func (t *CpuGroupAffinity) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *CpuGroupAffinity) UnmarshalJSON(data []byte) error {
-	*t = CpuGroupAffinity{}
-	return scanObject(data, "CpuGroupAffinity", func(k, v []byte) error {
+func (t *CPUGroupAffinity) UnmarshalJSON(data []byte) error {
+	*t = CPUGroupAffinity{}
+	return scanObject(data, "CPUGroupAffinity", func(k, v []byte) error {
 		switch string(k) {
 		case "LogicalProcessorCount":
 			return decUint(v, &t.LogicalProcessorCount)
@@ -1596,19 +1596,19 @@ func (t *CpuGroupAffinity) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *CpuGroupAffinity) unknownMembers(path string, out []string) []string {
+func (t *CPUGroupAffinity) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t CpuGroupConfig) MarshalJSON() ([]byte, error) {
+func (t CPUGroupConfig) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *CpuGroupConfig) encode(e *encoder) {
+func (t *CPUGroupConfig) encode(e *encoder) {
 	e.openObject()
 	if t.GroupID != "" || t.keep&(1<<0) != 0 {
 		e.key("\"GroupId\":")
@@ -1620,7 +1620,7 @@ func (t *CpuGroupConfig) encode(e *encoder) {
 	}
 	if t.GroupProperties != nil {
 		e.key("\"GroupProperties\":")
-		encSlice(e, t.GroupProperties, (*CpuGroupProperty).encode)
+		encSlice(e, t.GroupProperties, (*CPUGroupProperty).encode)
 	}
 	if t.HypervisorGroupID != nil {
 		e.key("\"HypervisorGroupId\":")
@@ -1632,16 +1632,16 @@ func (t *CpuGroupConfig) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *CpuGroupConfig) UnmarshalJSON(data []byte) error {
-	*t = CpuGroupConfig{}
-	return scanObject(data, "CpuGroupConfig", func(k, v []byte) error {
+func (t *CPUGroupConfig) UnmarshalJSON(data []byte) error {
+	*t = CPUGroupConfig{}
+	return scanObject(data, "CPUGroupConfig", func(k, v []byte) error {
 		switch string(k) {
 		case "GroupId":
 			return decString(v, &t.GroupID, &t.keep, 1<<0)
 		case "Affinity":
 			return decObject(v, &t.Affinity)
 		case "GroupProperties":
-			return decSlice(v, &t.GroupProperties, (*CpuGroupProperty).UnmarshalJSON)
+			return decSlice(v, &t.GroupProperties, (*CPUGroupProperty).UnmarshalJSON)
 		case "HypervisorGroupId":
 			return decUint(v, &t.HypervisorGroupID)
 		}
@@ -1650,7 +1650,7 @@ func (t *CpuGroupConfig) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *CpuGroupConfig) unknownMembers(path string, out []string) []string {
+func (t *CPUGroupConfig) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	if t.Affinity != nil {
 		out = t.Affinity.unknownMembers(path+"/Affinity", out)
@@ -1662,17 +1662,17 @@ func (t *CpuGroupConfig) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t CpuGroupConfigurations) MarshalJSON() ([]byte, error) {
+func (t CPUGroupConfigurations) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *CpuGroupConfigurations) encode(e *encoder) {
+func (t *CPUGroupConfigurations) encode(e *encoder) {
 	e.openObject()
 	if t.CPUGroups != nil {
 		e.key("\"CpuGroups\":")
-		encSlice(e, t.CPUGroups, (*CpuGroupConfig).encode)
+		encSlice(e, t.CPUGroups, (*CPUGroupConfig).encode)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -1680,19 +1680,19 @@ func (t *CpuGroupConfigurations) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *CpuGroupConfigurations) UnmarshalJSON(data []byte) error {
-	*t = CpuGroupConfigurations{}
-	return scanObject(data, "CpuGroupConfigurations", func(k, v []byte) error {
+func (t *CPUGroupConfigurations) UnmarshalJSON(data []byte) error {
+	*t = CPUGroupConfigurations{}
+	return scanObject(data, "CPUGroupConfigurations", func(k, v []byte) error {
 		switch string(k) {
 		case "CpuGroups":
-			return decSlice(v, &t.CPUGroups, (*CpuGroupConfig).UnmarshalJSON)
+			return decSlice(v, &t.CPUGroups, (*CPUGroupConfig).UnmarshalJSON)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
 	})
 }
 
-func (t *CpuGroupConfigurations) unknownMembers(path string, out []string) []string {
+func (t *CPUGroupConfigurations) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	for i := range t.CPUGroups {
 		out = t.CPUGroups[i].unknownMembers(path+"/CpuGroups"+"/"+strconv.Itoa(i), out)
@@ -1701,13 +1701,13 @@ func (t *CpuGroupConfigurations) unknownMembers(path string, out []string) []str
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t CpuGroupProperty) MarshalJSON() ([]byte, error) {
+func (t CPUGroupProperty) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *CpuGroupProperty) encode(e *encoder) {
+func (t *CPUGroupProperty) encode(e *encoder) {
 	e.openObject()
 	if t.PropertyCode != nil {
 		e.key("\"PropertyCode\":")
@@ -1723,9 +1723,9 @@ func (t *CpuGroupProperty) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *CpuGroupProperty) UnmarshalJSON(data []byte) error {
-	*t = CpuGroupProperty{}
-	return scanObject(data, "CpuGroupProperty", func(k, v []byte) error {
+func (t *CPUGroupProperty) UnmarshalJSON(data []byte) error {
+	*t = CPUGroupProperty{}
+	return scanObject(data, "CPUGroupProperty", func(k, v []byte) error {
 		switch string(k) {
 		case "PropertyCode":
 			return decUint(v, &t.PropertyCode)
@@ -1737,7 +1737,7 @@ func (t *CpuGroupProperty) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *CpuGroupProperty) unknownMembers(path string, out []string) []string {
+func (t *CPUGroupProperty) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -2259,9 +2259,9 @@ func (t *Devices) encode(e *encoder) {
 		e.key("\"ComPorts\":")
 		encMap(e, t.ComPorts, (*ComPort).encode)
 	}
-	if t.Scsi != nil {
+	if t.SCSI != nil {
 		e.key("\"Scsi\":")
-		encMap(e, t.Scsi, (*Scsi).encode)
+		encMap(e, t.SCSI, (*SCSI).encode)
 	}
 	if t.VirtualPMem != nil {
 		e.key("\"VirtualPMem\":")
@@ -2295,9 +2295,9 @@ func (t *Devices) encode(e *encoder) {
 		e.key("\"GuestCrashReporting\":")
 		t.GuestCrashReporting.encode(e)
 	}
-	if t.VirtualSmb != nil {
+	if t.VirtualSMB != nil {
 		e.key("\"VirtualSmb\":")
-		t.VirtualSmb.encode(e)
+		t.VirtualSMB.encode(e)
 	}
 	if t.Plan9 != nil {
 		e.key("\"Plan9\":")
@@ -2323,9 +2323,9 @@ func (t *Devices) encode(e *encoder) {
 		e.key("\"VirtioSerial\":")
 		t.VirtioSerial.encode(e)
 	}
-	if t.VirtualPci != nil {
+	if t.VirtualPCI != nil {
 		e.key("\"VirtualPci\":")
-		encMap(e, t.VirtualPci, (*VirtualPciDevice).encode)
+		encMap(e, t.VirtualPCI, (*VirtualPCIDevice).encode)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -2340,7 +2340,7 @@ func (t *Devices) UnmarshalJSON(data []byte) error {
 		case "ComPorts":
 			return decMap(v, &t.ComPorts, (*ComPort).UnmarshalJSON)
 		case "Scsi":
-			return decMap(v, &t.Scsi, (*Scsi).UnmarshalJSON)
+			return decMap(v, &t.SCSI, (*SCSI).UnmarshalJSON)
 		case "VirtualPMem":
 			return decObject(v, &t.VirtualPMem)
 		case "NetworkAdapters":
@@ -2358,7 +2358,7 @@ func (t *Devices) UnmarshalJSON(data []byte) error {
 		case "GuestCrashReporting":
 			return decObject(v, &t.GuestCrashReporting)
 		case "VirtualSmb":
-			return decObject(v, &t.VirtualSmb)
+			return decObject(v, &t.VirtualSMB)
 		case "Plan9":
 			return decObject(v, &t.Plan9)
 		case "Battery":
@@ -2372,7 +2372,7 @@ func (t *Devices) UnmarshalJSON(data []byte) error {
 		case "VirtioSerial":
 			return decObject(v, &t.VirtioSerial)
 		case "VirtualPci":
-			return decMap(v, &t.VirtualPci, (*VirtualPciDevice).UnmarshalJSON)
+			return decMap(v, &t.VirtualPCI, (*VirtualPCIDevice).UnmarshalJSON)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -2385,8 +2385,8 @@ func (t *Devices) unknownMembers(path string, out []string) []string {
 		v := t.ComPorts[k]
 		out = v.unknownMembers(path+"/ComPorts"+"/"+escapePointer(k), out)
 	}
-	for _, k := range sortedKeys(t.Scsi) {
-		v := t.Scsi[k]
+	for _, k := range sortedKeys(t.SCSI) {
+		v := t.SCSI[k]
 		out = v.unknownMembers(path+"/Scsi"+"/"+escapePointer(k), out)
 	}
 	if t.VirtualPMem != nil {
@@ -2414,8 +2414,8 @@ func (t *Devices) unknownMembers(path string, out []string) []string {
 	if t.GuestCrashReporting != nil {
 		out = t.GuestCrashReporting.unknownMembers(path+"/GuestCrashReporting", out)
 	}
-	if t.VirtualSmb != nil {
-		out = t.VirtualSmb.unknownMembers(path+"/VirtualSmb", out)
+	if t.VirtualSMB != nil {
+		out = t.VirtualSMB.unknownMembers(path+"/VirtualSmb", out)
 	}
 	if t.Plan9 != nil {
 		out = t.Plan9.unknownMembers(path+"/Plan9", out)
@@ -2436,8 +2436,8 @@ func (t *Devices) unknownMembers(path string, out []string) []string {
 	if t.VirtioSerial != nil {
 		out = t.VirtioSerial.unknownMembers(path+"/VirtioSerial", out)
 	}
-	for _, k := range sortedKeys(t.VirtualPci) {
-		v := t.VirtualPci[k]
+	for _, k := range sortedKeys(t.VirtualPCI) {
+		v := t.VirtualPCI[k]
 		out = v.unknownMembers(path+"/VirtualPci"+"/"+escapePointer(k), out)
 	}
 	return out
@@ -2834,13 +2834,13 @@ func (t *FlexibleIoDevice) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t GpuConfiguration) MarshalJSON() ([]byte, error) {
+func (t GPUConfiguration) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *GpuConfiguration) encode(e *encoder) {
+func (t *GPUConfiguration) encode(e *encoder) {
 	e.openObject()
 	if t.AssignmentMode != "" || t.keep&(1<<0) != 0 {
 		e.key("\"AssignmentMode\":")
@@ -2860,9 +2860,9 @@ func (t *GpuConfiguration) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *GpuConfiguration) UnmarshalJSON(data []byte) error {
-	*t = GpuConfiguration{}
-	return scanObject(data, "GpuConfiguration", func(k, v []byte) error {
+func (t *GPUConfiguration) UnmarshalJSON(data []byte) error {
+	*t = GPUConfiguration{}
+	return scanObject(data, "GPUConfiguration", func(k, v []byte) error {
 		switch string(k) {
 		case "AssignmentMode":
 			return decString(v, &t.AssignmentMode, &t.keep, 1<<0)
@@ -2876,7 +2876,7 @@ func (t *GpuConfiguration) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *GpuConfiguration) unknownMembers(path string, out []string) []string {
+func (t *GPUConfiguration) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -3104,13 +3104,13 @@ func (t *GuestModifySettingRequest) unknownMembers(path string, out []string) []
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t GuestOs) MarshalJSON() ([]byte, error) {
+func (t GuestOS) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *GuestOs) encode(e *encoder) {
+func (t *GuestOS) encode(e *encoder) {
 	e.openObject()
 	if t.HostName != "" || t.keep&(1<<0) != 0 {
 		e.key("\"HostName\":")
@@ -3122,9 +3122,9 @@ func (t *GuestOs) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *GuestOs) UnmarshalJSON(data []byte) error {
-	*t = GuestOs{}
-	return scanObject(data, "GuestOs", func(k, v []byte) error {
+func (t *GuestOS) UnmarshalJSON(data []byte) error {
+	*t = GuestOS{}
+	return scanObject(data, "GuestOS", func(k, v []byte) error {
 		switch string(k) {
 		case "HostName":
 			return decString(v, &t.HostName, &t.keep, 1<<0)
@@ -3134,7 +3134,7 @@ func (t *GuestOs) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *GuestOs) unknownMembers(path string, out []string) []string {
+func (t *GuestOS) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -3818,9 +3818,9 @@ func (t *IsolationSettings) encode(e *encoder) {
 		e.key("\"LaunchData\":")
 		encString(&t.LaunchData, e)
 	}
-	if t.HclEnabled != nil {
+	if t.HCLEnabled != nil {
 		e.key("\"HclEnabled\":")
-		encBool(t.HclEnabled, e)
+		encBool(t.HCLEnabled, e)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -3841,7 +3841,7 @@ func (t *IsolationSettings) UnmarshalJSON(data []byte) error {
 		case "LaunchData":
 			return decString(v, &t.LaunchData, &t.keep, 1<<2)
 		case "HclEnabled":
-			return decBool(v, &t.HclEnabled)
+			return decBool(v, &t.HCLEnabled)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -3854,13 +3854,13 @@ func (t *IsolationSettings) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t JobCpu) MarshalJSON() ([]byte, error) {
+func (t JobCPU) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *JobCpu) encode(e *encoder) {
+func (t *JobCPU) encode(e *encoder) {
 	e.openObject()
 	if t.Rate != nil {
 		e.key("\"rate\":")
@@ -3876,9 +3876,9 @@ func (t *JobCpu) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *JobCpu) UnmarshalJSON(data []byte) error {
-	*t = JobCpu{}
-	return scanObject(data, "JobCpu", func(k, v []byte) error {
+func (t *JobCPU) UnmarshalJSON(data []byte) error {
+	*t = JobCPU{}
+	return scanObject(data, "JobCPU", func(k, v []byte) error {
 		switch string(k) {
 		case "rate":
 			return decUint(v, &t.Rate)
@@ -3890,7 +3890,7 @@ func (t *JobCpu) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *JobCpu) unknownMembers(path string, out []string) []string {
+func (t *JobCPU) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -4093,17 +4093,17 @@ func (t *Keyboard) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t KvpExchange) MarshalJSON() ([]byte, error) {
+func (t KVPExchange) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *KvpExchange) encode(e *encoder) {
+func (t *KVPExchange) encode(e *encoder) {
 	e.openObject()
-	if t.EnableHostOSInfoKvpItems != "" || t.keep&(1<<0) != 0 {
+	if t.EnableHostOSInfoKVPItems != "" || t.keep&(1<<0) != 0 {
 		e.key("\"EnableHostOSInfoKvpItems\":")
-		encString(&t.EnableHostOSInfoKvpItems, e)
+		encString(&t.EnableHostOSInfoKVPItems, e)
 	}
 	if t.EntriesToBeAdded != nil {
 		e.key("\"EntriesToBeAdded\":")
@@ -4119,12 +4119,12 @@ func (t *KvpExchange) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *KvpExchange) UnmarshalJSON(data []byte) error {
-	*t = KvpExchange{}
-	return scanObject(data, "KvpExchange", func(k, v []byte) error {
+func (t *KVPExchange) UnmarshalJSON(data []byte) error {
+	*t = KVPExchange{}
+	return scanObject(data, "KVPExchange", func(k, v []byte) error {
 		switch string(k) {
 		case "EnableHostOSInfoKvpItems":
-			return decString(v, &t.EnableHostOSInfoKvpItems, &t.keep, 1<<0)
+			return decString(v, &t.EnableHostOSInfoKVPItems, &t.keep, 1<<0)
 		case "EntriesToBeAdded":
 			return decMap(v, &t.EntriesToBeAdded, elemString[string])
 		case "EntriesToBeRemoved":
@@ -4135,19 +4135,19 @@ func (t *KvpExchange) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *KvpExchange) unknownMembers(path string, out []string) []string {
+func (t *KVPExchange) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t KvpQuery) MarshalJSON() ([]byte, error) {
+func (t KVPQuery) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *KvpQuery) encode(e *encoder) {
+func (t *KVPQuery) encode(e *encoder) {
 	e.openObject()
 	if t.Source != "" || t.keep&(1<<0) != 0 {
 		e.key("\"Source\":")
@@ -4163,9 +4163,9 @@ func (t *KvpQuery) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *KvpQuery) UnmarshalJSON(data []byte) error {
-	*t = KvpQuery{}
-	return scanObject(data, "KvpQuery", func(k, v []byte) error {
+func (t *KVPQuery) UnmarshalJSON(data []byte) error {
+	*t = KVPQuery{}
+	return scanObject(data, "KVPQuery", func(k, v []byte) error {
 		switch string(k) {
 		case "Source":
 			return decString(v, &t.Source, &t.keep, 1<<0)
@@ -4177,7 +4177,7 @@ func (t *KvpQuery) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *KvpQuery) unknownMembers(path string, out []string) []string {
+func (t *KVPQuery) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -4522,9 +4522,9 @@ func (t *MappedVirtualDisk) encode(e *encoder) {
 		e.key("\"ContainerPath\":")
 		encString(&t.ContainerPath, e)
 	}
-	if t.Lun != nil {
+	if t.LUN != nil {
 		e.key("\"Lun\":")
-		encUint[uint8](t.Lun, e)
+		encUint[uint8](t.LUN, e)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -4539,7 +4539,7 @@ func (t *MappedVirtualDisk) UnmarshalJSON(data []byte) error {
 		case "ContainerPath":
 			return decString(v, &t.ContainerPath, &t.keep, 1<<0)
 		case "Lun":
-			return decUint(v, &t.Lun)
+			return decUint(v, &t.LUN)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -4588,13 +4588,13 @@ func (t *Memory) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t MemoryInformationForVm) MarshalJSON() ([]byte, error) {
+func (t MemoryInformationForVM) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *MemoryInformationForVm) encode(e *encoder) {
+func (t *MemoryInformationForVM) encode(e *encoder) {
 	e.openObject()
 	if t.VirtualNodeCount != nil {
 		e.key("\"VirtualNodeCount\":")
@@ -4614,9 +4614,9 @@ func (t *MemoryInformationForVm) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *MemoryInformationForVm) UnmarshalJSON(data []byte) error {
-	*t = MemoryInformationForVm{}
-	return scanObject(data, "MemoryInformationForVm", func(k, v []byte) error {
+func (t *MemoryInformationForVM) UnmarshalJSON(data []byte) error {
+	*t = MemoryInformationForVM{}
+	return scanObject(data, "MemoryInformationForVM", func(k, v []byte) error {
 		switch string(k) {
 		case "VirtualNodeCount":
 			return decUint(v, &t.VirtualNodeCount)
@@ -4630,7 +4630,7 @@ func (t *MemoryInformationForVm) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *MemoryInformationForVm) unknownMembers(path string, out []string) []string {
+func (t *MemoryInformationForVM) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	if t.VirtualMachineMemory != nil {
 		out = t.VirtualMachineMemory.unknownMembers(path+"/VirtualMachineMemory", out)
@@ -4718,9 +4718,9 @@ func (t *MemoryTopology) encode(e *encoder) {
 		e.key("\"AccessTrackingBitmapSizeInBits\":")
 		encUint[uint64](t.AccessTrackingBitmapSizeInBits, e)
 	}
-	if t.GpaMappingSizeInPages != nil {
+	if t.GPAMappingSizeInPages != nil {
 		e.key("\"GpaMappingSizeInPages\":")
-		encUint[uint64](t.GpaMappingSizeInPages, e)
+		encUint[uint64](t.GPAMappingSizeInPages, e)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -4743,7 +4743,7 @@ func (t *MemoryTopology) UnmarshalJSON(data []byte) error {
 		case "AccessTrackingBitmapSizeInBits":
 			return decUint(v, &t.AccessTrackingBitmapSizeInBits)
 		case "GpaMappingSizeInPages":
-			return decUint(v, &t.GpaMappingSizeInPages)
+			return decUint(v, &t.GPAMappingSizeInPages)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -4808,17 +4808,17 @@ func (t *Memory2) encode(e *encoder) {
 		e.key("\"DirectMapFaultClusterSizeShift\":")
 		encUint[uint32](t.DirectMapFaultClusterSizeShift, e)
 	}
-	if t.LowMmioGapInMB != nil {
+	if t.LowMMIOGapInMB != nil {
 		e.key("\"LowMmioGapInMB\":")
-		encUint[uint64](t.LowMmioGapInMB, e)
+		encUint[uint64](t.LowMMIOGapInMB, e)
 	}
-	if t.HighMmioBaseInMB != nil {
+	if t.HighMMIOBaseInMB != nil {
 		e.key("\"HighMmioBaseInMB\":")
-		encUint[uint64](t.HighMmioBaseInMB, e)
+		encUint[uint64](t.HighMMIOBaseInMB, e)
 	}
-	if t.HighMmioGapInMB != nil {
+	if t.HighMMIOGapInMB != nil {
 		e.key("\"HighMmioGapInMB\":")
-		encUint[uint64](t.HighMmioGapInMB, e)
+		encUint[uint64](t.HighMMIOGapInMB, e)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -4853,11 +4853,11 @@ func (t *Memory2) UnmarshalJSON(data []byte) error {
 		case "DirectMapFaultClusterSizeShift":
 			return decUint(v, &t.DirectMapFaultClusterSizeShift)
 		case "LowMmioGapInMB":
-			return decUint(v, &t.LowMmioGapInMB)
+			return decUint(v, &t.LowMMIOGapInMB)
 		case "HighMmioBaseInMB":
-			return decUint(v, &t.HighMmioBaseInMB)
+			return decUint(v, &t.HighMMIOBaseInMB)
 		case "HighMmioGapInMB":
-			return decUint(v, &t.HighMmioGapInMB)
+			return decUint(v, &t.HighMMIOGapInMB)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -5279,9 +5279,9 @@ func (t *NetworkAdapter) encode(e *encoder) {
 		e.key("\"EndpointId\":")
 		encString(&t.EndpointID, e)
 	}
-	if t.MacAddress != "" || t.keep&(1<<1) != 0 {
+	if t.MACAddress != "" || t.keep&(1<<1) != 0 {
 		e.key("\"MacAddress\":")
-		encString(&t.MacAddress, e)
+		encString(&t.MACAddress, e)
 	}
 	if t.InstanceID != "" || t.keep&(1<<2) != 0 {
 		e.key("\"InstanceId\":")
@@ -5312,7 +5312,7 @@ func (t *NetworkAdapter) UnmarshalJSON(data []byte) error {
 		case "EndpointId":
 			return decString(v, &t.EndpointID, &t.keep, 1<<0)
 		case "MacAddress":
-			return decString(v, &t.MacAddress, &t.keep, 1<<1)
+			return decString(v, &t.MACAddress, &t.keep, 1<<1)
 		case "InstanceId":
 			return decString(v, &t.InstanceID, &t.keep, 1<<2)
 		case "DisableInterruptBatching":
@@ -6057,13 +6057,13 @@ func (t *OperationProgress) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t OsLayerOptions) MarshalJSON() ([]byte, error) {
+func (t OSLayerOptions) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *OsLayerOptions) encode(e *encoder) {
+func (t *OSLayerOptions) encode(e *encoder) {
 	e.openObject()
 	if t.Type != "" || t.keep&(1<<0) != 0 {
 		e.key("\"Type\":")
@@ -6083,9 +6083,9 @@ func (t *OsLayerOptions) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *OsLayerOptions) UnmarshalJSON(data []byte) error {
-	*t = OsLayerOptions{}
-	return scanObject(data, "OsLayerOptions", func(k, v []byte) error {
+func (t *OSLayerOptions) UnmarshalJSON(data []byte) error {
+	*t = OSLayerOptions{}
+	return scanObject(data, "OSLayerOptions", func(k, v []byte) error {
 		switch string(k) {
 		case "Type":
 			return decString(v, &t.Type, &t.keep, 1<<0)
@@ -6099,7 +6099,7 @@ func (t *OsLayerOptions) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *OsLayerOptions) unknownMembers(path string, out []string) []string {
+func (t *OSLayerOptions) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -7327,17 +7327,17 @@ func (t *QoSCapabilities) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t RdpConnectionOptions) MarshalJSON() ([]byte, error) {
+func (t RDPConnectionOptions) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *RdpConnectionOptions) encode(e *encoder) {
+func (t *RDPConnectionOptions) encode(e *encoder) {
 	e.openObject()
-	if t.AccessSids != nil {
+	if t.AccessSIDs != nil {
 		e.key("\"AccessSids\":")
-		encSlice(e, t.AccessSids, encString[string])
+		encSlice(e, t.AccessSIDs, encString[string])
 	}
 	if t.NamedPipe != "" || t.keep&(1<<0) != 0 {
 		e.key("\"NamedPipe\":")
@@ -7349,12 +7349,12 @@ func (t *RdpConnectionOptions) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *RdpConnectionOptions) UnmarshalJSON(data []byte) error {
-	*t = RdpConnectionOptions{}
-	return scanObject(data, "RdpConnectionOptions", func(k, v []byte) error {
+func (t *RDPConnectionOptions) UnmarshalJSON(data []byte) error {
+	*t = RDPConnectionOptions{}
+	return scanObject(data, "RDPConnectionOptions", func(k, v []byte) error {
 		switch string(k) {
 		case "AccessSids":
-			return decSlice(v, &t.AccessSids, elemString[string])
+			return decSlice(v, &t.AccessSIDs, elemString[string])
 		case "NamedPipe":
 			return decString(v, &t.NamedPipe, &t.keep, 1<<0)
 		}
@@ -7363,7 +7363,7 @@ func (t *RdpConnectionOptions) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *RdpConnectionOptions) unknownMembers(path string, out []string) []string {
+func (t *RDPConnectionOptions) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -8297,13 +8297,13 @@ func (t *SaveOptions) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t Scsi) MarshalJSON() ([]byte, error) {
+func (t SCSI) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *Scsi) encode(e *encoder) {
+func (t *SCSI) encode(e *encoder) {
 	e.openObject()
 	if t.Attachments != nil {
 		e.key("\"Attachments\":")
@@ -8319,9 +8319,9 @@ func (t *Scsi) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *Scsi) UnmarshalJSON(data []byte) error {
-	*t = Scsi{}
-	return scanObject(data, "Scsi", func(k, v []byte) error {
+func (t *SCSI) UnmarshalJSON(data []byte) error {
+	*t = SCSI{}
+	return scanObject(data, "SCSI", func(k, v []byte) error {
 		switch string(k) {
 		case "Attachments":
 			return decMap(v, &t.Attachments, (*Attachment).UnmarshalJSON)
@@ -8333,7 +8333,7 @@ func (t *Scsi) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *Scsi) unknownMembers(path string, out []string) []string {
+func (t *SCSI) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	for _, k := range sortedKeys(t.Attachments) {
 		v := t.Attachments[k]
@@ -8351,9 +8351,9 @@ func (t SecuritySettings) MarshalJSON() ([]byte, error) {
 
 func (t *SecuritySettings) encode(e *encoder) {
 	e.openObject()
-	if t.EnableTpm != nil {
+	if t.EnableTPM != nil {
 		e.key("\"EnableTpm\":")
-		encBool(t.EnableTpm, e)
+		encBool(t.EnableTPM, e)
 	}
 	if t.Isolation != nil {
 		e.key("\"Isolation\":")
@@ -8370,7 +8370,7 @@ func (t *SecuritySettings) UnmarshalJSON(data []byte) error {
 	return scanObject(data, "SecuritySettings", func(k, v []byte) error {
 		switch string(k) {
 		case "EnableTpm":
-			return decBool(v, &t.EnableTpm)
+			return decBool(v, &t.EnableTPM)
 		case "Isolation":
 			return decObject(v, &t.Isolation)
 		}
@@ -8496,9 +8496,9 @@ func (t *Services) encode(e *encoder) {
 		e.key("\"Timesync\":")
 		t.Timesync.encode(e)
 	}
-	if t.KvpExchange != nil {
+	if t.KVPExchange != nil {
 		e.key("\"KvpExchange\":")
-		t.KvpExchange.encode(e)
+		t.KVPExchange.encode(e)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -8517,7 +8517,7 @@ func (t *Services) UnmarshalJSON(data []byte) error {
 		case "Timesync":
 			return decObject(v, &t.Timesync)
 		case "KvpExchange":
-			return decObject(v, &t.KvpExchange)
+			return decObject(v, &t.KVPExchange)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
@@ -8535,8 +8535,8 @@ func (t *Services) unknownMembers(path string, out []string) []string {
 	if t.Timesync != nil {
 		out = t.Timesync.unknownMembers(path+"/Timesync", out)
 	}
-	if t.KvpExchange != nil {
-		out = t.KvpExchange.unknownMembers(path+"/KvpExchange", out)
+	if t.KVPExchange != nil {
+		out = t.KVPExchange.unknownMembers(path+"/KvpExchange", out)
 	}
 	return out
 }
@@ -9618,13 +9618,13 @@ func (t *TripleFault) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t Uefi) MarshalJSON() ([]byte, error) {
+func (t UEFI) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *Uefi) encode(e *encoder) {
+func (t *UEFI) encode(e *encoder) {
 	e.openObject()
 	if t.EnableDebugger != nil {
 		e.key("\"EnableDebugger\":")
@@ -9656,9 +9656,9 @@ func (t *Uefi) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *Uefi) UnmarshalJSON(data []byte) error {
-	*t = Uefi{}
-	return scanObject(data, "Uefi", func(k, v []byte) error {
+func (t *UEFI) UnmarshalJSON(data []byte) error {
+	*t = UEFI{}
+	return scanObject(data, "UEFI", func(k, v []byte) error {
 		switch string(k) {
 		case "EnableDebugger":
 			return decBool(v, &t.EnableDebugger)
@@ -9678,7 +9678,7 @@ func (t *Uefi) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *Uefi) unknownMembers(path string, out []string) []string {
+func (t *UEFI) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	if t.BootThis != nil {
 		out = t.BootThis.unknownMembers(path+"/BootThis", out)
@@ -9687,13 +9687,13 @@ func (t *Uefi) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t UefiBootEntry) MarshalJSON() ([]byte, error) {
+func (t UEFIBootEntry) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *UefiBootEntry) encode(e *encoder) {
+func (t *UEFIBootEntry) encode(e *encoder) {
 	e.openObject()
 	if t.DeviceType != "" || t.keep&(1<<0) != 0 {
 		e.key("\"DeviceType\":")
@@ -9721,9 +9721,9 @@ func (t *UefiBootEntry) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *UefiBootEntry) UnmarshalJSON(data []byte) error {
-	*t = UefiBootEntry{}
-	return scanObject(data, "UefiBootEntry", func(k, v []byte) error {
+func (t *UEFIBootEntry) UnmarshalJSON(data []byte) error {
+	*t = UEFIBootEntry{}
+	return scanObject(data, "UEFIBootEntry", func(k, v []byte) error {
 		switch string(k) {
 		case "DeviceType":
 			return decString(v, &t.DeviceType, &t.keep, 1<<0)
@@ -9741,7 +9741,7 @@ func (t *UefiBootEntry) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *UefiBootEntry) unknownMembers(path string, out []string) []string {
+func (t *UEFIBootEntry) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
@@ -10208,17 +10208,17 @@ func (t *VirtualMachineMemory) encode(e *encoder) {
 		e.key("\"EnableDeferredCommit\":")
 		encBool(t.EnableDeferredCommit, e)
 	}
-	if t.LowMmioGapInMB != nil {
+	if t.LowMMIOGapInMB != nil {
 		e.key("\"LowMmioGapInMB\":")
-		encUint[uint64](t.LowMmioGapInMB, e)
+		encUint[uint64](t.LowMMIOGapInMB, e)
 	}
-	if t.HighMmioBaseInMB != nil {
+	if t.HighMMIOBaseInMB != nil {
 		e.key("\"HighMmioBaseInMB\":")
-		encUint[uint64](t.HighMmioBaseInMB, e)
+		encUint[uint64](t.HighMMIOBaseInMB, e)
 	}
-	if t.HighMmioGapInMB != nil {
+	if t.HighMMIOGapInMB != nil {
 		e.key("\"HighMmioGapInMB\":")
-		encUint[uint64](t.HighMmioGapInMB, e)
+		encUint[uint64](t.HighMMIOGapInMB, e)
 	}
 	if t.Backing != "" || t.keep&(1<<1) != 0 {
 		e.key("\"Backing\":")
@@ -10257,11 +10257,11 @@ func (t *VirtualMachineMemory) UnmarshalJSON(data []byte) error {
 		case "EnableDeferredCommit":
 			return decBool(v, &t.EnableDeferredCommit)
 		case "LowMmioGapInMB":
-			return decUint(v, &t.LowMmioGapInMB)
+			return decUint(v, &t.LowMMIOGapInMB)
 		case "HighMmioBaseInMB":
-			return decUint(v, &t.HighMmioBaseInMB)
+			return decUint(v, &t.HighMMIOBaseInMB)
 		case "HighMmioGapInMB":
-			return decUint(v, &t.HighMmioGapInMB)
+			return decUint(v, &t.HighMMIOGapInMB)
 		case "Backing":
 			return decString(v, &t.Backing, &t.keep, 1<<1)
 		}
@@ -10620,17 +10620,17 @@ func (t *VirtualPMemMapping) unknownMembers(path string, out []string) []string 
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VirtualPciDevice) MarshalJSON() ([]byte, error) {
+func (t VirtualPCIDevice) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VirtualPciDevice) encode(e *encoder) {
+func (t *VirtualPCIDevice) encode(e *encoder) {
 	e.openObject()
 	if t.Functions != nil {
 		e.key("\"Functions\":")
-		encSlice(e, t.Functions, (*VirtualPciFunction).encode)
+		encSlice(e, t.Functions, (*VirtualPCIFunction).encode)
 	}
 	e.unknown(t.Unknown)
 	e.closeObject()
@@ -10638,19 +10638,19 @@ func (t *VirtualPciDevice) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VirtualPciDevice) UnmarshalJSON(data []byte) error {
-	*t = VirtualPciDevice{}
-	return scanObject(data, "VirtualPciDevice", func(k, v []byte) error {
+func (t *VirtualPCIDevice) UnmarshalJSON(data []byte) error {
+	*t = VirtualPCIDevice{}
+	return scanObject(data, "VirtualPCIDevice", func(k, v []byte) error {
 		switch string(k) {
 		case "Functions":
-			return decSlice(v, &t.Functions, (*VirtualPciFunction).UnmarshalJSON)
+			return decSlice(v, &t.Functions, (*VirtualPCIFunction).UnmarshalJSON)
 		}
 		t.Unknown = addUnknown(t.Unknown, k, v)
 		return nil
 	})
 }
 
-func (t *VirtualPciDevice) unknownMembers(path string, out []string) []string {
+func (t *VirtualPCIDevice) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	for i := range t.Functions {
 		out = t.Functions[i].unknownMembers(path+"/Functions"+"/"+strconv.Itoa(i), out)
@@ -10659,13 +10659,13 @@ func (t *VirtualPciDevice) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VirtualPciFunction) MarshalJSON() ([]byte, error) {
+func (t VirtualPCIFunction) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VirtualPciFunction) encode(e *encoder) {
+func (t *VirtualPCIFunction) encode(e *encoder) {
 	e.openObject()
 	if t.DeviceInstancePath != "" || t.keep&(1<<0) != 0 {
 		e.key("\"DeviceInstancePath\":")
@@ -10685,9 +10685,9 @@ func (t *VirtualPciFunction) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VirtualPciFunction) UnmarshalJSON(data []byte) error {
-	*t = VirtualPciFunction{}
-	return scanObject(data, "VirtualPciFunction", func(k, v []byte) error {
+func (t *VirtualPCIFunction) UnmarshalJSON(data []byte) error {
+	*t = VirtualPCIFunction{}
+	return scanObject(data, "VirtualPCIFunction", func(k, v []byte) error {
 		switch string(k) {
 		case "DeviceInstancePath":
 			return decString(v, &t.DeviceInstancePath, &t.keep, 1<<0)
@@ -10701,23 +10701,23 @@ func (t *VirtualPciFunction) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VirtualPciFunction) unknownMembers(path string, out []string) []string {
+func (t *VirtualPCIFunction) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VirtualSmb) MarshalJSON() ([]byte, error) {
+func (t VirtualSMB) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VirtualSmb) encode(e *encoder) {
+func (t *VirtualSMB) encode(e *encoder) {
 	e.openObject()
 	if t.Shares != nil {
 		e.key("\"Shares\":")
-		encSlice(e, t.Shares, (*VirtualSmbShare).encode)
+		encSlice(e, t.Shares, (*VirtualSMBShare).encode)
 	}
 	if t.DirectFileMappingInMB != nil {
 		e.key("\"DirectFileMappingInMB\":")
@@ -10729,12 +10729,12 @@ func (t *VirtualSmb) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VirtualSmb) UnmarshalJSON(data []byte) error {
-	*t = VirtualSmb{}
-	return scanObject(data, "VirtualSmb", func(k, v []byte) error {
+func (t *VirtualSMB) UnmarshalJSON(data []byte) error {
+	*t = VirtualSMB{}
+	return scanObject(data, "VirtualSMB", func(k, v []byte) error {
 		switch string(k) {
 		case "Shares":
-			return decSlice(v, &t.Shares, (*VirtualSmbShare).UnmarshalJSON)
+			return decSlice(v, &t.Shares, (*VirtualSMBShare).UnmarshalJSON)
 		case "DirectFileMappingInMB":
 			return decInt(v, &t.DirectFileMappingInMB)
 		}
@@ -10743,7 +10743,7 @@ func (t *VirtualSmb) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VirtualSmb) unknownMembers(path string, out []string) []string {
+func (t *VirtualSMB) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	for i := range t.Shares {
 		out = t.Shares[i].unknownMembers(path+"/Shares"+"/"+strconv.Itoa(i), out)
@@ -10752,13 +10752,13 @@ func (t *VirtualSmb) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VirtualSmbShare) MarshalJSON() ([]byte, error) {
+func (t VirtualSMBShare) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VirtualSmbShare) encode(e *encoder) {
+func (t *VirtualSMBShare) encode(e *encoder) {
 	e.openObject()
 	if t.Name != "" || t.keep&(1<<0) != 0 {
 		e.key("\"Name\":")
@@ -10782,9 +10782,9 @@ func (t *VirtualSmbShare) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VirtualSmbShare) UnmarshalJSON(data []byte) error {
-	*t = VirtualSmbShare{}
-	return scanObject(data, "VirtualSmbShare", func(k, v []byte) error {
+func (t *VirtualSMBShare) UnmarshalJSON(data []byte) error {
+	*t = VirtualSMBShare{}
+	return scanObject(data, "VirtualSMBShare", func(k, v []byte) error {
 		switch string(k) {
 		case "Name":
 			return decString(v, &t.Name, &t.keep, 1<<0)
@@ -10800,7 +10800,7 @@ func (t *VirtualSmbShare) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VirtualSmbShare) unknownMembers(path string, out []string) []string {
+func (t *VirtualSMBShare) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	if t.Options != nil {
 		out = t.Options.unknownMembers(path+"/Options", out)
@@ -10809,13 +10809,13 @@ func (t *VirtualSmbShare) unknownMembers(path string, out []string) []string {
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VirtualSmbShareOptions) MarshalJSON() ([]byte, error) {
+func (t VirtualSMBShareOptions) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VirtualSmbShareOptions) encode(e *encoder) {
+func (t *VirtualSMBShareOptions) encode(e *encoder) {
 	e.openObject()
 	if t.ReadOnly != nil {
 		e.key("\"ReadOnly\":")
@@ -10899,9 +10899,9 @@ func (t *VirtualSmbShareOptions) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VirtualSmbShareOptions) UnmarshalJSON(data []byte) error {
-	*t = VirtualSmbShareOptions{}
-	return scanObject(data, "VirtualSmbShareOptions", func(k, v []byte) error {
+func (t *VirtualSMBShareOptions) UnmarshalJSON(data []byte) error {
+	*t = VirtualSMBShareOptions{}
+	return scanObject(data, "VirtualSMBShareOptions", func(k, v []byte) error {
 		switch string(k) {
 		case "ReadOnly":
 			return decBool(v, &t.ReadOnly)
@@ -10947,19 +10947,19 @@ func (t *VirtualSmbShareOptions) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VirtualSmbShareOptions) unknownMembers(path string, out []string) []string {
+func (t *VirtualSMBShareOptions) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VmMemory) MarshalJSON() ([]byte, error) {
+func (t VMMemory) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VmMemory) encode(e *encoder) {
+func (t *VMMemory) encode(e *encoder) {
 	e.openObject()
 	if t.AvailableMemory != nil {
 		e.key("\"AvailableMemory\":")
@@ -10995,9 +10995,9 @@ func (t *VmMemory) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VmMemory) UnmarshalJSON(data []byte) error {
-	*t = VmMemory{}
-	return scanObject(data, "VmMemory", func(k, v []byte) error {
+func (t *VMMemory) UnmarshalJSON(data []byte) error {
+	*t = VMMemory{}
+	return scanObject(data, "VMMemory", func(k, v []byte) error {
 		switch string(k) {
 		case "AvailableMemory":
 			return decInt(v, &t.AvailableMemory)
@@ -11019,19 +11019,19 @@ func (t *VmMemory) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VmMemory) unknownMembers(path string, out []string) []string {
+func (t *VMMemory) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
-func (t VmProcessorRequirements) MarshalJSON() ([]byte, error) {
+func (t VMProcessorRequirements) MarshalJSON() ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 64)}
 	t.encode(&e)
 	return e.buf, e.err
 }
 
-func (t *VmProcessorRequirements) encode(e *encoder) {
+func (t *VMProcessorRequirements) encode(e *encoder) {
 	e.openObject()
 	if t.ProcessorFeatures != nil {
 		e.key("\"ProcessorFeatures\":")
@@ -11059,9 +11059,9 @@ func (t *VmProcessorRequirements) encode(e *encoder) {
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
 // list are kept in Unknown; member names match exactly.
-func (t *VmProcessorRequirements) UnmarshalJSON(data []byte) error {
-	*t = VmProcessorRequirements{}
-	return scanObject(data, "VmProcessorRequirements", func(k, v []byte) error {
+func (t *VMProcessorRequirements) UnmarshalJSON(data []byte) error {
+	*t = VMProcessorRequirements{}
+	return scanObject(data, "VMProcessorRequirements", func(k, v []byte) error {
 		switch string(k) {
 		case "ProcessorFeatures":
 			return decSlice(v, &t.ProcessorFeatures, elemString[ProcessorFeature])
@@ -11079,7 +11079,7 @@ func (t *VmProcessorRequirements) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (t *VmProcessorRequirements) unknownMembers(path string, out []string) []string {
+func (t *VMProcessorRequirements) unknownMembers(path string, out []string) []string {
 	out = appendUnknown(out, path, t.Unknown)
 	return out
 }

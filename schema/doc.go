@@ -47,6 +47,17 @@
 // json.Unmarshaler with generated code that needs no reflection for
 // scalars.
 //
-// The schema's own Version type carries versions in documents; the
-// [SchemaVersion] values V2_0 … V2_6 are comparable helpers.
+// # Names
+//
+// Go names follow Go's initialisms, generated ones included: the schema's
+// GuestOs is [GuestOS], VmId is VMID, Scsi is [SCSI]. JSON member names are
+// the schema's, unchanged: the struct tags and the codec use them.
+//
+// # Versions
+//
+// Documents carry schema versions as [Version], the schema's own type,
+// with pointer members; [VersionNumber] is the same version as a comparable
+// value, with V2_0 … V2_6 for the versions the sources know. Write
+// ComputeSystem.SchemaVersion as schema.V2_1.Version(), and read one with
+// [Version.Number].
 package schema

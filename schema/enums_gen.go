@@ -279,27 +279,27 @@ type DeviceType string
 
 // Values of DeviceType.
 const (
-	// DeviceTypeClassGuid is "ClassGuid".
+	// DeviceTypeClassGUID is "ClassGuid".
 	//
 	// Since schema 2.2.
-	DeviceTypeClassGuid DeviceType = "ClassGuid"
+	DeviceTypeClassGUID DeviceType = "ClassGuid"
 	// DeviceTypeDeviceInstance is "DeviceInstance".
 	//
 	// Since schema 2.2.
 	DeviceTypeDeviceInstance DeviceType = "DeviceInstance"
-	// DeviceTypeGpuMirror is "GpuMirror".
+	// DeviceTypeGPUMirror is "GpuMirror".
 	//
 	// Make all GPUs on the host visible to the container.
 	//
 	// Since schema 2.2.
-	DeviceTypeGpuMirror DeviceType = "GpuMirror"
+	DeviceTypeGPUMirror DeviceType = "GpuMirror"
 )
 
 // Valid reports whether v is one of the values of DeviceType listed above, including those marked
 // as not in the published schema.
 func (v DeviceType) Valid() bool {
 	switch v {
-	case DeviceTypeClassGuid, DeviceTypeDeviceInstance, DeviceTypeGpuMirror:
+	case DeviceTypeClassGUID, DeviceTypeDeviceInstance, DeviceTypeGPUMirror:
 		return true
 	}
 	return false
@@ -413,17 +413,17 @@ const (
 	//
 	// Since schema 2.1.
 	EventDataTypeBinary EventDataType = "Binary"
-	// EventDataTypeGuid is "Guid".
+	// EventDataTypeGUID is "Guid".
 	//
 	// Since schema 2.1.
-	EventDataTypeGuid EventDataType = "Guid"
+	EventDataTypeGUID EventDataType = "Guid"
 )
 
 // Valid reports whether v is one of the values of EventDataType listed above, including those
 // marked as not in the published schema.
 func (v EventDataType) Valid() bool {
 	switch v {
-	case EventDataTypeEmpty, EventDataTypeString, EventDataTypeAnsiString, EventDataTypeSByte, EventDataTypeByte, EventDataTypeInt16, EventDataTypeUInt16, EventDataTypeInt32, EventDataTypeUInt32, EventDataTypeInt64, EventDataTypeUInt64, EventDataTypeSingle, EventDataTypeDouble, EventDataTypeBoolean, EventDataTypeBinary, EventDataTypeGuid:
+	case EventDataTypeEmpty, EventDataTypeString, EventDataTypeAnsiString, EventDataTypeSByte, EventDataTypeByte, EventDataTypeInt16, EventDataTypeUInt16, EventDataTypeInt32, EventDataTypeUInt32, EventDataTypeInt64, EventDataTypeUInt64, EventDataTypeSingle, EventDataTypeDouble, EventDataTypeBoolean, EventDataTypeBinary, EventDataTypeGUID:
 		return true
 	}
 	return false
@@ -589,12 +589,12 @@ const (
 	//
 	// Since schema 2.1.
 	GetPropertyTypeBasic GetPropertyType = "Basic"
-	// GetPropertyTypeCpuGroup is "CpuGroup".
+	// GetPropertyTypeCPUGroup is "CpuGroup".
 	//
 	// Cpu group information.
 	//
 	// Since schema 2.1.
-	GetPropertyTypeCpuGroup GetPropertyType = "CpuGroup"
+	GetPropertyTypeCPUGroup GetPropertyType = "CpuGroup"
 	// GetPropertyTypeProcessorTopology is "ProcessorTopology".
 	//
 	// Logical processors details.
@@ -619,54 +619,54 @@ const (
 // marked as not in the published schema.
 func (v GetPropertyType) Valid() bool {
 	switch v {
-	case GetPropertyTypeBasic, GetPropertyTypeCpuGroup, GetPropertyTypeProcessorTopology, GetPropertyTypeContainerCredentialGuard, GetPropertyTypeQoSCapabilities:
+	case GetPropertyTypeBasic, GetPropertyTypeCPUGroup, GetPropertyTypeProcessorTopology, GetPropertyTypeContainerCredentialGuard, GetPropertyTypeQoSCapabilities:
 		return true
 	}
 	return false
 }
 
-// GpuAssignmentMode is the schema enumeration of the same name.
+// GPUAssignmentMode is the schema enumeration GpuAssignmentMode.
 //
 // It is a string: values this package does not list decode and encode unchanged; Valid reports
 // whether a value is listed.
 //
 // Since schema 2.0.
-type GpuAssignmentMode string
+type GPUAssignmentMode string
 
-// Values of GpuAssignmentMode.
+// Values of GPUAssignmentMode.
 const (
-	// GpuAssignmentModeDisabled is "Disabled".
+	// GPUAssignmentModeDisabled is "Disabled".
 	//
 	// Do not assign GPU to the guest.
 	//
 	// Since schema 2.0.
-	GpuAssignmentModeDisabled GpuAssignmentMode = "Disabled"
-	// GpuAssignmentModeDefault is "Default".
+	GPUAssignmentModeDisabled GPUAssignmentMode = "Disabled"
+	// GPUAssignmentModeDefault is "Default".
 	//
 	// Assign the single default GPU to guest, which currently is POST GPU.
 	//
 	// Since schema 2.0.
-	GpuAssignmentModeDefault GpuAssignmentMode = "Default"
-	// GpuAssignmentModeList is "List".
+	GPUAssignmentModeDefault GPUAssignmentMode = "Default"
+	// GPUAssignmentModeList is "List".
 	//
 	// Assign the GPU(s)/partition(s) specified in AssignmentRequest to guest. If AssignmentRequest is
 	// empty, do not assign GPU to the guest.
 	//
 	// Since schema 2.0.
-	GpuAssignmentModeList GpuAssignmentMode = "List"
-	// GpuAssignmentModeMirror is "Mirror".
+	GPUAssignmentModeList GPUAssignmentMode = "List"
+	// GPUAssignmentModeMirror is "Mirror".
 	//
 	// Assign all current and future GPUs to guest.
 	//
 	// Since schema 2.0.
-	GpuAssignmentModeMirror GpuAssignmentMode = "Mirror"
+	GPUAssignmentModeMirror GPUAssignmentMode = "Mirror"
 )
 
-// Valid reports whether v is one of the values of GpuAssignmentMode listed above, including those
+// Valid reports whether v is one of the values of GPUAssignmentMode listed above, including those
 // marked as not in the published schema.
-func (v GpuAssignmentMode) Valid() bool {
+func (v GPUAssignmentMode) Valid() bool {
 	switch v {
-	case GpuAssignmentModeDisabled, GpuAssignmentModeDefault, GpuAssignmentModeList, GpuAssignmentModeMirror:
+	case GPUAssignmentModeDisabled, GPUAssignmentModeDefault, GPUAssignmentModeList, GPUAssignmentModeMirror:
 		return true
 	}
 	return false
@@ -806,19 +806,19 @@ const (
 	//
 	// Since schema 2.3.
 	InterfaceClassTypeDeviceInstance InterfaceClassType = "DeviceInstance"
-	// InterfaceClassTypeClassGuid is "ClassGuid".
+	// InterfaceClassTypeClassGUID is "ClassGuid".
 	//
 	// Represents all device interfaces of this class GUID on the system.
 	//
 	// Since schema 2.3.
-	InterfaceClassTypeClassGuid InterfaceClassType = "ClassGuid"
+	InterfaceClassTypeClassGUID InterfaceClassType = "ClassGuid"
 )
 
 // Valid reports whether v is one of the values of InterfaceClassType listed above, including those
 // marked as not in the published schema.
 func (v InterfaceClassType) Valid() bool {
 	switch v {
-	case InterfaceClassTypeInherit, InterfaceClassTypeDeviceInstance, InterfaceClassTypeClassGuid:
+	case InterfaceClassTypeInherit, InterfaceClassTypeDeviceInstance, InterfaceClassTypeClassGUID:
 		return true
 	}
 	return false
@@ -902,7 +902,7 @@ func (v JobTerminationPolicy) Valid() bool {
 	return false
 }
 
-// KvpSource is the schema enumeration of the same name.
+// KVPSource is the schema enumeration KvpSource.
 //
 // The source sets the location of the key-value pairs stored depending on the type of the
 // key-value pairs.
@@ -911,36 +911,36 @@ func (v JobTerminationPolicy) Valid() bool {
 // whether a value is listed.
 //
 // Since schema 2.5.
-type KvpSource string
+type KVPSource string
 
-// Values of KvpSource.
+// Values of KVPSource.
 const (
-	// KvpSourceKvpSetByHost is "KvpSetByHost".
+	// KVPSourceKVPSetByHost is "KvpSetByHost".
 	//
 	// This source specifies to use the location of the key-value pairs set by host.
 	//
 	// Since schema 2.5.
-	KvpSourceKvpSetByHost KvpSource = "KvpSetByHost"
-	// KvpSourceKvpSetByGuest is "KvpSetByGuest".
+	KVPSourceKVPSetByHost KVPSource = "KvpSetByHost"
+	// KVPSourceKVPSetByGuest is "KvpSetByGuest".
 	//
 	// This source specifies to use the location of the key-value pairs set by guest.
 	//
 	// Since schema 2.5.
-	KvpSourceKvpSetByGuest KvpSource = "KvpSetByGuest"
-	// KvpSourceGuestOSInfo is "GuestOSInfo".
+	KVPSourceKVPSetByGuest KVPSource = "KvpSetByGuest"
+	// KVPSourceGuestOSInfo is "GuestOSInfo".
 	//
 	// This source specifies to use the location of the populated information about guest's oeprating
 	// system.
 	//
 	// Since schema 2.5.
-	KvpSourceGuestOSInfo KvpSource = "GuestOSInfo"
+	KVPSourceGuestOSInfo KVPSource = "GuestOSInfo"
 )
 
-// Valid reports whether v is one of the values of KvpSource listed above, including those marked
+// Valid reports whether v is one of the values of KVPSource listed above, including those marked
 // as not in the published schema.
-func (v KvpSource) Valid() bool {
+func (v KVPSource) Valid() bool {
 	switch v {
-	case KvpSourceKvpSetByHost, KvpSourceKvpSetByGuest, KvpSourceGuestOSInfo:
+	case KVPSourceKVPSetByHost, KVPSourceKVPSetByGuest, KVPSourceGuestOSInfo:
 		return true
 	}
 	return false
@@ -963,21 +963,21 @@ const (
 	//
 	// Since schema 2.1.
 	MappedPipePathTypeAbsolutePath MappedPipePathType = "AbsolutePath"
-	// MappedPipePathTypeVirtualSmbPipeName is "VirtualSmbPipeName".
+	// MappedPipePathTypeVirtualSMBPipeName is "VirtualSmbPipeName".
 	//
 	// The path associated to this path type is a virtual SMB pipe name. The path is translated to a
 	// file system path, relative to the virtual SMB object namespace path, before passed to Windows
 	// APIs.
 	//
 	// Since schema 2.1.
-	MappedPipePathTypeVirtualSmbPipeName MappedPipePathType = "VirtualSmbPipeName"
+	MappedPipePathTypeVirtualSMBPipeName MappedPipePathType = "VirtualSmbPipeName"
 )
 
 // Valid reports whether v is one of the values of MappedPipePathType listed above, including those
 // marked as not in the published schema.
 func (v MappedPipePathType) Valid() bool {
 	switch v {
-	case MappedPipePathTypeAbsolutePath, MappedPipePathTypeVirtualSmbPipeName:
+	case MappedPipePathTypeAbsolutePath, MappedPipePathTypeVirtualSMBPipeName:
 		return true
 	}
 	return false
@@ -1063,12 +1063,12 @@ type ModifyPropertyType string
 
 // Values of ModifyPropertyType.
 const (
-	// ModifyPropertyTypeCpuGroup is "CpuGroup".
+	// ModifyPropertyTypeCPUGroup is "CpuGroup".
 	//
 	// Cpu group information.
 	//
 	// Since schema 2.1.
-	ModifyPropertyTypeCpuGroup ModifyPropertyType = "CpuGroup"
+	ModifyPropertyTypeCPUGroup ModifyPropertyType = "CpuGroup"
 	// ModifyPropertyTypeContainerCredentialGuard is "ContainerCredentialGuard".
 	//
 	// Container credential guard Information.
@@ -1081,7 +1081,7 @@ const (
 // marked as not in the published schema.
 func (v ModifyPropertyType) Valid() bool {
 	switch v {
-	case ModifyPropertyTypeCpuGroup, ModifyPropertyTypeContainerCredentialGuard:
+	case ModifyPropertyTypeCPUGroup, ModifyPropertyTypeContainerCredentialGuard:
 		return true
 	}
 	return false
@@ -1420,10 +1420,10 @@ const (
 	//
 	// Since schema 2.4.
 	OperationFailureDetailConstructStateError OperationFailureDetail = "ConstructStateError"
-	// OperationFailureDetailRuntimeOsTypeMismatch is "RuntimeOsTypeMismatch".
+	// OperationFailureDetailRuntimeOSTypeMismatch is "RuntimeOsTypeMismatch".
 	//
 	// Since schema 2.4.
-	OperationFailureDetailRuntimeOsTypeMismatch OperationFailureDetail = "RuntimeOsTypeMismatch"
+	OperationFailureDetailRuntimeOSTypeMismatch OperationFailureDetail = "RuntimeOsTypeMismatch"
 	// OperationFailureDetailConstruct is "Construct".
 	//
 	// HcsCreateComputeSystem.
@@ -1548,7 +1548,7 @@ const (
 // those marked as not in the published schema.
 func (v OperationFailureDetail) Valid() bool {
 	switch v {
-	case OperationFailureDetailInvalid, OperationFailureDetailCreateInternalError, OperationFailureDetailConstructStateError, OperationFailureDetailRuntimeOsTypeMismatch, OperationFailureDetailConstruct, OperationFailureDetailStart, OperationFailureDetailPause, OperationFailureDetailResume, OperationFailureDetailShutdown, OperationFailureDetailTerminate, OperationFailureDetailSave, OperationFailureDetailGetProperties, OperationFailureDetailModify, OperationFailureDetailCrash, OperationFailureDetailGuestCrash, OperationFailureDetailLifecycleNotify, OperationFailureDetailExecuteProcess, OperationFailureDetailGetProcessInfo, OperationFailureDetailWaitForProcess, OperationFailureDetailSignalProcess, OperationFailureDetailModifyProcess, OperationFailureDetailPrepareForHosting, OperationFailureDetailRegisterHostedSystem, OperationFailureDetailUnregisterHostedSystem, OperationFailureDetailPrepareForClone, OperationFailureDetailGetCloneTemplate:
+	case OperationFailureDetailInvalid, OperationFailureDetailCreateInternalError, OperationFailureDetailConstructStateError, OperationFailureDetailRuntimeOSTypeMismatch, OperationFailureDetailConstruct, OperationFailureDetailStart, OperationFailureDetailPause, OperationFailureDetailResume, OperationFailureDetailShutdown, OperationFailureDetailTerminate, OperationFailureDetailSave, OperationFailureDetailGetProperties, OperationFailureDetailModify, OperationFailureDetailCrash, OperationFailureDetailGuestCrash, OperationFailureDetailLifecycleNotify, OperationFailureDetailExecuteProcess, OperationFailureDetailGetProcessInfo, OperationFailureDetailWaitForProcess, OperationFailureDetailSignalProcess, OperationFailureDetailModifyProcess, OperationFailureDetailPrepareForHosting, OperationFailureDetailRegisterHostedSystem, OperationFailureDetailUnregisterHostedSystem, OperationFailureDetailPrepareForClone, OperationFailureDetailGetCloneTemplate:
 		return true
 	}
 	return false
@@ -1670,69 +1670,69 @@ func (v OperationType) Valid() bool {
 	return false
 }
 
-// OsLayerType is the schema enumeration of the same name.
+// OSLayerType is the schema enumeration OsLayerType.
 //
 // It is a string: values this package does not list decode and encode unchanged; Valid reports
 // whether a value is listed.
 //
 // Since schema 2.1.
-type OsLayerType string
+type OSLayerType string
 
-// Values of OsLayerType.
+// Values of OSLayerType.
 const (
-	// OsLayerTypeContainer is "Container".
+	// OSLayerTypeContainer is "Container".
 	//
 	// Since schema 2.1.
-	OsLayerTypeContainer OsLayerType = "Container"
-	// OsLayerTypeVm is "Vm".
+	OSLayerTypeContainer OSLayerType = "Container"
+	// OSLayerTypeVM is "Vm".
 	//
 	// Since schema 2.1.
-	OsLayerTypeVm OsLayerType = "Vm"
+	OSLayerTypeVM OSLayerType = "Vm"
 )
 
-// Valid reports whether v is one of the values of OsLayerType listed above, including those marked
+// Valid reports whether v is one of the values of OSLayerType listed above, including those marked
 // as not in the published schema.
-func (v OsLayerType) Valid() bool {
+func (v OSLayerType) Valid() bool {
 	switch v {
-	case OsLayerTypeContainer, OsLayerTypeVm:
+	case OSLayerTypeContainer, OSLayerTypeVM:
 		return true
 	}
 	return false
 }
 
-// OsType is the schema enumeration of the same name.
+// OSType is the schema enumeration OsType.
 //
 // It is a string: values this package does not list decode and encode unchanged; Valid reports
 // whether a value is listed.
 //
 // Since schema 2.1.
-type OsType string
+type OSType string
 
-// Values of OsType.
+// Values of OSType.
 const (
-	// OsTypeEmpty is "".
+	// OSTypeEmpty is "".
 	//
 	// Since schema 2.1 at the latest (first listed in the 1809 SDK schema file).
-	OsTypeEmpty OsType = ""
-	// OsTypeWindows is "Windows".
+	OSTypeEmpty OSType = ""
+	// OSTypeWindows is "Windows".
 	//
 	// Since schema 2.1.
-	OsTypeWindows OsType = "Windows"
-	// OsTypeLinux is "Linux".
+	OSTypeWindows OSType = "Windows"
+	// OSTypeLinux is "Linux".
 	//
 	// Since schema 2.1.
-	OsTypeLinux OsType = "Linux"
-	// OsTypeUnknown is "Unknown".
+	OSTypeLinux OSType = "Linux"
+	// OSTypeUnknown is "Unknown".
 	//
 	// Since schema 2.1.
-	OsTypeUnknown OsType = "Unknown"
+	OSTypeUnknown OSType = "Unknown"
 )
 
-// Valid reports whether v is one of the values of OsType listed above, including those marked as
+// Valid reports whether v is one of the values of OSType listed above, including those marked as
 // not in the published schema.
-func (v OsType) Valid() bool {
+func (v OSType) Valid() bool {
 	switch v {
-	case OsTypeEmpty, OsTypeWindows, OsTypeLinux, OsTypeUnknown:
+	case OSTypeEmpty, OSTypeWindows, OSTypeLinux, OSTypeUnknown:
 		return true
 	}
 	return false
@@ -1755,21 +1755,21 @@ const (
 	//
 	// Since schema 2.1.
 	PathTypeAbsolutePath PathType = "AbsolutePath"
-	// PathTypeVirtualSmbShareName is "VirtualSmbShareName".
+	// PathTypeVirtualSMBShareName is "VirtualSmbShareName".
 	//
 	// The path associated to this path type is a virtual SMB share name. The path is translated to a
 	// file system path, relative to the virtual SMB object namespace path, before passed to windows
 	// APIs.
 	//
 	// Since schema 2.1.
-	PathTypeVirtualSmbShareName PathType = "VirtualSmbShareName"
+	PathTypeVirtualSMBShareName PathType = "VirtualSmbShareName"
 )
 
 // Valid reports whether v is one of the values of PathType listed above, including those marked as
 // not in the published schema.
 func (v PathType) Valid() bool {
 	switch v {
-	case PathTypeAbsolutePath, PathTypeVirtualSmbShareName:
+	case PathTypeAbsolutePath, PathTypeVirtualSMBShareName:
 		return true
 	}
 	return false
@@ -2399,10 +2399,10 @@ const (
 	//
 	// Since schema 2.5.
 	ProcessorFeatureRcpcV84 ProcessorFeature = "RcpcV84"
-	// ProcessorFeatureGpa is "Gpa".
+	// ProcessorFeatureGPA is "Gpa".
 	//
 	// Since schema 2.5.
-	ProcessorFeatureGpa ProcessorFeature = "Gpa"
+	ProcessorFeatureGPA ProcessorFeature = "Gpa"
 	// ProcessorFeatureL1ipPipt is "L1ipPipt".
 	//
 	// Since schema 2.5.
@@ -2421,7 +2421,7 @@ const (
 // marked as not in the published schema.
 func (v ProcessorFeature) Valid() bool {
 	switch v {
-	case ProcessorFeatureSse3, ProcessorFeatureLahfSahf, ProcessorFeatureSsse3, ProcessorFeatureSse41, ProcessorFeatureSse42, ProcessorFeatureSse4A, ProcessorFeatureXop, ProcessorFeaturePopcnt, ProcessorFeatureCmpxchg16B, ProcessorFeatureAltmovcr8, ProcessorFeatureLzcnt, ProcessorFeatureMisalignsse, ProcessorFeatureMmxExt, ProcessorFeatureAmd3Dnow, ProcessorFeatureExtAmd3Dnow, ProcessorFeaturePage1Gb, ProcessorFeatureAmdAes, ProcessorFeaturePclmulqdq, ProcessorFeaturePcid, ProcessorFeatureFma4, ProcessorFeatureF16C, ProcessorFeatureRdrand, ProcessorFeatureRdwrfsgs, ProcessorFeatureSmep, ProcessorFeatureEnhancedFastString, ProcessorFeatureBmi1, ProcessorFeatureBmi2, ProcessorFeatureMovbe, ProcessorFeatureNpiep1, ProcessorFeatureDepX87FpuSave, ProcessorFeatureRdseed, ProcessorFeatureAdx, ProcessorFeatureIntelPrefetch, ProcessorFeatureSmap, ProcessorFeatureHle, ProcessorFeatureRtm, ProcessorFeatureRdtscp, ProcessorFeatureClflushopt, ProcessorFeatureClwb, ProcessorFeatureSha, ProcessorFeatureX87PointersSaved, ProcessorFeatureInvpcid, ProcessorFeatureIbrs, ProcessorFeatureStibp, ProcessorFeatureIbpb, ProcessorFeatureUnrestrictedGuest, ProcessorFeatureMdd, ProcessorFeatureFastShortRepMov, ProcessorFeatureL1DCacheFlush, ProcessorFeatureRdclNo, ProcessorFeatureIbrsAll, ProcessorFeatureSkipL1Df, ProcessorFeatureSsbNo, ProcessorFeatureRsbaNo, ProcessorFeatureVirtSpecCtrl, ProcessorFeatureRdpid, ProcessorFeatureUmip, ProcessorFeatureMbsNo, ProcessorFeatureMbClear, ProcessorFeatureTaaNo, ProcessorFeatureTsxCtrl, ProcessorFeatureAcountMcount, ProcessorFeatureTscInvariant, ProcessorFeatureClzero, ProcessorFeatureRdpru, ProcessorFeatureLa57, ProcessorFeatureMbec, ProcessorFeatureNestedVirt, ProcessorFeaturePsfd, ProcessorFeatureCetSs, ProcessorFeatureCetIbt, ProcessorFeatureVmxExceptionInject, ProcessorFeatureUmwaitTpause, ProcessorFeatureMovdiri, ProcessorFeatureMovdir64b, ProcessorFeatureCldemote, ProcessorFeatureSerialize, ProcessorFeatureTscDeadlineTmr, ProcessorFeatureTscAdjust, ProcessorFeatureFZLRepMovsb, ProcessorFeatureFSRepStosb, ProcessorFeatureFSRepCmpsb, ProcessorFeatureSentinelAmd, ProcessorFeatureAsid16, ProcessorFeatureTGran16, ProcessorFeatureTGran64, ProcessorFeatureHaf, ProcessorFeatureHdbs, ProcessorFeaturePan, ProcessorFeatureAtS1E1, ProcessorFeatureUao, ProcessorFeatureEl0Aarch32, ProcessorFeatureFp, ProcessorFeatureFpHp, ProcessorFeatureAdvSimd, ProcessorFeatureAdvSimdHp, ProcessorFeatureGicV3V4, ProcessorFeaturePmuV3, ProcessorFeaturePmuV3ArmV81, ProcessorFeaturePmuV3ArmV84, ProcessorFeatureArmAes, ProcessorFeaturePolyMul, ProcessorFeatureSha1, ProcessorFeatureSha256, ProcessorFeatureSha512, ProcessorFeatureCrc32, ProcessorFeatureAtomic, ProcessorFeatureRdm, ProcessorFeatureSha3, ProcessorFeatureSm3, ProcessorFeatureSm4, ProcessorFeatureDp, ProcessorFeatureFhm, ProcessorFeatureDcCvap, ProcessorFeatureDcCvadp, ProcessorFeatureApaBase, ProcessorFeatureApaEp, ProcessorFeatureApaEp2, ProcessorFeatureApaEp2Fp, ProcessorFeatureApaEp2Fpc, ProcessorFeatureJscvt, ProcessorFeatureFcma, ProcessorFeatureRcpcV83, ProcessorFeatureRcpcV84, ProcessorFeatureGpa, ProcessorFeatureL1ipPipt, ProcessorFeatureDzPermitted, ProcessorFeatureSentinelArm:
+	case ProcessorFeatureSse3, ProcessorFeatureLahfSahf, ProcessorFeatureSsse3, ProcessorFeatureSse41, ProcessorFeatureSse42, ProcessorFeatureSse4A, ProcessorFeatureXop, ProcessorFeaturePopcnt, ProcessorFeatureCmpxchg16B, ProcessorFeatureAltmovcr8, ProcessorFeatureLzcnt, ProcessorFeatureMisalignsse, ProcessorFeatureMmxExt, ProcessorFeatureAmd3Dnow, ProcessorFeatureExtAmd3Dnow, ProcessorFeaturePage1Gb, ProcessorFeatureAmdAes, ProcessorFeaturePclmulqdq, ProcessorFeaturePcid, ProcessorFeatureFma4, ProcessorFeatureF16C, ProcessorFeatureRdrand, ProcessorFeatureRdwrfsgs, ProcessorFeatureSmep, ProcessorFeatureEnhancedFastString, ProcessorFeatureBmi1, ProcessorFeatureBmi2, ProcessorFeatureMovbe, ProcessorFeatureNpiep1, ProcessorFeatureDepX87FpuSave, ProcessorFeatureRdseed, ProcessorFeatureAdx, ProcessorFeatureIntelPrefetch, ProcessorFeatureSmap, ProcessorFeatureHle, ProcessorFeatureRtm, ProcessorFeatureRdtscp, ProcessorFeatureClflushopt, ProcessorFeatureClwb, ProcessorFeatureSha, ProcessorFeatureX87PointersSaved, ProcessorFeatureInvpcid, ProcessorFeatureIbrs, ProcessorFeatureStibp, ProcessorFeatureIbpb, ProcessorFeatureUnrestrictedGuest, ProcessorFeatureMdd, ProcessorFeatureFastShortRepMov, ProcessorFeatureL1DCacheFlush, ProcessorFeatureRdclNo, ProcessorFeatureIbrsAll, ProcessorFeatureSkipL1Df, ProcessorFeatureSsbNo, ProcessorFeatureRsbaNo, ProcessorFeatureVirtSpecCtrl, ProcessorFeatureRdpid, ProcessorFeatureUmip, ProcessorFeatureMbsNo, ProcessorFeatureMbClear, ProcessorFeatureTaaNo, ProcessorFeatureTsxCtrl, ProcessorFeatureAcountMcount, ProcessorFeatureTscInvariant, ProcessorFeatureClzero, ProcessorFeatureRdpru, ProcessorFeatureLa57, ProcessorFeatureMbec, ProcessorFeatureNestedVirt, ProcessorFeaturePsfd, ProcessorFeatureCetSs, ProcessorFeatureCetIbt, ProcessorFeatureVmxExceptionInject, ProcessorFeatureUmwaitTpause, ProcessorFeatureMovdiri, ProcessorFeatureMovdir64b, ProcessorFeatureCldemote, ProcessorFeatureSerialize, ProcessorFeatureTscDeadlineTmr, ProcessorFeatureTscAdjust, ProcessorFeatureFZLRepMovsb, ProcessorFeatureFSRepStosb, ProcessorFeatureFSRepCmpsb, ProcessorFeatureSentinelAmd, ProcessorFeatureAsid16, ProcessorFeatureTGran16, ProcessorFeatureTGran64, ProcessorFeatureHaf, ProcessorFeatureHdbs, ProcessorFeaturePan, ProcessorFeatureAtS1E1, ProcessorFeatureUao, ProcessorFeatureEl0Aarch32, ProcessorFeatureFp, ProcessorFeatureFpHp, ProcessorFeatureAdvSimd, ProcessorFeatureAdvSimdHp, ProcessorFeatureGicV3V4, ProcessorFeaturePmuV3, ProcessorFeaturePmuV3ArmV81, ProcessorFeaturePmuV3ArmV84, ProcessorFeatureArmAes, ProcessorFeaturePolyMul, ProcessorFeatureSha1, ProcessorFeatureSha256, ProcessorFeatureSha512, ProcessorFeatureCrc32, ProcessorFeatureAtomic, ProcessorFeatureRdm, ProcessorFeatureSha3, ProcessorFeatureSm3, ProcessorFeatureSm4, ProcessorFeatureDp, ProcessorFeatureFhm, ProcessorFeatureDcCvap, ProcessorFeatureDcCvadp, ProcessorFeatureApaBase, ProcessorFeatureApaEp, ProcessorFeatureApaEp2, ProcessorFeatureApaEp2Fp, ProcessorFeatureApaEp2Fpc, ProcessorFeatureJscvt, ProcessorFeatureFcma, ProcessorFeatureRcpcV83, ProcessorFeatureRcpcV84, ProcessorFeatureGPA, ProcessorFeatureL1ipPipt, ProcessorFeatureDzPermitted, ProcessorFeatureSentinelArm:
 		return true
 	}
 	return false
@@ -2483,10 +2483,10 @@ const (
 	//
 	// Since schema 2.1 at the latest (first listed in the 1809 SDK schema file).
 	PropertyTypeMemory PropertyType = "Memory"
-	// PropertyTypeCpuGroup is "CpuGroup".
+	// PropertyTypeCPUGroup is "CpuGroup".
 	//
 	// Since schema 2.1 at the latest (first listed in the 1809 SDK schema file).
-	PropertyTypeCpuGroup PropertyType = "CpuGroup"
+	PropertyTypeCPUGroup PropertyType = "CpuGroup"
 	// PropertyTypeProcessorTopology is "ProcessorTopology".
 	//
 	// Since schema 2.1 at the latest (first listed in the 1809 SDK schema file).
@@ -2521,7 +2521,7 @@ const (
 // marked as not in the published schema.
 func (v PropertyType) Valid() bool {
 	switch v {
-	case PropertyTypeBasic, PropertyTypeMemory, PropertyTypeCpuGroup, PropertyTypeProcessorTopology, PropertyTypeCacheAllocation, PropertyTypeCacheMonitoring, PropertyTypeContainerCredentialGuard, PropertyTypeQoSCapabilities, PropertyTypeMemoryBwAllocation, PropertyTypeUndefined:
+	case PropertyTypeBasic, PropertyTypeMemory, PropertyTypeCPUGroup, PropertyTypeProcessorTopology, PropertyTypeCacheAllocation, PropertyTypeCacheMonitoring, PropertyTypeContainerCredentialGuard, PropertyTypeQoSCapabilities, PropertyTypeMemoryBwAllocation, PropertyTypeUndefined:
 		return true
 	}
 	return false
@@ -2991,12 +2991,12 @@ const (
 	//
 	// Since schema 2.4.
 	SystemExitDetailInvalid SystemExitDetail = "Invalid"
-	// SystemExitDetailHcsApiFatalError is "HcsApiFatalError".
+	// SystemExitDetailHCSAPIFatalError is "HcsApiFatalError".
 	//
 	// An non-recoverable error occurred during an HCS API call.
 	//
 	// Since schema 2.4.
-	SystemExitDetailHcsApiFatalError SystemExitDetail = "HcsApiFatalError"
+	SystemExitDetailHCSAPIFatalError SystemExitDetail = "HcsApiFatalError"
 	// SystemExitDetailServiceStop is "ServiceStop".
 	//
 	// Forced exit due to stopping the vmcompute service.
@@ -3028,7 +3028,7 @@ const (
 // marked as not in the published schema.
 func (v SystemExitDetail) Valid() bool {
 	switch v {
-	case SystemExitDetailInvalid, SystemExitDetailHcsApiFatalError, SystemExitDetailServiceStop, SystemExitDetailShutdown, SystemExitDetailTerminate, SystemExitDetailUnexpectedExit:
+	case SystemExitDetailInvalid, SystemExitDetailHCSAPIFatalError, SystemExitDetailServiceStop, SystemExitDetailShutdown, SystemExitDetailTerminate, SystemExitDetailUnexpectedExit:
 		return true
 	}
 	return false
@@ -3117,39 +3117,39 @@ func (v SystemPropertyType) Valid() bool {
 	return false
 }
 
-// UefiBootDevice is the schema enumeration of the same name.
+// UEFIBootDevice is the schema enumeration UefiBootDevice.
 //
 // It is a string: values this package does not list decode and encode unchanged; Valid reports
 // whether a value is listed.
 //
 // Since schema 2.0.
-type UefiBootDevice string
+type UEFIBootDevice string
 
-// Values of UefiBootDevice.
+// Values of UEFIBootDevice.
 const (
-	// UefiBootDeviceScsiDrive is "ScsiDrive".
+	// UEFIBootDeviceSCSIDrive is "ScsiDrive".
 	//
 	// Since schema 2.0.
-	UefiBootDeviceScsiDrive UefiBootDevice = "ScsiDrive"
-	// UefiBootDeviceVmbFs is "VmbFs".
+	UEFIBootDeviceSCSIDrive UEFIBootDevice = "ScsiDrive"
+	// UEFIBootDeviceVmbFs is "VmbFs".
 	//
 	// Since schema 2.0.
-	UefiBootDeviceVmbFs UefiBootDevice = "VmbFs"
-	// UefiBootDeviceNetwork is "Network".
+	UEFIBootDeviceVmbFs UEFIBootDevice = "VmbFs"
+	// UEFIBootDeviceNetwork is "Network".
 	//
 	// Since schema 2.0.
-	UefiBootDeviceNetwork UefiBootDevice = "Network"
-	// UefiBootDeviceFile is "File".
+	UEFIBootDeviceNetwork UEFIBootDevice = "Network"
+	// UEFIBootDeviceFile is "File".
 	//
 	// Since schema 2.1.
-	UefiBootDeviceFile UefiBootDevice = "File"
+	UEFIBootDeviceFile UEFIBootDevice = "File"
 )
 
-// Valid reports whether v is one of the values of UefiBootDevice listed above, including those
+// Valid reports whether v is one of the values of UEFIBootDevice listed above, including those
 // marked as not in the published schema.
-func (v UefiBootDevice) Valid() bool {
+func (v UEFIBootDevice) Valid() bool {
 	switch v {
-	case UefiBootDeviceScsiDrive, UefiBootDeviceVmbFs, UefiBootDeviceNetwork, UefiBootDeviceFile:
+	case UEFIBootDeviceSCSIDrive, UEFIBootDeviceVmbFs, UEFIBootDeviceNetwork, UEFIBootDeviceFile:
 		return true
 	}
 	return false
@@ -3530,10 +3530,10 @@ const (
 	//
 	// Since schema 2.4.
 	WorkerExitDetailMigrateFailure WorkerExitDetail = "MigrateFailure"
-	// WorkerExitDetailCannotReferenceVm is "CannotReferenceVm".
+	// WorkerExitDetailCannotReferenceVM is "CannotReferenceVm".
 	//
 	// Since schema 2.4.
-	WorkerExitDetailCannotReferenceVm WorkerExitDetail = "CannotReferenceVm"
+	WorkerExitDetailCannotReferenceVM WorkerExitDetail = "CannotReferenceVm"
 	// WorkerExitDetailMgotUnregister is "MgotUnregister".
 	//
 	// Since schema 2.4.
@@ -3578,7 +3578,7 @@ const (
 // marked as not in the published schema.
 func (v WorkerExitDetail) Valid() bool {
 	switch v {
-	case WorkerExitDetailInvalid, WorkerExitDetailPowerOff, WorkerExitDetailPowerOffCritical, WorkerExitDetailReset, WorkerExitDetailGuestCrash, WorkerExitDetailGuestFirmwareCrash, WorkerExitDetailTripleFault, WorkerExitDetailDeviceFatalApicRequest, WorkerExitDetailDeviceFatalMsrRequest, WorkerExitDetailDeviceFatalException, WorkerExitDetailDeviceFatalError, WorkerExitDetailDeviceMachineCheck, WorkerExitDetailEmulatorError, WorkerExitDetailVidTerminate, WorkerExitDetailProcessUnexpectedExit, WorkerExitDetailInitializationFailure, WorkerExitDetailInitializationStartTimeout, WorkerExitDetailColdStartFailure, WorkerExitDetailResetStartFailure, WorkerExitDetailFastRestoreStartFailure, WorkerExitDetailRestoreStartFailure, WorkerExitDetailFastSavePreservePartition, WorkerExitDetailFastSavePreservePartitionHandleTransfer, WorkerExitDetailFastSave, WorkerExitDetailCloneTemplate, WorkerExitDetailSave, WorkerExitDetailMigrate, WorkerExitDetailMigrateFailure, WorkerExitDetailCannotReferenceVm, WorkerExitDetailMgotUnregister, WorkerExitDetailFastSavePreservePartitionHandleTransferStorage, WorkerExitDetailFastSavePreservePartitionHandleTransferNetworking, WorkerExitDetailFastSavePreservePartitionHandleTransferStorageAndNetworking, WorkerExitDetailFastSavePreservePartitionHsr, WorkerExitDetailFastSavePreservePartitionWithHandleTransfer, WorkerExitDetailFastSaveWithHandleTransfer:
+	case WorkerExitDetailInvalid, WorkerExitDetailPowerOff, WorkerExitDetailPowerOffCritical, WorkerExitDetailReset, WorkerExitDetailGuestCrash, WorkerExitDetailGuestFirmwareCrash, WorkerExitDetailTripleFault, WorkerExitDetailDeviceFatalApicRequest, WorkerExitDetailDeviceFatalMsrRequest, WorkerExitDetailDeviceFatalException, WorkerExitDetailDeviceFatalError, WorkerExitDetailDeviceMachineCheck, WorkerExitDetailEmulatorError, WorkerExitDetailVidTerminate, WorkerExitDetailProcessUnexpectedExit, WorkerExitDetailInitializationFailure, WorkerExitDetailInitializationStartTimeout, WorkerExitDetailColdStartFailure, WorkerExitDetailResetStartFailure, WorkerExitDetailFastRestoreStartFailure, WorkerExitDetailRestoreStartFailure, WorkerExitDetailFastSavePreservePartition, WorkerExitDetailFastSavePreservePartitionHandleTransfer, WorkerExitDetailFastSave, WorkerExitDetailCloneTemplate, WorkerExitDetailSave, WorkerExitDetailMigrate, WorkerExitDetailMigrateFailure, WorkerExitDetailCannotReferenceVM, WorkerExitDetailMgotUnregister, WorkerExitDetailFastSavePreservePartitionHandleTransferStorage, WorkerExitDetailFastSavePreservePartitionHandleTransferNetworking, WorkerExitDetailFastSavePreservePartitionHandleTransferStorageAndNetworking, WorkerExitDetailFastSavePreservePartitionHsr, WorkerExitDetailFastSavePreservePartitionWithHandleTransfer, WorkerExitDetailFastSaveWithHandleTransfer:
 		return true
 	}
 	return false

@@ -33,7 +33,7 @@ func TestLivePropertiesMembers(t *testing.T) {
 	}
 	mt := p.MemoryTopology
 	if mt == nil || mt.AccessTrackingEnabled == nil || *mt.AccessTrackingEnabled ||
-		mt.GpaMappingSizeInPages == nil || *mt.GpaMappingSizeInPages != 0 {
+		mt.GPAMappingSizeInPages == nil || *mt.GPAMappingSizeInPages != 0 {
 		t.Errorf("MemoryTopology = %+v", mt)
 	}
 	if n := p.Statistics.Network; n == nil || len(n) != 0 {
@@ -77,12 +77,12 @@ func TestConfidentialVMMembers(t *testing.T) {
 		t.Errorf("GuestStateFileType = %q", vm.GuestState.GuestStateFileType)
 	}
 	ss := vm.SecuritySettings
-	if ss == nil || ss.EnableTpm == nil || *ss.EnableTpm || ss.Isolation == nil {
+	if ss == nil || ss.EnableTPM == nil || *ss.EnableTPM || ss.Isolation == nil {
 		t.Fatalf("SecuritySettings = %+v", ss)
 	}
 	iso := ss.Isolation
 	if iso.IsolationType != "SecureNestedPaging" || iso.LaunchData == "" ||
-		iso.HclEnabled == nil || *iso.HclEnabled || iso.DebugPort == nil || *iso.DebugPort != 0 {
+		iso.HCLEnabled == nil || *iso.HCLEnabled || iso.DebugPort == nil || *iso.DebugPort != 0 {
 		t.Errorf("Isolation = %+v", iso)
 	}
 	// A received empty string is kept: DebugHost was sent as "".

@@ -187,12 +187,16 @@ func TestVersions(t *testing.T) {
 	if err != nil || string(out) != `{"Major":2,"Minor":1}` {
 		t.Fatalf("V2_1 = %s, %v", out, err)
 	}
-	v, ok := Of(V2_6.Version())
+	v, ok := V2_6.Version().Number()
 	if !ok || v != V2_6 || !V2_5.Less(v) || v.String() != "2.6" {
-		t.Errorf("Of = %v %v", v, ok)
+		t.Errorf("Number = %v %v", v, ok)
 	}
-	if _, ok := Of(&Version{Major: Ptr[uint32](2)}); ok {
-		t.Error("Of accepted a version without Minor")
+	if _, ok := (&Version{Major: Ptr[uint32](2)}).Number(); ok {
+		t.Error("Number accepted a version without Minor")
+	}
+	var absent *Version
+	if _, ok := absent.Number(); ok {
+		t.Error("Number of a nil Version is ok")
 	}
 	if len(KnownVersions()) != 7 {
 		t.Error("KnownVersions")

@@ -90,7 +90,7 @@ type Battery struct {
 // Since schema 2.0.
 type Chipset struct {
 	// Since schema 2.0.
-	Uefi *Uefi `json:"Uefi,omitempty"`
+	UEFI *UEFI `json:"Uefi,omitempty"`
 	// Since schema 2.0.
 	IsNumLockDisabled *bool `json:"IsNumLockDisabled,omitempty"`
 	// Since schema 2.0.
@@ -100,7 +100,7 @@ type Chipset struct {
 	// Since schema 2.0.
 	ChassisAssetTag string `json:"ChassisAssetTag,omitempty"`
 	// Since schema 2.1.
-	UseUtc *bool `json:"UseUtc,omitempty"`
+	UseUTC *bool `json:"UseUtc,omitempty"`
 	// Since schema 2.2.
 	LinuxKernelDirect *LinuxKernelDirect `json:"LinuxKernelDirect,omitempty"`
 	// Since schema 2.5.
@@ -265,7 +265,7 @@ type ComputeSystemProperties struct {
 	// Since schema 2.5.
 	RuntimeID string `json:"RuntimeId,omitempty"`
 	// Since schema 2.5.
-	RuntimeOSType OsType `json:"RuntimeOsType,omitempty"`
+	RuntimeOSType OSType `json:"RuntimeOsType,omitempty"`
 	// Since schema 2.5.
 	HostingSystemID string `json:"HostingSystemId,omitempty"`
 	// Since schema 2.5.
@@ -343,7 +343,7 @@ type Container struct {
 	// Properties specific to the guest operating system that runs on the container.
 	//
 	// Since schema 2.0.
-	GuestOS *GuestOs `json:"GuestOs,omitempty"`
+	GuestOS *GuestOS `json:"GuestOs,omitempty"`
 	// Storage configuration of a container.
 	//
 	// Since schema 2.0.
@@ -666,13 +666,13 @@ type ContainersDefDevice struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// CpuGroup is the schema type of the same name.
+// CPUGroup is the schema type CpuGroup.
 //
 // CPU groups allow Hyper-V administrators to better manage and allocate the host's CPU resources
 // across guest virtual machines.
 //
 // Since schema 2.1.
-type CpuGroup struct {
+type CPUGroup struct {
 	// A GUID string.
 	//
 	// Since schema 2.1.
@@ -684,10 +684,10 @@ type CpuGroup struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// CpuGroupAffinity is the schema type of the same name.
+// CPUGroupAffinity is the schema type CpuGroupAffinity.
 //
 // Since schema 2.1.
-type CpuGroupAffinity struct {
+type CPUGroupAffinity struct {
 	// Since schema 2.1.
 	LogicalProcessorCount *uint32 `json:"LogicalProcessorCount,omitempty"`
 	// Since schema 2.1.
@@ -697,18 +697,18 @@ type CpuGroupAffinity struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// CpuGroupConfig is the schema type of the same name.
+// CPUGroupConfig is the schema type CpuGroupConfig.
 //
 // Since schema 2.1.
-type CpuGroupConfig struct {
+type CPUGroupConfig struct {
 	// A GUID string.
 	//
 	// Since schema 2.1.
 	GroupID string `json:"GroupId,omitempty"`
 	// Since schema 2.1.
-	Affinity *CpuGroupAffinity `json:"Affinity,omitempty"`
+	Affinity *CPUGroupAffinity `json:"Affinity,omitempty"`
 	// Since schema 2.1.
-	GroupProperties []CpuGroupProperty `json:"GroupProperties,omitzero"`
+	GroupProperties []CPUGroupProperty `json:"GroupProperties,omitzero"`
 	// Hypervisor CPU group IDs exposed to clients.
 	//
 	// Since schema 2.5.
@@ -720,23 +720,23 @@ type CpuGroupConfig struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// CpuGroupConfigurations is the schema type of the same name.
+// CPUGroupConfigurations is the schema type CpuGroupConfigurations.
 //
 // Structure used to return cpu groups for a Service property query.
 //
 // Since schema 2.1.
-type CpuGroupConfigurations struct {
+type CPUGroupConfigurations struct {
 	// Since schema 2.1.
-	CPUGroups []CpuGroupConfig `json:"CpuGroups,omitzero"`
+	CPUGroups []CPUGroupConfig `json:"CpuGroups,omitzero"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// CpuGroupProperty is the schema type of the same name.
+// CPUGroupProperty is the schema type CpuGroupProperty.
 //
 // Since schema 2.1.
-type CpuGroupProperty struct {
+type CPUGroupProperty struct {
 	// Since schema 2.1.
 	PropertyCode *uint32 `json:"PropertyCode,omitempty"`
 	// Since schema 2.1.
@@ -977,7 +977,7 @@ type Devices struct {
 	// that GUID will be used as the channel instance identifier as-is.
 	//
 	// Since schema 2.0.
-	Scsi map[string]Scsi `json:"Scsi,omitzero"`
+	SCSI map[string]SCSI `json:"Scsi,omitzero"`
 	// An optional object defining the settings for virtual persistent memory.
 	//
 	// Since schema 2.0.
@@ -1017,7 +1017,7 @@ type Devices struct {
 	// An optional object describing any virtual SMB shares to be exposed to the guest OS.
 	//
 	// Since schema 2.0.
-	VirtualSmb *VirtualSmb `json:"VirtualSmb,omitempty"`
+	VirtualSMB *VirtualSMB `json:"VirtualSmb,omitempty"`
 	// An optional object describing any Plan9 shares to be exposed to the guest OS.
 	//
 	// Since schema 2.0.
@@ -1041,7 +1041,7 @@ type Devices struct {
 	// Since schema 2.2.
 	VirtioSerial *VirtioSerial `json:"VirtioSerial,omitempty"`
 	// Since schema 2.3.
-	VirtualPci map[string]VirtualPciDevice `json:"VirtualPci,omitzero"`
+	VirtualPCI map[string]VirtualPCIDevice `json:"VirtualPci,omitzero"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1052,7 +1052,7 @@ type Devices struct {
 // Since schema 2.1.
 type EnhancedModeVideo struct {
 	// Since schema 2.1.
-	ConnectionOptions *RdpConnectionOptions `json:"ConnectionOptions,omitempty"`
+	ConnectionOptions *RDPConnectionOptions `json:"ConnectionOptions,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1212,14 +1212,14 @@ type FlexibleIoDevice struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// GpuConfiguration is the schema type of the same name.
+// GPUConfiguration is the schema type GpuConfiguration.
 //
 // Since schema 2.0.
-type GpuConfiguration struct {
+type GPUConfiguration struct {
 	// The mode used to assign GPUs to the guest.
 	//
 	// Since schema 2.0.
-	AssignmentMode GpuAssignmentMode `json:"AssignmentMode,omitempty"`
+	AssignmentMode GPUAssignmentMode `json:"AssignmentMode,omitempty"`
 	// This only applies to List mode, and is ignored in other modes. In GPU-P, string is GPU device
 	// interface, and unit16 is partition id. HCS simply assigns the partition with the input id. In
 	// GPU-PV, string is GPU device interface, and unit16 is 0xffff. HCS needs to find an available
@@ -1324,12 +1324,12 @@ type GuestModifySettingRequest struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// GuestOs is the schema type of the same name.
+// GuestOS is the schema type GuestOs.
 //
 // Properties of the guest operating system that boots on a Windows Server Container.
 //
 // Since schema 2.0.
-type GuestOs struct {
+type GuestOS struct {
 	// HostName assigned to a container guest operating system.
 	//
 	// Since schema 2.0.
@@ -1646,8 +1646,8 @@ type IsolationSettings struct {
 	//
 	// Not in the published schema; see the note above.
 	IsolationType string `json:"IsolationType,omitempty"`
-	// DebugHost, with DebugPort, configures debugging of the paravisor (HCL) of the isolated guest;
-	// hcsshim never sets it.
+	// DebugHost is the host, with DebugPort its port, for debugging the paravisor (HCL) of the
+	// isolated guest; hcsshim never sets it.
 	//
 	// Not in the published schema; see the note above.
 	DebugHost string `json:"DebugHost,omitempty"`
@@ -1661,11 +1661,11 @@ type IsolationSettings struct {
 	//
 	// Not in the published schema; see the note above.
 	LaunchData string `json:"LaunchData,omitempty"`
-	// HclEnabled runs the guest under its paravisor (HCL). hcsshim notes that schema 2.5 lacks it and
+	// HCLEnabled runs the guest under its paravisor (HCL). hcsshim notes that schema 2.5 lacks it and
 	// that schema 2.6 requires it with a BlockStorage guest state file.
 	//
 	// Not in the published schema; see the note above.
-	HclEnabled *bool `json:"HclEnabled,omitempty"`
+	HCLEnabled *bool `json:"HclEnabled,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1673,10 +1673,10 @@ type IsolationSettings struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// JobCpu is the schema type of the same name.
+// JobCPU is the schema type JobCpu.
 //
 // Since schema 2.3.
-type JobCpu struct {
+type JobCPU struct {
 	// Since schema 2.3.
 	Rate *uint32 `json:"rate,omitempty"`
 	// Since schema 2.3.
@@ -1702,7 +1702,7 @@ type JobMemory struct {
 // Since schema 2.3.
 type JobNamespace struct {
 	// Since schema 2.3.
-	CPU *JobCpu `json:"cpu,omitempty"`
+	CPU *JobCPU `json:"cpu,omitempty"`
 	// Since schema 2.3.
 	Memory *JobMemory `json:"memory,omitempty"`
 	// Since schema 2.3.
@@ -1749,12 +1749,12 @@ type Keyboard struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// KvpExchange is the schema type of the same name.
+// KVPExchange is the schema type KvpExchange.
 //
 // Since schema 2.5.
-type KvpExchange struct {
+type KVPExchange struct {
 	// Since schema 2.5.
-	EnableHostOSInfoKvpItems StateOverride `json:"EnableHostOSInfoKvpItems,omitempty"`
+	EnableHostOSInfoKVPItems StateOverride `json:"EnableHostOSInfoKvpItems,omitempty"`
 	// Since schema 2.5.
 	EntriesToBeAdded map[string]string `json:"EntriesToBeAdded,omitzero"`
 	// Since schema 2.5.
@@ -1766,16 +1766,16 @@ type KvpExchange struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// KvpQuery is the schema type of the same name.
+// KVPQuery is the schema type KvpQuery.
 //
 // Query information to request from the key-value exchange integration component.
 //
 // Since schema 2.5.
-type KvpQuery struct {
+type KVPQuery struct {
 	// The location of the key-value pairs depending on the type of the key-value pairs.
 	//
 	// Since schema 2.5.
-	Source KvpSource `json:"Source,omitempty"`
+	Source KVPSource `json:"Source,omitempty"`
 	// Keys in the key-value pair to be used for the query depending on the operation.
 	//
 	// Since schema 2.5.
@@ -1936,7 +1936,7 @@ type MappedVirtualDisk struct {
 	// Since schema 2.1.
 	ContainerPath string `json:"ContainerPath,omitempty"`
 	// Since schema 2.1.
-	Lun *uint8 `json:"Lun,omitempty"`
+	LUN *uint8 `json:"Lun,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -1955,17 +1955,17 @@ type Memory struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// MemoryInformationForVm is the schema type of the same name.
+// MemoryInformationForVM is the schema type MemoryInformationForVm.
 //
 // The response of memory information for virtual machine when query memory property of compute
 // system.
 //
 // Since schema 2.1.
-type MemoryInformationForVm struct {
+type MemoryInformationForVM struct {
 	// Since schema 2.1.
 	VirtualNodeCount *uint8 `json:"VirtualNodeCount,omitempty"`
 	// Since schema 2.1.
-	VirtualMachineMemory *VmMemory `json:"VirtualMachineMemory,omitempty"`
+	VirtualMachineMemory *VMMemory `json:"VirtualMachineMemory,omitempty"`
 	// Since schema 2.1.
 	VirtualNodes []VirtualNodeInfo `json:"VirtualNodes,omitzero"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
@@ -2018,10 +2018,10 @@ type MemoryTopology struct {
 	//
 	// Not in the published schema; see the note above.
 	AccessTrackingBitmapSizeInBits *uint64 `json:"AccessTrackingBitmapSizeInBits,omitempty"`
-	// GpaMappingSizeInPages is the size of the guest physical address mapping, in pages.
+	// GPAMappingSizeInPages is the size of the guest physical address mapping, in pages.
 	//
 	// Not in the published schema; see the note above.
-	GpaMappingSizeInPages *uint64 `json:"GpaMappingSizeInPages,omitempty"`
+	GPAMappingSizeInPages *uint64 `json:"GpaMappingSizeInPages,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -2080,13 +2080,13 @@ type Memory2 struct {
 	// Low MMIO region allocated below 4GB.
 	//
 	// Since schema 2.3 at the latest (first listed in the 2004 SDK schema file).
-	LowMmioGapInMB *uint64 `json:"LowMmioGapInMB,omitempty"`
+	LowMMIOGapInMB *uint64 `json:"LowMmioGapInMB,omitempty"`
 	// High MMIO region allocated above 4GB (base and size).
 	//
 	// Since schema 2.3 at the latest (first listed in the 2004 SDK schema file).
-	HighMmioBaseInMB *uint64 `json:"HighMmioBaseInMB,omitempty"`
+	HighMMIOBaseInMB *uint64 `json:"HighMmioBaseInMB,omitempty"`
 	// Since schema 2.3 at the latest (first listed in the 2004 SDK schema file).
-	HighMmioGapInMB *uint64 `json:"HighMmioGapInMB,omitempty"`
+	HighMMIOGapInMB *uint64 `json:"HighMmioGapInMB,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -2240,7 +2240,7 @@ type NetworkAdapter struct {
 	// A MAC address string.
 	//
 	// Since schema 2.0.
-	MacAddress string `json:"MacAddress,omitempty"`
+	MACAddress string `json:"MacAddress,omitempty"`
 	// A GUID string.
 	//
 	// Since schema 2.4.
@@ -2555,12 +2555,12 @@ type OperationProgress struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// OsLayerOptions is the schema type of the same name.
+// OSLayerOptions is the schema type OsLayerOptions.
 //
 // Since schema 2.1.
-type OsLayerOptions struct {
+type OSLayerOptions struct {
 	// Since schema 2.1.
-	Type OsLayerType `json:"Type,omitempty"`
+	Type OSLayerType `json:"Type,omitempty"`
 	// Since schema 2.1.
 	DisableCiCacheOptimization *bool `json:"DisableCiCacheOptimization,omitempty"`
 	// Since schema 2.5.
@@ -2963,7 +2963,7 @@ type Properties struct {
 	// Since schema 2.1.
 	SystemType SystemType `json:"SystemType,omitempty"`
 	// Since schema 2.1.
-	RuntimeOSType OsType `json:"RuntimeOsType,omitempty"`
+	RuntimeOSType OSType `json:"RuntimeOsType,omitempty"`
 	// Since schema 2.1.
 	Name string `json:"Name,omitempty"`
 	// Since schema 2.1.
@@ -2981,7 +2981,7 @@ type Properties struct {
 	// Since schema 2.1.
 	ExitType NotificationType `json:"ExitType,omitempty"`
 	// Since schema 2.1.
-	Memory *MemoryInformationForVm `json:"Memory,omitempty"`
+	Memory *MemoryInformationForVM `json:"Memory,omitempty"`
 	// Since schema 2.1.
 	Statistics *Statistics `json:"Statistics,omitempty"`
 	// Since schema 2.1.
@@ -3082,12 +3082,12 @@ type QoSCapabilities struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// RdpConnectionOptions is the schema type of the same name.
+// RDPConnectionOptions is the schema type RdpConnectionOptions.
 //
 // Since schema 2.1.
-type RdpConnectionOptions struct {
+type RDPConnectionOptions struct {
 	// Since schema 2.1.
-	AccessSids []string `json:"AccessSids,omitzero"`
+	AccessSIDs []string `json:"AccessSids,omitzero"`
 	// Since schema 2.1.
 	NamedPipe string `json:"NamedPipe,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
@@ -3444,12 +3444,12 @@ type SaveOptions struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// Scsi is the schema type of the same name.
+// SCSI is the schema type Scsi.
 //
 // Object describing a SCSI controller.
 //
 // Since schema 2.0.
-type Scsi struct {
+type SCSI struct {
 	// Map of attachments, where the key is the integer LUN number on the controller.
 	//
 	// Keys are uint32 values written as JSON member names.
@@ -3470,17 +3470,17 @@ type Scsi struct {
 //
 // SecuritySettings configures the security of a virtual machine: its virtual TPM and its guest
 // isolation (the confidential computing modes). Secure boot is configured elsewhere, by
-// Chipset.Uefi.ApplySecureBootTemplate. The shape is hcsshim's internal/hcs/schema2, generated
+// Chipset.UEFI.ApplySecureBootTemplate. The shape is hcsshim's internal/hcs/schema2, generated
 // from Microsoft's schema 2.4; hcsshim sends it for confidential Linux and Windows utility VMs.
 // Neither published source lists it.
 //
 // Not in the published schema; see the note above.
 type SecuritySettings struct {
-	// EnableTpm gives the virtual machine a virtual Trusted Platform Module. hcsshim keeps it false in
+	// EnableTPM gives the virtual machine a virtual Trusted Platform Module. hcsshim keeps it false in
 	// confidential (isolated) mode.
 	//
 	// Not in the published schema; see the note above.
-	EnableTpm *bool `json:"EnableTpm,omitempty"`
+	EnableTPM *bool `json:"EnableTpm,omitempty"`
 	// Isolation selects and configures the guest isolation.
 	//
 	// Not in the published schema; see the note above.
@@ -3547,7 +3547,7 @@ type Services struct {
 	// Key-value exchange integration component to exchange key-value pairs between host and guests.
 	//
 	// Since schema 2.5.
-	KvpExchange *KvpExchange `json:"KvpExchange,omitempty"`
+	KVPExchange *KVPExchange `json:"KvpExchange,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -3958,10 +3958,10 @@ type TripleFault struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// Uefi is the schema type of the same name.
+// UEFI is the schema type Uefi.
 //
 // Since schema 2.0.
-type Uefi struct {
+type UEFI struct {
 	// Since schema 2.0.
 	EnableDebugger *bool `json:"EnableDebugger,omitempty"`
 	// A GUID string.
@@ -3969,7 +3969,7 @@ type Uefi struct {
 	// Since schema 2.0.
 	SecureBootTemplateID string `json:"SecureBootTemplateId,omitempty"`
 	// Since schema 2.0.
-	BootThis *UefiBootEntry `json:"BootThis,omitempty"`
+	BootThis *UEFIBootEntry `json:"BootThis,omitempty"`
 	// Since schema 2.0.
 	Console SerialConsole `json:"Console,omitempty"`
 	// Since schema 2.2.
@@ -3983,12 +3983,12 @@ type Uefi struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// UefiBootEntry is the schema type of the same name.
+// UEFIBootEntry is the schema type UefiBootEntry.
 //
 // Since schema 2.1.
-type UefiBootEntry struct {
+type UEFIBootEntry struct {
 	// Since schema 2.1.
-	DeviceType UefiBootDevice `json:"DeviceType,omitempty"`
+	DeviceType UEFIBootDevice `json:"DeviceType,omitempty"`
 	// Since schema 2.1.
 	DevicePath string `json:"DevicePath,omitempty"`
 	// Since schema 2.1.
@@ -4033,7 +4033,7 @@ type VideoMonitor struct {
 	// Since schema 2.1.
 	VerticalResolution *uint16 `json:"VerticalResolution,omitempty"`
 	// Since schema 2.1.
-	ConnectionOptions *RdpConnectionOptions `json:"ConnectionOptions,omitempty"`
+	ConnectionOptions *RDPConnectionOptions `json:"ConnectionOptions,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -4243,13 +4243,13 @@ type VirtualMachineMemory struct {
 	// Low MMIO region allocated below 4GB.
 	//
 	// Since schema 2.3.
-	LowMmioGapInMB *uint64 `json:"LowMmioGapInMB,omitempty"`
+	LowMMIOGapInMB *uint64 `json:"LowMmioGapInMB,omitempty"`
 	// High MMIO region allocated above 4GB (base and size).
 	//
 	// Since schema 2.3.
-	HighMmioBaseInMB *uint64 `json:"HighMmioBaseInMB,omitempty"`
+	HighMMIOBaseInMB *uint64 `json:"HighMmioBaseInMB,omitempty"`
 	// Since schema 2.3.
-	HighMmioGapInMB *uint64 `json:"HighMmioGapInMB,omitempty"`
+	HighMMIOGapInMB *uint64 `json:"HighMmioGapInMB,omitempty"`
 	// Backing selects how guest memory is backed: "Virtual" (pageable, the default), "Physical" or
 	// "Hybrid". Microsoft's own samples (Tutorial.md, OperationCompletionSample.md,
 	// EventCallbackSample.md) send it; neither published source lists it.
@@ -4294,7 +4294,7 @@ type VirtualMachineProcessor struct {
 	// An optional object that configures the CPU Group to which a Virtual Machine is going to bind to.
 	//
 	// Since schema 2.5.
-	CPUGroup *CpuGroup `json:"CpuGroup,omitempty"`
+	CPUGroup *CPUGroup `json:"CpuGroup,omitempty"`
 	// Useful to enable if you want to protect against the Intel Processor Machine Check Error
 	// vulnerability (CVE-2018-12207). For instance, if you have some virtual machines that you trust
 	// that won't cause denial of service on the virtualization hosts and some that you don't trust.
@@ -4399,21 +4399,21 @@ type VirtualPMemMapping struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// VirtualPciDevice is the schema type of the same name.
+// VirtualPCIDevice is the schema type VirtualPciDevice.
 //
 // Since schema 2.3.
-type VirtualPciDevice struct {
+type VirtualPCIDevice struct {
 	// Since schema 2.3.
-	Functions []VirtualPciFunction `json:"Functions,omitzero"`
+	Functions []VirtualPCIFunction `json:"Functions,omitzero"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// VirtualPciFunction is the schema type of the same name.
+// VirtualPCIFunction is the schema type VirtualPciFunction.
 //
 // Since schema 2.3.
-type VirtualPciFunction struct {
+type VirtualPCIFunction struct {
 	// Since schema 2.3.
 	DeviceInstancePath string `json:"DeviceInstancePath,omitempty"`
 	// Since schema 2.3.
@@ -4427,12 +4427,12 @@ type VirtualPciFunction struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// VirtualSmb is the schema type of the same name.
+// VirtualSMB is the schema type VirtualSmb.
 //
 // Since schema 2.1.
-type VirtualSmb struct {
+type VirtualSMB struct {
 	// Since schema 2.1.
-	Shares []VirtualSmbShare `json:"Shares,omitzero"`
+	Shares []VirtualSMBShare `json:"Shares,omitzero"`
 	// Since schema 2.1.
 	DirectFileMappingInMB *int64 `json:"DirectFileMappingInMB,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
@@ -4440,10 +4440,10 @@ type VirtualSmb struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// VirtualSmbShare is the schema type of the same name.
+// VirtualSMBShare is the schema type VirtualSmbShare.
 //
 // Since schema 2.0.
-type VirtualSmbShare struct {
+type VirtualSMBShare struct {
 	// Since schema 2.0.
 	Name string `json:"Name,omitempty"`
 	// Since schema 2.0.
@@ -4451,7 +4451,7 @@ type VirtualSmbShare struct {
 	// Since schema 2.0.
 	AllowedFiles []string `json:"AllowedFiles,omitzero"`
 	// Since schema 2.1.
-	Options *VirtualSmbShareOptions `json:"Options,omitempty"`
+	Options *VirtualSMBShareOptions `json:"Options,omitempty"`
 	// Unknown holds the members that the published schema does not list: those received are kept here
 	// and all are written back when encoding, after the known members.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -4459,10 +4459,10 @@ type VirtualSmbShare struct {
 	keep uint64 // one bit per string or time field received with its zero value
 }
 
-// VirtualSmbShareOptions is the schema type of the same name.
+// VirtualSMBShareOptions is the schema type VirtualSmbShareOptions.
 //
 // Since schema 2.1.
-type VirtualSmbShareOptions struct {
+type VirtualSMBShareOptions struct {
 	// Since schema 2.1.
 	ReadOnly *bool `json:"ReadOnly,omitempty"`
 	// Convert exclusive access to shared read access.
@@ -4542,10 +4542,10 @@ type VirtualSmbShareOptions struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// VmMemory is the schema type of the same name.
+// VMMemory is the schema type VmMemory.
 //
 // Since schema 2.1.
-type VmMemory struct {
+type VMMemory struct {
 	// Since schema 2.1.
 	AvailableMemory *int32 `json:"AvailableMemory,omitempty"`
 	// Since schema 2.1.
@@ -4565,12 +4565,12 @@ type VmMemory struct {
 	Unknown map[string]json.RawMessage `json:"-"`
 }
 
-// VmProcessorRequirements is the schema type of the same name.
+// VMProcessorRequirements is the schema type VmProcessorRequirements.
 //
 // VM specific processor feature requirements.
 //
 // Since schema 2.5.
-type VmProcessorRequirements struct {
+type VMProcessorRequirements struct {
 	// Processor features.
 	//
 	// Since schema 2.5.

@@ -87,7 +87,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 		Owner:         owner,
 		SchemaVersion: &schema.Version{Major: schema.Ptr[uint32](2), Minor: schema.Ptr[uint32](1)},
 		Container: &schema.Container{ // no HostingSystemId: process isolation
-			GuestOS: &schema.GuestOs{HostName: "web"},
+			GuestOS: &schema.GuestOS{HostName: "web"},
 		},
 		// If this program dies, HCS terminates the system with the handle.
 		ShouldTerminateOnLastHandleClosed: schema.Ptr(true),

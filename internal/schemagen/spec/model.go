@@ -381,7 +381,7 @@ func (m *Model) check(t *TypeRef) error {
 }
 
 // reservedNames are the hand-written exported names of package schema.
-var reservedNames = []string{"Ptr", "SchemaVersion", "UnknownMembers", "Of", "KnownVersions"}
+var reservedNames = []string{"Ptr", "VersionNumber", "UnknownMembers", "KnownVersions", "PathError"}
 
 // Versions lists the schema versions the sources know, oldest first.
 var Versions = []string{"2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}

@@ -130,7 +130,7 @@ var overrides = []override{
 	{Type: "MemoryTopology", Field: "AccessTrackingBitmapSizeInBits", Add: &TypeRef{Kind: KindInt, Format: "uint64"},
 		Note: "AccessTrackingBitmapSizeInBits is the size of the tracking bitmap, in bits."},
 	{Type: "MemoryTopology", Field: "GpaMappingSizeInPages", Add: &TypeRef{Kind: KindInt, Format: "uint64"},
-		Note: "GpaMappingSizeInPages is the size of the guest physical address mapping, in pages."},
+		Note: "GPAMappingSizeInPages is the size of the guest physical address mapping, in pages."},
 	{
 		Type: "Properties", Field: "MemoryTopology", Add: &TypeRef{Kind: KindRef, Ref: "MemoryTopology"},
 		Note: "MemoryTopology reports the guest memory access tracking of the system. A live capture " +
@@ -140,12 +140,12 @@ var overrides = []override{
 		Type: "SecuritySettings", Define: "object",
 		Note: "SecuritySettings configures the security of a virtual machine: its virtual TPM and its " +
 			"guest isolation (the confidential computing modes). Secure boot is configured elsewhere, by " +
-			"Chipset.Uefi.ApplySecureBootTemplate. The shape is hcsshim's internal/hcs/schema2, " +
+			"Chipset.UEFI.ApplySecureBootTemplate. The shape is hcsshim's internal/hcs/schema2, " +
 			"generated from Microsoft's schema 2.4; hcsshim sends it for confidential Linux and Windows " +
 			"utility VMs. Neither published source lists it.",
 	},
 	{Type: "SecuritySettings", Field: "EnableTpm", Add: &TypeRef{Kind: KindBool},
-		Note: "EnableTpm gives the virtual machine a virtual Trusted Platform Module. hcsshim keeps it " +
+		Note: "EnableTPM gives the virtual machine a virtual Trusted Platform Module. hcsshim keeps it " +
 			"false in confidential (isolated) mode."},
 	{Type: "SecuritySettings", Field: "Isolation", Add: &TypeRef{Kind: KindRef, Ref: "IsolationSettings"},
 		Note: "Isolation selects and configures the guest isolation."},
@@ -159,8 +159,8 @@ var overrides = []override{
 		Note: "IsolationType is the isolation mode. hcsshim sends \"SecureNestedPaging\" (AMD SEV-SNP), " +
 			"\"VirtualizationBasedSecurity\" and \"GuestStateOnly\"."},
 	{Type: "IsolationSettings", Field: "DebugHost", Add: &TypeRef{Kind: KindString},
-		Note: "DebugHost, with DebugPort, configures debugging of the paravisor (HCL) of the isolated " +
-			"guest; hcsshim never sets it."},
+		Note: "DebugHost is the host, with DebugPort its port, for debugging the paravisor (HCL) of the " +
+			"isolated guest; hcsshim never sets it."},
 	{Type: "IsolationSettings", Field: "DebugPort", Add: &TypeRef{Kind: KindInt, Format: "int64"},
 		Note: "DebugPort is the port of DebugHost."},
 	{Type: "IsolationSettings", Field: "LaunchData", Add: &TypeRef{Kind: KindString},
@@ -168,7 +168,7 @@ var overrides = []override{
 			"hcsshim sends the digest of the security policy, which SEV-SNP reports back as the HOST_DATA " +
 			"of the guest's attestation report."},
 	{Type: "IsolationSettings", Field: "HclEnabled", Add: &TypeRef{Kind: KindBool},
-		Note: "HclEnabled runs the guest under its paravisor (HCL). hcsshim " +
+		Note: "HCLEnabled runs the guest under its paravisor (HCL). hcsshim " +
 			"notes that schema 2.5 lacks it and that schema 2.6 requires it with a BlockStorage guest " +
 			"state file."},
 	{

@@ -14,16 +14,34 @@ func TestNames(t *testing.T) {
 	for in, want := range map[string]string{
 		"Id": "ID", "HostingSystemId": "HostingSystemID", "SizeInMB": "SizeInMB", "Uptime100ns": "Uptime100ns",
 		"data_binary": "DataBinary", "VmId": "VMID", "Ids": "IDs", "InterfaceClassGuid": "InterfaceClassGUID",
+		"AccessSids": "AccessSIDs", "MacAddress": "MACAddress", "UseUtc": "UseUTC", "ICHeartbeatStatus": "ICHeartbeatStatus",
+		"DNSSearchList": "DNSSearchList", "HvSocket": "HvSocket", "FlexibleIoDevice": "FlexibleIoDevice",
 	} {
 		if got := FieldName(in); got != want {
 			t.Errorf("FieldName(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := TypeName("Container_Memory"); got != "ContainerMemory" {
-		t.Errorf("TypeName = %q", got)
+	for in, want := range map[string]string{
+		"Container_Memory": "ContainerMemory", "GuestOs": "GuestOS", "VirtualPciDevice": "VirtualPCIDevice",
+		"MemoryInformationForVm": "MemoryInformationForVM", "Scsi": "SCSI", "VirtualPMemDevice": "VirtualPMemDevice",
+	} {
+		if got := TypeName(in); got != want {
+			t.Errorf("TypeName(%q) = %q, want %q", in, got, want)
+		}
 	}
-	if got := ValueName(""); got != "Empty" {
-		t.Errorf("ValueName(\"\") = %q", got)
+	for in, want := range map[string]string{
+		"": "Empty", "Vm": "VM", "CpuGroup": "CPUGroup", "HcsApiFatalError": "HCSAPIFatalError",
+		"AVX512IFMA": "AVX512IFMA", "Sse4A": "Sse4A", "guest-os": "GuestOS",
+	} {
+		if got := ValueName(in); got != want {
+			t.Errorf("ValueName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Names already in Go's style stay as they are.
+	for _, name := range []string{"IDs", "GUIDs", "VMs", "CPUGroups", "V2_1", "UnmarshalJSON", "PMem", "OSSuiteMask", "Ts1"} {
+		if got := Initialisms(name); got != name {
+			t.Errorf("Initialisms(%q) = %q", name, got)
+		}
 	}
 }
 
@@ -141,5 +159,25 @@ func TestDefinedTypeTakesFieldsAndValues(t *testing.T) {
 	}
 	if want := []string{"Holder", "Kind", "Stats"}; !slices.Equal(names, want) {
 		t.Errorf("types %v, want %v", names, want)
+	}
+}
+
+// TestOverrideNotesStartWithTheGoName checks that the note of each entry
+// that defines a type or adds a field, which becomes a doc comment, starts
+// with the Go name, as Go doc comments do.
+func TestOverrideNotesStartWithTheGoName(t *testing.T) {
+	for _, o := range overrides {
+		var name string
+		switch {
+		case o.Define != "":
+			name = TypeName(o.Type)
+		case o.Field != "":
+			name = FieldName(o.Field)
+		default:
+			continue
+		}
+		if !strings.HasPrefix(o.Note, name+" ") {
+			t.Errorf("note of %s %s does not start with %s: %q", o.Type, o.Field, name, o.Note)
+		}
 	}
 }
