@@ -39,3 +39,36 @@ func Example() {
 	// 2960000000 268435456
 	// [/NewMember]
 }
+
+// Check the schema version of a received document before relying on a
+// member that a later version introduced.
+func ExampleVersion_Number() {
+	var doc schema.ComputeSystem
+	if err := json.Unmarshal([]byte(`{"SchemaVersion":{"Major":2,"Minor":5},"Owner":"x"}`), &doc); err != nil {
+		panic(err)
+	}
+	v, ok := doc.SchemaVersion.Number()
+	fmt.Println(v, ok, v == schema.V2_5, schema.V2_3.Less(v))
+
+	var none schema.ComputeSystem
+	_, ok = none.SchemaVersion.Number()
+	fmt.Println(ok)
+	// Output:
+	// 2.5 true true true
+	// false
+}
+
+// Read the traffic of each network endpoint from a statistics document.
+func ExampleNetworkStats() {
+	response := `{"Timestamp":"2026-05-02T09:20:00Z","Network":[
+		{"EndpointId":"5b7e1f3c-8a9d-4c2e-b1f0-6d5e4c3b2a19","BytesReceived":1843200,"BytesSent":409600,"PacketsReceived":1400,"PacketsSent":610}]}`
+	var stats schema.Statistics
+	if err := json.Unmarshal([]byte(response), &stats); err != nil {
+		panic(err)
+	}
+	for _, ep := range stats.Network {
+		fmt.Println(ep.EndpointID, *ep.BytesReceived, *ep.BytesSent, ep.DroppedPacketsIncoming == nil)
+	}
+	// Output:
+	// 5b7e1f3c-8a9d-4c2e-b1f0-6d5e4c3b2a19 1843200 409600 true
+}
