@@ -3,7 +3,10 @@ package hcs
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gohcs/hcs/schema"
@@ -19,12 +22,12 @@ var ErrStaleSample = errors.New("statistics sample not newer than the previous o
 
 // Usage is the resource use of a compute system between two statistics
 // samples, as [UsageBetween] computes it: rates over the interval for the
-// cumulative counters (processor time, storage), the latest values for the
-// gauges (memory, uptime).
+// cumulative counters (processor time, storage, network), the latest
+// values for the gauges (memory, uptime).
 //
-// A group (CPU, Memory, Storage) is nil when the samples do not carry what
-// it is computed from; the zero value of a rate in a non-nil group is a
-// measured zero.
+// A group (CPU, Memory, Storage, Network) is nil when the samples do not
+// carry what it is computed from; the zero value of a rate in a non-nil
+// group is a measured zero.
 type Usage struct {
 	// Timestamp is when the current sample was taken.
 	Timestamp time.Time
@@ -50,6 +53,9 @@ type Usage struct {
 	// Storage is the storage throughput; nil unless both samples carry
 	// all four storage counters.
 	Storage *StorageUsage
+	// Network is the network throughput; nil unless both samples carry
+	// the Network array of statistics, even empty.
+	Network *NetworkUsage
 }
 
 // CPUUsage is the processor use of a compute system over an interval, in
@@ -94,6 +100,60 @@ type StorageUsage struct {
 	WritesPerSecond float64
 }
 
+// NetworkUsage is the network throughput of a compute system over an
+// interval: of each of its endpoints, and in total.
+type NetworkUsage struct {
+	// ReceiveBytesPerSecond is the rate of bytes received, summed over
+	// Endpoints.
+	ReceiveBytesPerSecond float64
+	// TransmitBytesPerSecond is the rate of bytes sent, summed over
+	// Endpoints.
+	TransmitBytesPerSecond float64
+	// ReceivePacketsPerSecond is the rate of packets received, summed over
+	// Endpoints.
+	ReceivePacketsPerSecond float64
+	// TransmitPacketsPerSecond is the rate of packets sent, summed over
+	// Endpoints.
+	TransmitPacketsPerSecond float64
+	// Endpoints is the throughput of each endpoint that both samples carry
+	// with its four byte and packet counters, in the order of the current
+	// sample; empty, not nil, when there is none. An endpoint that
+	// appeared since the previous sample counts from the next one, unless
+	// the system restarted (see UsageBetween); one that disappeared is not
+	// listed.
+	Endpoints []EndpointUsage
+}
+
+// EndpointUsage is the network throughput of one endpoint of a compute
+// system over an interval, from its entry in the Network array of the
+// statistics ([schema.NetworkStats]).
+type EndpointUsage struct {
+	// EndpointID identifies the endpoint: the HNS endpoint's GUID, as HCS
+	// wrote it.
+	EndpointID string
+	// ReceiveBytesPerSecond is the rate of bytes received.
+	ReceiveBytesPerSecond float64
+	// TransmitBytesPerSecond is the rate of bytes sent.
+	TransmitBytesPerSecond float64
+	// ReceivePacketsPerSecond is the rate of packets received.
+	ReceivePacketsPerSecond float64
+	// TransmitPacketsPerSecond is the rate of packets sent.
+	TransmitPacketsPerSecond float64
+	// Dropped is the rate of dropped packets; nil unless both samples carry
+	// the endpoint's two drop counters, which HCS does not always send.
+	Dropped *DropUsage
+}
+
+// DropUsage is the rate of packets an endpoint dropped over an interval.
+type DropUsage struct {
+	// ReceivePerSecond is the rate of incoming packets dropped
+	// (DroppedPacketsIncoming).
+	ReceivePerSecond float64
+	// TransmitPerSecond is the rate of outgoing packets dropped
+	// (DroppedPacketsOutgoing).
+	TransmitPerSecond float64
+}
+
 // UsageBetween computes the resource use of a compute system from two of
 // its statistics samples, prev taken before cur (see [System.Statistics]).
 // cpus is the number of processors the system may use: the virtual
@@ -109,9 +169,14 @@ type StorageUsage struct {
 // in between: its increase is its current value, as Prometheus's rate
 // counts it. When the system itself restarted — its uptime went backwards,
 // or its ContainerStartTime changed — every counter counts from the
-// restart, and the rates are computed over the current uptime rather than
-// the whole interval whenever that uptime is known and shorter. In both
-// cases Restarted is set; rates are never negative.
+// restart, those of network endpoints the previous sample lacks included,
+// and the rates are computed over the current uptime rather than the whole
+// interval whenever that uptime is known and shorter. In both cases
+// Restarted is set; rates are never negative.
+//
+// Network endpoints are matched by EndpointID, ignoring case; an entry
+// without one is left out, and of entries with the same EndpointID only
+// the first counts.
 //
 // UsageBetween fails with an error matching [ErrInvalidArgument] when a
 // sample is nil or lacks its Timestamp, or when cpus is not positive, and
@@ -198,7 +263,77 @@ func UsageBetween(prev, cur *schema.Statistics, cpus int) (Usage, error) {
 			WritesPerSecond:     increase(*ps.WriteCountNormalized, *cs.WriteCountNormalized) / seconds,
 		}
 	}
+
+	if prev.Network != nil && cur.Network != nil {
+		u.Network = networkUsage(prev.Network, cur.Network, restarted, seconds, increase)
+	}
 	return u, nil
+}
+
+// networkUsage computes the throughput of the endpoints of cur over seconds,
+// each from its entry in prev; when the system restarted, every endpoint of
+// cur counts from zero.
+func networkUsage(prev, cur []schema.NetworkStats, restarted bool, seconds float64,
+	increase func(p, c uint64) float64) *NetworkUsage {
+	before := maps.Collect(endpoints(prev))
+	n := &NetworkUsage{Endpoints: make([]EndpointUsage, 0, len(cur))}
+	for key, c := range endpoints(cur) {
+		if !all(c.BytesReceived, c.BytesSent, c.PacketsReceived, c.PacketsSent) {
+			continue
+		}
+		p, ok := before[key]
+		switch {
+		case restarted:
+			p = &schema.NetworkStats{} // every counter from zero
+		case !ok || !all(p.BytesReceived, p.BytesSent, p.PacketsReceived, p.PacketsSent):
+			continue
+		}
+		rate := func(p, c *uint64) float64 {
+			if p == nil {
+				return float64(*c) / seconds
+			}
+			return increase(*p, *c) / seconds
+		}
+		e := EndpointUsage{
+			EndpointID:               c.EndpointID,
+			ReceiveBytesPerSecond:    rate(p.BytesReceived, c.BytesReceived),
+			TransmitBytesPerSecond:   rate(p.BytesSent, c.BytesSent),
+			ReceivePacketsPerSecond:  rate(p.PacketsReceived, c.PacketsReceived),
+			TransmitPacketsPerSecond: rate(p.PacketsSent, c.PacketsSent),
+		}
+		if all(c.DroppedPacketsIncoming, c.DroppedPacketsOutgoing) &&
+			(restarted || all(p.DroppedPacketsIncoming, p.DroppedPacketsOutgoing)) {
+			e.Dropped = &DropUsage{
+				ReceivePerSecond:  rate(p.DroppedPacketsIncoming, c.DroppedPacketsIncoming),
+				TransmitPerSecond: rate(p.DroppedPacketsOutgoing, c.DroppedPacketsOutgoing),
+			}
+		}
+		n.ReceiveBytesPerSecond += e.ReceiveBytesPerSecond
+		n.TransmitBytesPerSecond += e.TransmitBytesPerSecond
+		n.ReceivePacketsPerSecond += e.ReceivePacketsPerSecond
+		n.TransmitPacketsPerSecond += e.TransmitPacketsPerSecond
+		n.Endpoints = append(n.Endpoints, e)
+	}
+	return n
+}
+
+// endpoints yields the entries of a Network array that have an EndpointID,
+// in order, each with its EndpointID in upper case as the key; of entries
+// with the same key, only the first.
+func endpoints(list []schema.NetworkStats) iter.Seq2[string, *schema.NetworkStats] {
+	return func(yield func(string, *schema.NetworkStats) bool) {
+		seen := make(map[string]bool, len(list))
+		for i := range list {
+			key := strings.ToUpper(list[i].EndpointID)
+			if key == "" || seen[key] {
+				continue
+			}
+			seen[key] = true
+			if !yield(key, &list[i]) {
+				return
+			}
+		}
+	}
 }
 
 // uptime returns the uptime of the system at s: Uptime100ns, or the time
