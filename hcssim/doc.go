@@ -27,8 +27,9 @@
 //     SystemCrashInitiated and SystemCrashReport events;
 //     ShouldTerminateOnLastHandleClosed; enumeration with the Ids, Names,
 //     Types and Owners filters; properties, with statistics that advance
-//     with the clock (WithClock) while the system runs, and the process
-//     list.
+//     with the clock (WithClock) while the system runs — processor,
+//     memory, storage and the traffic of one network endpoint per system
+//     — and the process list.
 //   - Processes: created in running systems, with in-memory stdio pipes that
 //     buffer 64 KiB like Windows pipes; a built-in interpreter (echo, exit,
 //     cat, spew, wait, sleep) and programs of the user's (HandleCommand);
@@ -55,7 +56,12 @@
 //
 // Nothing runs: there are no images, layers, devices, networks or guest
 // operating systems, and the configuration of a system is checked only
-// for being JSON with a Container or VirtualMachine member. Modifications
+// for being JSON with a Container or VirtualMachine member. The network
+// endpoint of the statistics is invented, whatever the configuration, and
+// always reports its counters; real HCS may send an empty Network array
+// instead, as a live capture of a schema 2 container without endpoints
+// shows and as windows_exporter reports of schema 2 containers (reported
+// by others, not documented). Modifications
 // are checked and accepted without effect, and most property types other
 // than statistics and the process list report nothing. Processes run Go
 // functions, not programs; their pipes are in memory, not Windows handles.

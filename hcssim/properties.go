@@ -49,6 +49,20 @@ type statistics struct {
 		WriteCountNormalized uint64 `json:"WriteCountNormalized"`
 		WriteSizeBytes       uint64 `json:"WriteSizeBytes"`
 	} `json:"Storage"`
+	Network []networkStats `json:"Network"`
+}
+
+// networkStats is the NetworkStats document: the counters of one network
+// endpoint, in the order of the schema 1 statistics HCS wrote them in.
+type networkStats struct {
+	BytesReceived          uint64 `json:"BytesReceived"`
+	BytesSent              uint64 `json:"BytesSent"`
+	PacketsReceived        uint64 `json:"PacketsReceived"`
+	PacketsSent            uint64 `json:"PacketsSent"`
+	DroppedPacketsIncoming uint64 `json:"DroppedPacketsIncoming"`
+	DroppedPacketsOutgoing uint64 `json:"DroppedPacketsOutgoing"`
+	EndpointID             string `json:"EndpointId"`
+	InstanceID             string `json:"InstanceId"`
 }
 
 // processEntry is the ProcessDetails document of the schema.
@@ -70,11 +84,20 @@ type systemEntry struct {
 
 // The simulated statistics: the processor is busy a quarter of the running
 // time, two thirds of it in user mode; the storage reads 100 and writes 50
-// blocks of 4 KiB per second of running time; memory use is constant.
+// blocks of 4 KiB per second of running time; memory use is constant. Each
+// system has one network endpoint, which receives 200 packets of 1 KiB and
+// sends 100 of 512 bytes per second of running time, and drops one
+// incoming packet every 10 seconds.
 const (
 	readsPerSecond  = 100
 	writesPerSecond = 50
 	blockSize       = 4096
+
+	packetsInPerSecond  = 200
+	packetsOutPerSecond = 100
+	packetInSize        = 1024
+	packetOutSize       = 512
+	secondsPerDrop      = 10
 )
 
 // stats returns the statistics of sys at now.
@@ -95,8 +118,23 @@ func stats(sys *system, now time.Time) *statistics {
 	st.Storage.ReadSizeBytes = reads * blockSize
 	st.Storage.WriteCountNormalized = writes
 	st.Storage.WriteSizeBytes = writes * blockSize
+	in := uint64(run * packetsInPerSecond / time.Second)
+	out := uint64(run * packetsOutPerSecond / time.Second)
+	st.Network = []networkStats{{
+		BytesReceived:          in * packetInSize,
+		BytesSent:              out * packetOutSize,
+		PacketsReceived:        in,
+		PacketsSent:            out,
+		DroppedPacketsIncoming: uint64(run / (secondsPerDrop * time.Second)),
+		EndpointID:             endpointID(sys.ID),
+		InstanceID:             nameGUID("instance " + sys.RuntimeID),
+	}}
 	return st
 }
+
+// endpointID returns the GUID of the network endpoint of the system id:
+// always the same for an id, so that tests and dashboards can name it.
+func endpointID(id string) string { return nameGUID("endpoint " + id) }
 
 // properties computes the result of a properties query on sys. s.mu is
 // held.

@@ -2,6 +2,7 @@ package hcssim
 
 import (
 	"crypto/rand"
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -67,7 +68,27 @@ func (s *Sim) syncFaultDoc(call Call) (string, error) {
 func newGUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // never fails
-	b[6] = b[6]&0x0f | 0x40
+	return formatGUID(b, 4)
+}
+
+// guidNamespace is the namespace of the simulator's name-based GUIDs.
+var guidNamespace = [16]byte{0x6b, 0x1e, 0x3f, 0x52, 0x9a, 0x0c, 0x4d, 0x27, 0x8e, 0x61, 0x05, 0xb4, 0xc9, 0x3a, 0x7d, 0x10}
+
+// nameGUID returns the name-based (version 5, RFC 9562) GUID of name: the
+// same name always gives the same GUID.
+func nameGUID(name string) string {
+	h := sha1.New()
+	h.Write(guidNamespace[:])
+	h.Write([]byte(name))
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	return formatGUID(b, 5)
+}
+
+// formatGUID sets the version and variant bits of b and writes it in the
+// usual text form.
+func formatGUID(b [16]byte, version byte) string {
+	b[6] = b[6]&0x0f | version<<4
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

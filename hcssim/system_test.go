@@ -531,6 +531,14 @@ func TestProperties(t *testing.T) {
 		st.Storage.WriteCountNormalized != 500 || !st.Timestamp.Equal(clock()) {
 		t.Errorf("statistics = %+v", st)
 	}
+	if len(st.Network) != 1 {
+		t.Fatalf("network = %+v, want one endpoint", st.Network)
+	}
+	if n := st.Network[0]; n.PacketsReceived != 2000 || n.BytesReceived != 2000*1024 || n.PacketsSent != 1000 ||
+		n.BytesSent != 1000*512 || n.DroppedPacketsIncoming != 1 || n.DroppedPacketsOutgoing != 0 ||
+		n.EndpointID != endpointID("p") || len(n.InstanceID) != 36 {
+		t.Errorf("network = %+v", n)
+	}
 	if p.ProcessList == nil || len(*p.ProcessList) != 0 || p.TerminateOnLastHandleClosed == nil || *p.TerminateOnLastHandleClosed {
 		t.Errorf("properties = %+v", p)
 	}
@@ -543,7 +551,7 @@ func TestProperties(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st := p.Statistics; st.Uptime100ns != 200_000_000 || st.Processor.TotalRuntime100ns != 25_000_000 ||
-		st.Storage.ReadCountNormalized != 1000 {
+		st.Storage.ReadCountNormalized != 1000 || st.Network[0].PacketsReceived != 2000 {
 		t.Errorf("paused statistics = %+v", st)
 	}
 	h.mustCall(func(op backend.Handle) error { return h.b.ResumeComputeSystem(sys, op, "") })
@@ -579,7 +587,8 @@ func TestStatisticsAdvanceInRealTime(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	b := read()
 	if b.Uptime100ns <= a.Uptime100ns || b.Processor.TotalRuntime100ns <= a.Processor.TotalRuntime100ns ||
-		b.Storage.ReadCountNormalized <= a.Storage.ReadCountNormalized || !b.Timestamp.After(a.Timestamp) {
+		b.Storage.ReadCountNormalized <= a.Storage.ReadCountNormalized || !b.Timestamp.After(a.Timestamp) ||
+		b.Network[0].BytesReceived <= a.Network[0].BytesReceived {
 		t.Errorf("statistics did not advance: %+v then %+v", a, b)
 	}
 }
@@ -667,4 +676,21 @@ func TestOperationCallbacksOption(t *testing.T) {
 	}
 	wantHR(t, h.b.TerminateProcess(q, op, ""), hcs.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET)
 	h.mustCall(func(op backend.Handle) error { return h.b.TerminateProcess(p, op, "") })
+}
+
+// TestNameGUID checks that the simulator's name-based GUIDs are stable,
+// distinct and version 5.
+func TestNameGUID(t *testing.T) {
+	a, b := nameGUID("endpoint web"), nameGUID("endpoint db")
+	if a != nameGUID("endpoint web") || a == b {
+		t.Errorf("nameGUID gives %s and %s", a, b)
+	}
+	for _, g := range []string{a, b, newGUID()} {
+		if len(g) != 36 || g[8] != '-' || g[13] != '-' || g[18] != '-' || g[23] != '-' || !strings.ContainsRune("89ab", rune(g[19])) {
+			t.Errorf("%s is not a GUID of the RFC 9562 variant", g)
+		}
+	}
+	if a[14] != '5' || newGUID()[14] != '4' {
+		t.Errorf("versions: %s, %s", a, newGUID())
+	}
 }
