@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,10 +97,12 @@ type Collector struct {
 	host *hcs.Host
 	cfg  config
 
-	cpu, commit, commitPeak, workingSet  *prometheus.Desc
-	readBytes, writeBytes, reads, writes *prometheus.Desc
-	uptime, info, state, scrapeDuration  *prometheus.Desc
-	scrapeErrors                         *prometheus.CounterVec
+	cpu, commit, commitPeak, workingSet    *prometheus.Desc
+	readBytes, writeBytes, reads, writes   *prometheus.Desc
+	rxBytes, txBytes, rxPackets, txPackets *prometheus.Desc
+	rxDropped, txDropped                   *prometheus.Desc
+	uptime, info, state, scrapeDuration    *prometheus.Desc
+	scrapeErrors                           *prometheus.CounterVec
 
 	hooks testHooks
 }
@@ -149,6 +152,18 @@ func NewCollector(host *hcs.Host, opts ...Option) *Collector {
 			"Storage read operations of the compute system since it started, normalized by HCS (ReadCountNormalized)."),
 		writes: desc("hcs_system_storage_writes_total",
 			"Storage write operations of the compute system since it started, normalized by HCS (WriteCountNormalized)."),
+		rxBytes: desc("hcs_system_network_receive_bytes_total",
+			"Bytes the network endpoint of the compute system received.", "interface"),
+		txBytes: desc("hcs_system_network_transmit_bytes_total",
+			"Bytes the network endpoint of the compute system sent.", "interface"),
+		rxPackets: desc("hcs_system_network_receive_packets_total",
+			"Packets the network endpoint of the compute system received.", "interface"),
+		txPackets: desc("hcs_system_network_transmit_packets_total",
+			"Packets the network endpoint of the compute system sent.", "interface"),
+		rxDropped: desc("hcs_system_network_receive_packets_dropped_total",
+			"Incoming packets the network endpoint of the compute system dropped.", "interface"),
+		txDropped: desc("hcs_system_network_transmit_packets_dropped_total",
+			"Outgoing packets the network endpoint of the compute system dropped.", "interface"),
 		uptime: desc("hcs_system_uptime_seconds",
 			"Time since the compute system started."),
 		info: prometheus.NewDesc("hcs_system_info",
@@ -175,6 +190,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.cpu, c.commit, c.commitPeak, c.workingSet,
 		c.readBytes, c.writeBytes, c.reads, c.writes,
+		c.rxBytes, c.txBytes, c.rxPackets, c.txPackets, c.rxDropped, c.txDropped,
 		c.uptime, c.info, c.state, c.scrapeDuration,
 	} {
 		ch <- d
@@ -319,6 +335,28 @@ func (c *Collector) sendStatistics(ch chan<- prometheus.Metric, info hcs.SystemI
 		send(c.writeBytes, prometheus.CounterValue, s.WriteSizeBytes, 1)
 		send(c.reads, prometheus.CounterValue, s.ReadCountNormalized, 1)
 		send(c.writes, prometheus.CounterValue, s.WriteCountNormalized, 1)
+	}
+	// One series per endpoint, labelled with its GUID in upper case as
+	// windows_exporter writes it. An entry without an EndpointID, or with
+	// that of an earlier entry, would clash with another series: it is
+	// left out.
+	seen := make(map[string]bool, len(st.Network))
+	for _, e := range st.Network {
+		iface := strings.ToValidUTF8(strings.ToUpper(e.EndpointID), "\uFFFD")
+		if iface == "" || seen[iface] {
+			if c.cfg.logger != nil {
+				c.cfg.logger.Debug("hcsprom: network statistics entry skipped: no EndpointId, or a repeated one",
+					"id", id, "endpoint", e.EndpointID)
+			}
+			continue
+		}
+		seen[iface] = true
+		send(c.rxBytes, prometheus.CounterValue, e.BytesReceived, 1, iface)
+		send(c.txBytes, prometheus.CounterValue, e.BytesSent, 1, iface)
+		send(c.rxPackets, prometheus.CounterValue, e.PacketsReceived, 1, iface)
+		send(c.txPackets, prometheus.CounterValue, e.PacketsSent, 1, iface)
+		send(c.rxDropped, prometheus.CounterValue, e.DroppedPacketsIncoming, 1, iface)
+		send(c.txDropped, prometheus.CounterValue, e.DroppedPacketsOutgoing, 1, iface)
 	}
 	switch {
 	case st.Uptime100ns != nil:

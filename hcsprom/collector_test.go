@@ -165,8 +165,10 @@ func ids(mf *dto.MetricFamily) map[string]bool {
 
 // TestCollectorMetrics checks every metric against the simulator's
 // statistics, which advance with its clock: a system running for 100 s is
-// busy a quarter of the time, two thirds of it in user mode, and reads 100
-// and writes 50 blocks of 4 KiB per second.
+// busy a quarter of the time, two thirds of it in user mode, reads 100
+// and writes 50 blocks of 4 KiB per second, and its network endpoint
+// receives 200 packets of 1 KiB and sends 100 of 512 bytes per second,
+// dropping one incoming packet every 10 s.
 func TestCollectorMetrics(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 4, 21, 12, 0, 0, 0, time.UTC)}
 	_, host := newSim(t, hcssim.WithClock(clk.Now))
@@ -200,6 +202,30 @@ hcs_system_memory_commit_peak_bytes{id="web",owner="docker"} 3.145728e+08
 # TYPE hcs_system_memory_private_working_set_bytes gauge
 hcs_system_memory_private_working_set_bytes{id="vm",owner="tests"} 2.01326592e+08
 hcs_system_memory_private_working_set_bytes{id="web",owner="docker"} 2.01326592e+08
+# HELP hcs_system_network_receive_bytes_total Bytes the network endpoint of the compute system received.
+# TYPE hcs_system_network_receive_bytes_total counter
+hcs_system_network_receive_bytes_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_receive_bytes_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 2.048e+07
+# HELP hcs_system_network_receive_packets_dropped_total Incoming packets the network endpoint of the compute system dropped.
+# TYPE hcs_system_network_receive_packets_dropped_total counter
+hcs_system_network_receive_packets_dropped_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_receive_packets_dropped_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 10
+# HELP hcs_system_network_receive_packets_total Packets the network endpoint of the compute system received.
+# TYPE hcs_system_network_receive_packets_total counter
+hcs_system_network_receive_packets_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_receive_packets_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 20000
+# HELP hcs_system_network_transmit_bytes_total Bytes the network endpoint of the compute system sent.
+# TYPE hcs_system_network_transmit_bytes_total counter
+hcs_system_network_transmit_bytes_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_transmit_bytes_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 5.12e+06
+# HELP hcs_system_network_transmit_packets_dropped_total Outgoing packets the network endpoint of the compute system dropped.
+# TYPE hcs_system_network_transmit_packets_dropped_total counter
+hcs_system_network_transmit_packets_dropped_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_transmit_packets_dropped_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 0
+# HELP hcs_system_network_transmit_packets_total Packets the network endpoint of the compute system sent.
+# TYPE hcs_system_network_transmit_packets_total counter
+hcs_system_network_transmit_packets_total{id="vm",interface="1042EC24-D2FD-591C-A4AE-E7F4DA6BDB6D",owner="tests"} 0
+hcs_system_network_transmit_packets_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 10000
 # HELP hcs_system_state State of the compute system: 1 for its current state, 0 for the others.
 # TYPE hcs_system_state gauge
 hcs_system_state{id="new",owner="docker",state="Created"} 1
@@ -255,6 +281,9 @@ hcs_scrape_errors_total{op="timeout"} 0
 		"hcs_system_storage_read_bytes_total", "hcs_system_storage_reads_total",
 		"hcs_system_storage_write_bytes_total", "hcs_system_storage_writes_total",
 		"hcs_system_uptime_seconds", "hcs_scrape_errors_total",
+		"hcs_system_network_receive_bytes_total", "hcs_system_network_transmit_bytes_total",
+		"hcs_system_network_receive_packets_total", "hcs_system_network_transmit_packets_total",
+		"hcs_system_network_receive_packets_dropped_total", "hcs_system_network_transmit_packets_dropped_total",
 	}
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), names...); err != nil {
 		t.Error(err)

@@ -69,6 +69,12 @@ func ExampleNewCollector() {
 	// hcs_system_memory_commit_bytes{id="web",owner="docker"} 2.68435456e+08
 	// hcs_system_memory_commit_peak_bytes{id="web",owner="docker"} 3.145728e+08
 	// hcs_system_memory_private_working_set_bytes{id="web",owner="docker"} 2.01326592e+08
+	// hcs_system_network_receive_bytes_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 1.2288e+07
+	// hcs_system_network_receive_packets_dropped_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 6
+	// hcs_system_network_receive_packets_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 12000
+	// hcs_system_network_transmit_bytes_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 3.072e+06
+	// hcs_system_network_transmit_packets_dropped_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 0
+	// hcs_system_network_transmit_packets_total{id="web",interface="0187F23C-6513-5472-897C-475428B56E2F",owner="docker"} 6000
 	// hcs_system_storage_read_bytes_total{id="web",owner="docker"} 2.4576e+07
 	// hcs_system_storage_reads_total{id="web",owner="docker"} 6000
 	// hcs_system_storage_write_bytes_total{id="web",owner="docker"} 1.2288e+07
