@@ -170,6 +170,10 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	show("memory commit %s, private working set %s; storage %s/s read, %s/s written",
 		humanBytes(float64(usage.Memory.CommitBytes)), humanBytes(float64(usage.Memory.PrivateWorkingSetBytes)),
 		humanBytes(usage.Storage.ReadBytesPerSecond), humanBytes(usage.Storage.WriteBytesPerSecond))
+	if n := usage.Network; n != nil {
+		show("network %s/s received, %s/s sent, over %d endpoint(s)",
+			humanBytes(n.ReceiveBytesPerSecond), humanBytes(n.TransmitBytesPerSecond), len(n.Endpoints))
+	}
 
 	say("Pause it, then resume it.")
 	if err := sys.Pause(ctx); err != nil {

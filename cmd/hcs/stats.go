@@ -22,11 +22,12 @@ func (a *app) statsCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "stats ID...",
-		Short: "Show the processor, memory and storage use of compute systems",
+		Short: "Show the processor, memory, storage and network use of compute systems",
 		Long: `Show the resource use of running compute systems: processor use in percent
 of the processors the system may use (total, user, kernel), memory (commit,
-peak commit, private working set) and storage throughput (bytes and
-operations per second).
+peak commit, private working set), storage throughput (bytes and
+operations per second) and network throughput (bytes received and sent
+per second, over all the endpoints HCS reports; - when it reports none).
 
 Rates need two statistics samples: hcs stats takes one, waits --interval
 (1s), takes another and computes the rates between them (hcs.UsageBetween).
@@ -212,7 +213,7 @@ func (w *statsWatcher) write(f format, watch bool) error {
 // writeStats writes the table of hcs stats.
 func writeStats(w io.Writer, entries []statsEntry) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "ID\tCPU %\tUSER %\tKERNEL %\tCOMMIT\tPEAK COMMIT\tPRIVATE WS\tREAD/s\tWRITE/s\tREAD OPS/s\tWRITE OPS/s")
+	fmt.Fprintln(tw, "ID\tCPU %\tUSER %\tKERNEL %\tCOMMIT\tPEAK COMMIT\tPRIVATE WS\tREAD/s\tWRITE/s\tREAD OPS/s\tWRITE OPS/s\tNET RX/s\tNET TX/s")
 	for _, e := range entries {
 		u := e.Usage
 		fmt.Fprintf(tw, "%s", e.ID)
@@ -228,10 +229,15 @@ func writeStats(w io.Writer, entries []statsEntry) error {
 			fmt.Fprint(tw, "\t-\t-\t-")
 		}
 		if st := u.Storage; st != nil {
-			fmt.Fprintf(tw, "\t%s\t%s\t%.0f\t%.0f\n", humanBytes(st.ReadBytesPerSecond), humanBytes(st.WriteBytesPerSecond),
+			fmt.Fprintf(tw, "\t%s\t%s\t%.0f\t%.0f", humanBytes(st.ReadBytesPerSecond), humanBytes(st.WriteBytesPerSecond),
 				st.ReadsPerSecond, st.WritesPerSecond)
 		} else {
-			fmt.Fprint(tw, "\t-\t-\t-\t-\n")
+			fmt.Fprint(tw, "\t-\t-\t-\t-")
+		}
+		if n := u.Network; n != nil && len(n.Endpoints) > 0 {
+			fmt.Fprintf(tw, "\t%s\t%s\n", humanBytes(n.ReceiveBytesPerSecond), humanBytes(n.TransmitBytesPerSecond))
+		} else {
+			fmt.Fprint(tw, "\t-\t-\n")
 		}
 	}
 	return tw.Flush()
