@@ -227,6 +227,10 @@ func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life
 		reason = waitStopped
 	}
 	h := o.h
+	// Best effort: HCS documents HcsCancelOperation as returning E_NOTIMPL.
+	// It must come before abandon: once abandoned, the completion's cleanup
+	// may close the operation at any moment.
+	_ = h.b.CancelOperation(o.handle)
 	h.background.add()
 	abandoned := o.abandon(func() {
 		defer h.background.done()
@@ -243,8 +247,6 @@ func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life
 		<-o.done
 		return o.finish(withProcess), waitCompleted
 	}
-	// Best effort: HCS documents HcsCancelOperation as returning E_NOTIMPL.
-	_ = h.b.CancelOperation(o.handle)
 	return result{}, reason
 }
 
