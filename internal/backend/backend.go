@@ -65,7 +65,7 @@ const (
 // ProcessInfo mirrors HCS_PROCESS_INFORMATION, with the pipe handles already
 // turned into Go streams. The caller owns the streams and must close each
 // non-nil one exactly once. A stream is nil when the process parameters did
-// not ask for that pipe.
+// not ask for that pipe, or HCS gave none (NULL or INVALID_HANDLE_VALUE).
 type ProcessInfo struct {
 	PID    uint32
 	Stdin  io.WriteCloser

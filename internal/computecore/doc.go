@@ -46,8 +46,10 @@
 //     success and on failure alike. A failing call returns the document (a
 //     ResultError) together with the error.
 //   - The stdio pipe handles of HCS_PROCESS_INFORMATION become streams
-//     owned by the caller ([backend.ProcessInfo]); when the call fails the
-//     package closes any handle HCS returned.
+//     owned by the caller ([backend.ProcessInfo]); NULL and
+//     INVALID_HANDLE_VALUE (which HcsGetProcessInfo may return for a
+//     stream the process does not have) are no stream. When the call fails
+//     the package closes any handle HCS returned.
 //   - System, process and operation handles are owned by the caller, who
 //     closes each once and never closes an operation HCS may still complete.
 package computecore

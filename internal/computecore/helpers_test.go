@@ -36,7 +36,6 @@ const (
 	hrProcessStopped      = syscall.Errno(0x8037011F)
 	hrNotImpl             = syscall.Errno(0x80004001)
 	hrFail                = syscall.Errno(0x80004005)
-	hrHandle              = syscall.Errno(windows.ERROR_INVALID_HANDLE)    // E_HANDLE
 	hrInvalidArg          = syscall.Errno(windows.ERROR_INVALID_PARAMETER) // E_INVALIDARG
 	hrFileExists          = syscall.Errno(windows.ERROR_FILE_EXISTS)
 	hrFileNotFound        = syscall.Errno(windows.ERROR_FILE_NOT_FOUND)
@@ -142,8 +141,10 @@ func mock(t testing.TB) backend.Backend {
 	initOnce.Do(func() { b.Init(disp.callbacks()) })
 	waitQuiet(t)
 	mockctl.Reset()
+	mockctl.SetLabel(t.Name())
 	unknown := disp.unknown.Load()
 	t.Cleanup(func() {
+		defer mockctl.SetLabel("after " + t.Name())
 		mockctl.SetCompletionDelay(0)
 		mockctl.FireLateEvents(false)
 		waitQuiet(t)

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/windows"
+
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
 func processParams(cmd string, stdin, stdout, stderr bool) string {
@@ -70,13 +73,7 @@ func startProcess(t *testing.T, b backend.Backend, sys backend.Handle, params st
 		t.Fatalf("create process %s: %v (result %s)", params, err, doc)
 	}
 	p.info = info
-	t.Cleanup(func() {
-		for _, c := range []io.Closer{info.Stdin, info.Stdout, info.Stderr} {
-			if c != nil {
-				c.Close()
-			}
-		}
-	})
+	t.Cleanup(func() { closeInfo(info) })
 	doc, err = do(t, b, func(op backend.Handle) error { return b.GetProcessProperties(h, op, "") })
 	must(t, "GetProcessProperties", doc, err)
 	var st processStatus
@@ -112,6 +109,15 @@ func (p *proc) exitCode(t *testing.T) uint32 {
 		t.Errorf("exit status %+v for pid %d", *st, p.info.PID)
 	}
 	return st.ExitCode
+}
+
+// closeInfo closes the streams of info.
+func closeInfo(info backend.ProcessInfo) {
+	for _, c := range []io.Closer{info.Stdin, info.Stdout, info.Stderr} {
+		if c != nil {
+			c.Close()
+		}
+	}
 }
 
 // readAll reads r to EOF with a deadline.
@@ -237,8 +243,9 @@ func TestProcessControl(t *testing.T) {
 		t.Errorf("process properties %s lack pid %d", doc, p.info.PID)
 	}
 
-	// A second handle on the same process, by pid; its process info has no
-	// pipes (HCS gives them once).
+	// A second handle on the same process, by pid: its process info has the
+	// output pipes again, not stdin (the mock hands stdin out once; see
+	// TestProcessInfoPipesAgain).
 	h2, err := b.OpenProcess(sys, p.info.PID)
 	if err != nil {
 		t.Fatalf("OpenProcess(%d): %v", p.info.PID, err)
@@ -252,9 +259,10 @@ func TestProcessControl(t *testing.T) {
 	info, doc, err := b.GetOperationResultAndProcessInfo(o.h)
 	o.close(b)
 	must(t, "GetProcessInfo result", doc, err)
-	if info.PID != p.info.PID || info.Stdin != nil || info.Stdout != nil || info.Stderr != nil {
-		t.Errorf("second GetProcessInfo = %+v", info)
+	if info.PID != p.info.PID || info.Stdin != nil || info.Stdout == nil || info.Stderr == nil {
+		t.Errorf("second GetProcessInfo = %+v, want pid %d, stdout and stderr", info, p.info.PID)
 	}
+	closeInfo(info)
 
 	doc, err = do(t, b, func(op backend.Handle) error { return b.SignalProcess(p.h, op, `{"Signal":"CtrlC"}`) })
 	must(t, "SignalProcess", doc, err)
@@ -313,4 +321,109 @@ func TestProcessControl(t *testing.T) {
 
 	_, err = b.OpenProcess(sys, 0xFFFF)
 	wantErr(t, "OpenProcess(unknown pid)", err, 1168) // ERROR_NOT_FOUND
+}
+
+// processInfoOf runs GetProcessInfo on h and returns its result.
+func processInfoOf(t *testing.T, b backend.Backend, h backend.Handle) (backend.ProcessInfo, error) {
+	t.Helper()
+	o := newOp(t, b)
+	defer o.close(b)
+	if err := b.GetProcessInfo(h, o.h); err != nil {
+		return backend.ProcessInfo{}, err
+	}
+	o.wait(t)
+	info, _, err := b.GetOperationResultAndProcessInfo(o.h)
+	return info, err
+}
+
+// HcsGetProcessInfo hands out the process's output pipes again, as new
+// handles of the same pipes (HcsCreateProcess.md: "You can still get this
+// through a call to HcsGetProcessInfo"); the mock hands stdin out once. Of
+// an exited process it fails with HCS_E_PROCESS_ALREADY_STOPPED (hcsshim,
+// internal/hcs/v2/system.go).
+func TestProcessInfoPipesAgain(t *testing.T) {
+	b := mock(t)
+	_, sys := startedSystem(t, b)
+	p := startProcess(t, b, sys, processParams("cat", true, true, true))
+
+	again, err := processInfoOf(t, b, p.h)
+	if err != nil {
+		t.Fatalf("GetProcessInfo: %v", err)
+	}
+	defer closeInfo(again)
+	if again.PID != p.info.PID || again.Stdin != nil || again.Stdout == nil || again.Stderr == nil {
+		t.Fatalf("GetProcessInfo = %+v, want pid %d, stdout and stderr (stdin went to the creator)", again, p.info.PID)
+	}
+	third, err := processInfoOf(t, b, p.h)
+	if err != nil {
+		t.Fatalf("second GetProcessInfo: %v", err)
+	}
+	closeInfo(third) // closing a copy leaves the pipes to the others
+	if third.Stdout == nil || third.Stdout == again.Stdout {
+		t.Errorf("second GetProcessInfo: stdout %v, want a stream of its own", third.Stdout)
+	}
+
+	// The copy reads what the process writes: the creator's stdout is
+	// closed, the copy is the only reader left.
+	p.info.Stdout.Close()
+	if _, err := io.WriteString(p.info.Stdin, "same pipe"); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	p.info.Stdin.Close()
+	if out := readAll(t, "stdout copy", again.Stdout); out != "same pipe" {
+		t.Errorf("stdout copy read %q", out)
+	}
+	if out := readAll(t, "stderr copy", again.Stderr); out != "" {
+		t.Errorf("stderr copy read %q", out)
+	}
+	if code := p.exitCode(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	_, err = processInfoOf(t, b, p.h)
+	wantErr(t, "GetProcessInfo of an exited process", err, hrProcessStopped)
+}
+
+// Streams a process does not have may come back as INVALID_HANDLE_VALUE
+// rather than NULL (hcsshim, internal/hcs/v2/utils.go); the FFI turns both
+// into no stream, and never closes or wraps the sentinel.
+func TestInvalidStdio(t *testing.T) {
+	b := mock(t)
+	_, sys := startedSystem(t, b)
+	mockctl.InvalidStdio(true)
+
+	// The raw structure, to see the mode at work.
+	o := newOp(t, b)
+	h, err := b.CreateProcess(sys, processParams("wait", false, true, false), o.h)
+	if err != nil {
+		t.Fatalf("CreateProcess: %v", err)
+	}
+	defer b.CloseProcess(h)
+	o.wait(t)
+	var pi processInformation
+	var result *uint16
+	err = hcsGetOperationResultAndProcessInfo(o.h, &pi, &result)
+	must(t, "create result", takeString(result), err)
+	o.close(b)
+	if pi.StdInput != windows.InvalidHandle || pi.StdError != windows.InvalidHandle ||
+		pi.StdOutput == 0 || pi.StdOutput == windows.InvalidHandle {
+		t.Fatalf("HCS_PROCESS_INFORMATION %+v, want INVALID_HANDLE_VALUE for stdin and stderr", pi)
+	}
+	info := processInfo(&pi)
+	if info.Stdin != nil || info.Stderr != nil || info.Stdout == nil {
+		t.Errorf("processInfo = %+v, want stdout only", info)
+	}
+	closeInfo(info)
+
+	// Through the backend, on HcsGetProcessInfo (where hcsshim saw it).
+	again, err := processInfoOf(t, b, h)
+	if err != nil {
+		t.Fatalf("GetProcessInfo: %v", err)
+	}
+	if again.Stdin != nil || again.Stderr != nil || again.Stdout == nil {
+		t.Errorf("GetProcessInfo = %+v, want stdout only", again)
+	}
+	closeInfo(again)
+
+	doc, err := do(t, b, func(op backend.Handle) error { return b.TerminateProcess(h, op, "") })
+	must(t, "TerminateProcess", doc, err)
 }

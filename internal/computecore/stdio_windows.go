@@ -28,10 +28,13 @@ func processInfo(pi *processInformation) backend.ProcessInfo {
 	return info
 }
 
-// stream wraps a pipe handle HCS gave us, or returns nil for NULL. It
-// prefers go-winio's overlapped file, whose Close cancels a pending Read or
-// Write; a handle that cannot be associated with an I/O completion port
-// (one opened for synchronous I/O may refuse it) becomes an *os.File.
+// stream wraps a pipe handle HCS gave us, or returns nil for no stream:
+// NULL, or INVALID_HANDLE_VALUE, which HcsGetProcessInfo returns for
+// streams the process does not have (hcsshim, internal/hcs/v2/utils.go) and
+// which is the current-process pseudo-handle, not a pipe. It prefers
+// go-winio's overlapped file, whose Close cancels a pending Read or Write; a
+// handle that cannot be associated with an I/O completion port (one opened
+// for synchronous I/O may refuse it) becomes an *os.File.
 func stream(h windows.Handle, name string) io.ReadWriteCloser {
 	if h == 0 || h == windows.InvalidHandle {
 		return nil
@@ -43,7 +46,7 @@ func stream(h windows.Handle, name string) io.ReadWriteCloser {
 }
 
 // closeStdio closes the pipe handles of a failed call, which nobody else
-// will own.
+// will own; NULL and INVALID_HANDLE_VALUE are no stream.
 func closeStdio(pi *processInformation) {
 	for _, h := range []windows.Handle{pi.StdInput, pi.StdOutput, pi.StdError} {
 		if h != 0 && h != windows.InvalidHandle {

@@ -195,10 +195,7 @@ func TestSystemErrors(t *testing.T) {
 	if dup != 0 {
 		b.CloseComputeSystem(dup)
 	}
-
-	// A closed or bogus handle.
-	_, err = do(t, b, func(op backend.Handle) error { return b.StartComputeSystem(0x7777_0000, op, "") })
-	wantErr(t, "StartComputeSystem(bogus handle)", err, hrHandle)
+	// Closed and bogus handles: misuse_test.go.
 }
 
 // Fault injection: a synchronous and an asynchronous failure of the same
@@ -239,7 +236,8 @@ func TestInjectedFailures(t *testing.T) {
 }
 
 // A disconnected service fails pending and new calls and tells every system
-// callback.
+// and process callback (process callbacks too: hcsshim's process wait ends
+// on it).
 func TestServiceDisconnect(t *testing.T) {
 	b := mock(t)
 	_, sys := startedSystem(t, b)
@@ -248,6 +246,7 @@ func TestServiceDisconnect(t *testing.T) {
 	if err := b.SetComputeSystemCallback(sys, backend.EventOptionNone, ctx); err != nil {
 		t.Fatal(err)
 	}
+	p := startProcess(t, b, sys, processParams("wait", false, false, false))
 	mockctl.Disconnect()
 	reconnected := false
 	defer func() {
@@ -257,6 +256,9 @@ func TestServiceDisconnect(t *testing.T) {
 	}()
 	if e := waitEvent(t, events, backend.EventServiceDisconnect); e.Data != "" {
 		t.Errorf("ServiceDisconnect data %q, want none", e.Data)
+	}
+	if e := waitEvent(t, p.events, backend.EventServiceDisconnect); e.Data != "" {
+		t.Errorf("ServiceDisconnect to a process callback: data %q, want none", e.Data)
 	}
 	_, err := do(t, b, func(op backend.Handle) error { return b.PauseComputeSystem(sys, op, "") })
 	wantErr(t, "call while disconnected", err, hrServiceDisconnect)

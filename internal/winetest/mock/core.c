@@ -21,7 +21,7 @@ ULONGLONG deadline_after(DWORD ms)
 	return ms == INFINITE ? ~0ULL : GetTickCount64() + ms;
 }
 
-bool cv_wait(ULONGLONG deadline)
+bool cv_wait_on(CONDITION_VARIABLE *cv, ULONGLONG deadline)
 {
 	DWORD ms = INFINITE;
 	if (deadline != ~0ULL) {
@@ -30,9 +30,11 @@ bool cv_wait(ULONGLONG deadline)
 			return false;
 		ms = (DWORD)(deadline - now);
 	}
-	SleepConditionVariableSRW(&g_cv, &g_lock, ms, 0);
+	SleepConditionVariableSRW(cv, &g_lock, ms, 0);
 	return deadline == ~0ULL || GetTickCount64() < deadline;
 }
+
+bool cv_wait(ULONGLONG deadline) { return cv_wait_on(&g_cv, deadline); }
 
 /* ---- handle table ------------------------------------------------------ */
 
@@ -55,6 +57,7 @@ static size_t hslot(const void *p)
 
 void htab_add(struct hobj *h)
 {
+	h_reused(h);
 	size_t i = hslot(h);
 	h->hnext = g_htab[i];
 	g_htab[i] = h;
@@ -73,13 +76,13 @@ void htab_del(struct hobj *h)
 	}
 }
 
-struct hobj *htab_find(const void *p, enum hkind kind)
+struct hobj *htab_find(const void *p)
 {
 	if (!p)
 		return NULL;
 	for (struct hobj *h = g_htab[hslot(p)]; h; h = h->hnext)
 		if ((const void *)h == p)
-			return h->kind == kind ? h : NULL;
+			return h;
 	return NULL;
 }
 
@@ -360,6 +363,7 @@ static const struct {
 	{MOCK_E_SERVICE_DISCONNECT, "The host compute system service has disconnected unexpectedly"},
 	{MOCK_E_PROCESS_ALREADY_STOPPED, "The process has already exited"},
 	{MOCK_E_PROCESS_INFO_NOT_AVAILABLE, "The process information is not available"},
+	{E_ACCESSDENIED, "Access is denied"},
 	{E_INVALIDARG, "The parameter is incorrect"},
 	{HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), "The system cannot find the file specified"},
 	{E_OUTOFMEMORY, "Not enough memory resources are available"},
@@ -397,31 +401,41 @@ bool g_disconnected;
 DWORD g_delay_ms;
 bool g_late_events;
 volatile LONG g_inflight;
+HRESULT g_fail_create_running;
+UINT32 g_drop_exits;
+HRESULT g_stopped_hr;
+bool g_sysexit_drops;
+bool g_invalid_stdio;
+
+HRESULT stopped_hr(void)
+{
+	return g_stopped_hr ? g_stopped_hr : MOCK_E_PROCESS_ALREADY_STOPPED;
+}
 
 #define MAX_FAULTS 64
 static struct fault {
 	char fn[64];
+	enum fkind kind;
 	HRESULT hr;
 	bool sync;
-	bool exit; /* MockExitDuringNext rather than MockFailNext */
 } g_faults[MAX_FAULTS];
 static size_t g_nfaults;
 
-void fault_add(const char *fn, HRESULT hr, bool sync, bool exit)
+void fault_add(const char *fn, enum fkind kind, HRESULT hr, bool sync)
 {
 	if (g_nfaults == MAX_FAULTS || strlen(fn) >= sizeof(g_faults[0].fn))
 		return;
 	struct fault *f = &g_faults[g_nfaults++];
 	strcpy(f->fn, fn);
+	f->kind = kind;
 	f->hr = hr;
 	f->sync = sync;
-	f->exit = exit;
 }
 
-static bool take(const char *fn, bool exit, struct fault *out)
+static bool take(const char *fn, enum fkind kind, struct fault *out)
 {
 	for (size_t i = 0; i < g_nfaults; i++) {
-		if (g_faults[i].exit == exit && strcmp(g_faults[i].fn, fn) == 0) {
+		if (g_faults[i].kind == kind && strcmp(g_faults[i].fn, fn) == 0) {
 			*out = g_faults[i];
 			memmove(&g_faults[i], &g_faults[i + 1],
 				(g_nfaults - i - 1) * sizeof(g_faults[0]));
@@ -435,7 +449,7 @@ static bool take(const char *fn, bool exit, struct fault *out)
 bool fault_take(const char *fn, HRESULT *hr, bool *sync)
 {
 	struct fault f;
-	if (!take(fn, false, &f))
+	if (!take(fn, F_FAIL, &f))
 		return false;
 	*hr = f.hr;
 	*sync = f.sync;
@@ -445,10 +459,24 @@ bool fault_take(const char *fn, HRESULT *hr, bool *sync)
 bool exit_take(const char *fn)
 {
 	struct fault f;
-	return take(fn, true, &f);
+	return take(fn, F_EXIT, &f);
 }
 
-void faults_reset(void) { g_nfaults = 0; }
+bool hold_take(const char *fn)
+{
+	struct fault f;
+	return take(fn, F_HOLD, &f);
+}
+
+void faults_reset(void)
+{
+	g_nfaults = 0;
+	g_fail_create_running = S_OK;
+	g_drop_exits = 0;
+	g_stopped_hr = S_OK;
+	g_sysexit_drops = false;
+	g_invalid_stdio = false;
+}
 
 /* ---- thread pool ------------------------------------------------------- */
 
@@ -518,8 +546,10 @@ BOOL WINAPI DllMain(HINSTANCE inst, DWORD reason, LPVOID reserved)
 {
 	(void)inst;
 	(void)reserved;
-	if (reason == DLL_PROCESS_ATTACH)
+	if (reason == DLL_PROCESS_ATTACH) {
 		g_tls = TlsAlloc();
+		misuse_init();
+	}
 	return TRUE;
 }
 

@@ -71,9 +71,14 @@ char *sb_take(struct sb *b);              /* malloc'd text, NULL if OOM */
 
 void lock(void);
 void unlock(void);
+/* The global condition variable: exit waits and close's quiescence. */
 void wake_all(void);
 /* Sleep on the global condition variable; false once deadline (ms tick) passed. */
 bool cv_wait(ULONGLONG deadline);
+/* Sleep on cv (lock held); false once deadline passed. Waiters that only
+ * care about one object sleep on its own variable, so that one completion
+ * does not wake every waiting thread. */
+bool cv_wait_on(CONDITION_VARIABLE *cv, ULONGLONG deadline);
 ULONGLONG deadline_after(DWORD ms);
 
 enum hkind { HK_OP = 1, HK_SYS, HK_PROC };
@@ -83,8 +88,8 @@ struct hobj {
 };
 void htab_add(struct hobj *h);
 void htab_del(struct hobj *h);
-/* The live object at p of that kind, or NULL; never dereferences p. */
-struct hobj *htab_find(const void *p, enum hkind kind);
+/* The live object at p of any kind, or NULL; never dereferences p. */
+struct hobj *htab_find(const void *p);
 UINT32 htab_count(void);
 void htab_each(enum hkind kind, void (*fn)(struct hobj *h, void *arg), void *arg);
 /* Removes every handle; returns a malloc'd array of them (count in *n). */
@@ -113,11 +118,47 @@ extern bool g_disconnected;
 extern DWORD g_delay_ms;
 extern bool g_late_events;
 extern volatile LONG g_inflight;
+/* The knobs of MockFailCreateProcessRunning, MockDropNextProcessExit,
+ * MockStoppedProcessError, MockSystemExitDropsProcessExits, MockInvalidStdio. */
+extern HRESULT g_fail_create_running;
+extern UINT32 g_drop_exits;
+extern HRESULT g_stopped_hr;
+extern bool g_sysexit_drops;
+extern bool g_invalid_stdio;
+/* What a call on an exited process fails with. */
+HRESULT stopped_hr(void);
+
+enum fkind { F_FAIL, F_EXIT, F_HOLD };
 /* Takes the next injected failure for fn, if any. */
 bool fault_take(const char *fn, HRESULT *hr, bool *sync);
 bool exit_take(const char *fn);
-void fault_add(const char *fn, HRESULT hr, bool sync, bool exit);
+bool hold_take(const char *fn);
+void fault_add(const char *fn, enum fkind kind, HRESULT hr, bool sync);
 void faults_reset(void);
+
+/* ---- misuse.c: calls on closed or bogus handles ----------------------- */
+
+/*
+ * Real computecore.dll dereferences its handles: a call on a closed or
+ * bogus one crashes it or corrupts its state. The mock makes each such call
+ * a fatal test failure with a diagnostic instead of answering E_HANDLE.
+ */
+
+/* The live handle p of kind, for a call of entry point fn (lock held).
+ * Anything else — NULL, never handed out, closed, of another kind — is
+ * fatal: the lock is released and the diagnostic reported; it never
+ * returns then. */
+struct hobj *h_use(const void *p, enum hkind kind, const char *fn);
+/* Records that fn closes the live handle h (lock held, before htab_del). */
+void h_closed(const struct hobj *h, const char *fn);
+/* Forgets the closed-handle record of a value handed out again (lock held). */
+void h_reused(const void *p);
+/* Frees a handle object's memory after a quarantine (lock held), so that a
+ * value is not handed out again at once and a stale use is still told
+ * apart from a use of a new object. */
+void h_free(void *p);
+void misuse_set_label(const char *label); /* copied; lock held */
+void misuse_init(void);                    /* DllMain: starts the clock */
 
 bool pool_submit(PTP_SIMPLE_CALLBACK fn, void *ctx);
 bool pool_timer(PTP_TIMER_CALLBACK fn, void *ctx, DWORD ms);
@@ -129,7 +170,7 @@ bool in_callback(void);
 /* The common head of system and process handles: the event registration. */
 struct evsink {
 	struct hobj h;
-	int refs;      /* 1 while open, + queued events and pending operations */
+	int refs;      /* 1 while open, + queued events, pending operations, process handles */
 	bool closed;
 	HCS_EVENT_CALLBACK cb;
 	void *ctx;
@@ -192,6 +233,8 @@ struct call {
 	struct system *sys;       /* target, or NULL */
 	struct process *proc;     /* target, or NULL */
 	PCWSTR arg;               /* the call's JSON document, or NULL */
+	struct shandle *queue;    /* system handle whose control queue it joins, or NULL */
+	HRESULT fail_running;     /* create process: fail with this once the process runs */
 };
 
 /* The outcome of running an action at completion time (under lock). */
@@ -209,6 +252,7 @@ struct outcome {
  */
 HRESULT op_call(HCS_OPERATION operation, struct call *c);
 void ops_disconnect(void); /* completes every pending op (under lock) */
+void ops_release_held(void); /* MockReleaseHeld, MockReset (under lock) */
 void op_drop(struct hobj *h); /* MockReset: invalidates an op handle */
 
 /* ---- systems.c --------------------------------------------------------- */
@@ -249,7 +293,7 @@ void sys_enumerate(const char *query, struct outcome *out);
 void sys_stop(struct system *sys, const char *exit_type, struct evlist *evs);
 void sys_drop(struct hobj *h, struct evlist *evs); /* MockReset */
 /* Looks up a live system handle; *hr is E_HANDLE or the disconnect error. */
-struct shandle *sys_handle(HCS_SYSTEM cs, HRESULT *hr);
+struct shandle *sys_handle(HCS_SYSTEM cs, const char *fn, HRESULT *hr);
 void systems_reset(struct evlist *evs);             /* MockReset */
 void systems_disconnect(struct evlist *evs);
 
@@ -265,6 +309,7 @@ struct process {
 	DWORD exit_code;
 	char *cmd;                /* command line, "cmd /c" stripped */
 	HANDLE my_in, my_out, my_err;   /* the mock's pipe ends (worker's) */
+	HANDLE held[3];           /* HCS's copies of the caller's ends: in, out, err */
 	HANDLE stop_ev;           /* set when the process must stop */
 	HANDLE stdin_ev;          /* set when stdin is closed by modify */
 	ULONGLONG create_time;
@@ -274,17 +319,20 @@ struct process {
 struct phandle {
 	struct evsink s;
 	struct process *proc;
+	struct shandle *via;      /* ref: the system handle it was created or opened on */
 	struct phandle *next;
 };
 
 struct process *proc_new(struct system *sys); /* under lock, refs = 1 */
 void proc_release(struct process *p);
-struct phandle *proc_handle_new(struct process *p);
+struct phandle *proc_handle_new(struct process *p, struct shandle *via);
 void proc_handle_free(struct phandle *h);
 void proc_run(struct process *p, const struct call *c, const char *arg,
 	      struct outcome *out);
-/* Marks p exited (under lock); false if it already was. */
+/* Marks p exited (under lock); false if it already was. ProcessExited goes
+ * to evs, unless evs is NULL or MockDropNextProcessExit asked for silence. */
 bool proc_exit(struct process *p, DWORD code, struct evlist *evs);
+void procs_disconnect(struct evlist *evs);
 void proc_status(struct sb *b, const struct process *p);
 void proc_drop(struct hobj *h);  /* MockReset */
 void procs_reset(void);

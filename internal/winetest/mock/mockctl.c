@@ -33,9 +33,11 @@ void WINAPI MockReset(void)
 	struct hobj **all = htab_drain(&n);
 	/* Mark every handle closed first, so stopping processes and systems
 	 * queues no event for them (events already queued are dropped). */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		h_closed(all[i], "MockReset");
 		if (all[i]->kind != HK_OP)
 			((struct evsink *)all[i])->closed = true;
+	}
 	for (size_t i = 0; i < n; i++) {
 		switch (all[i]->kind) {
 		case HK_OP: op_drop(all[i]); break;
@@ -47,6 +49,7 @@ void WINAPI MockReset(void)
 	systems_reset(&evs);
 	procs_reset();
 	faults_reset();
+	ops_release_held();
 	results_reset();
 	g_disconnected = false;
 	g_delay_ms = 0;
@@ -56,23 +59,32 @@ void WINAPI MockReset(void)
 	ev_post(&evs, 0); /* empty in practice: every handle is closed */
 }
 
-static void add(PCWSTR function, HRESULT hr, bool sync, bool exit)
+static void add(PCWSTR function, enum fkind kind, HRESULT hr, bool sync)
 {
 	char *fn = utf8_dup(function);
 	if (!fn)
 		return;
 	lock();
-	fault_add(fn, hr, sync, exit);
+	fault_add(fn, kind, hr, sync);
 	unlock();
 	free(fn);
 }
 
 void WINAPI MockFailNext(PCWSTR function, HRESULT hr, BOOL synchronous)
 {
-	add(function, hr, synchronous != FALSE, false);
+	add(function, F_FAIL, hr, synchronous != FALSE);
 }
 
-void WINAPI MockExitDuringNext(PCWSTR function) { add(function, S_OK, false, true); }
+void WINAPI MockExitDuringNext(PCWSTR function) { add(function, F_EXIT, S_OK, false); }
+
+void WINAPI MockHoldNext(PCWSTR function) { add(function, F_HOLD, S_OK, false); }
+
+void WINAPI MockReleaseHeld(void)
+{
+	lock();
+	ops_release_held();
+	unlock();
+}
 
 void WINAPI MockSetCompletionDelay(DWORD ms)
 {
@@ -87,6 +99,7 @@ void WINAPI MockDisconnect(void)
 	lock();
 	g_disconnected = true;
 	systems_disconnect(&evs);
+	procs_disconnect(&evs);
 	ops_disconnect();
 	wake_all();
 	unlock();
@@ -108,3 +121,38 @@ void WINAPI MockFireLateEvents(BOOL enable)
 }
 
 UINT32 WINAPI MockCallbacksInFlight(void) { return (UINT32)g_inflight; }
+
+void WINAPI MockFailCreateProcessRunning(HRESULT hr)
+{
+	lock();
+	g_fail_create_running = hr;
+	unlock();
+}
+
+void WINAPI MockDropNextProcessExit(void)
+{
+	lock();
+	g_drop_exits++;
+	unlock();
+}
+
+void WINAPI MockStoppedProcessError(HRESULT hr)
+{
+	lock();
+	g_stopped_hr = hr;
+	unlock();
+}
+
+void WINAPI MockSystemExitDropsProcessExits(BOOL on)
+{
+	lock();
+	g_sysexit_drops = on != FALSE;
+	unlock();
+}
+
+void WINAPI MockInvalidStdio(BOOL on)
+{
+	lock();
+	g_invalid_stdio = on != FALSE;
+	unlock();
+}

@@ -30,4 +30,33 @@ void WINAPI MockFireLateEvents(BOOL enable);
 /* User callbacks queued or running (events) and running (completions). */
 UINT32 WINAPI MockCallbacksInFlight(void);
 
+/* A call on a NULL, bogus, closed or wrong-kind handle is fatal: the hook,
+ * if set, receives the diagnostic on the calling thread and must not return
+ * (package mockctl's panics); otherwise, or if it returns, the diagnostic
+ * goes to stderr and the process ends with STATUS_INVALID_HANDLE. */
+typedef void(WINAPI *MockFatalHook)(PCWSTR diagnostic);
+void WINAPI MockSetFatalHook(MockFatalHook hook);
+/* Names what runs now (a test) in later diagnostics; NULL clears it. */
+void WINAPI MockSetLabel(PCWSTR label);
+
+/* The next call of function stays pending, without acting, until
+ * MockReleaseHeld (or MockReset, MockDisconnect). */
+void WINAPI MockHoldNext(PCWSTR function);
+void WINAPI MockReleaseHeld(void);
+
+/* The next HcsCreateProcess operation fails with hr while the process it
+ * created runs on; its pipes are left to HcsGetProcessInfo. */
+void WINAPI MockFailCreateProcessRunning(HRESULT hr);
+/* The next process exit sends no ProcessExited. */
+void WINAPI MockDropNextProcessExit(void);
+/* Calls on an exited process fail with hr instead of
+ * HCS_E_PROCESS_ALREADY_STOPPED; 0 restores that. */
+void WINAPI MockStoppedProcessError(HRESULT hr);
+/* A system's exit sends no ProcessExited to its processes' callbacks. */
+void WINAPI MockSystemExitDropsProcessExits(BOOL on);
+/* Streams a process does not have come back as INVALID_HANDLE_VALUE
+ * instead of NULL in HCS_PROCESS_INFORMATION. */
+void WINAPI MockInvalidStdio(BOOL on);
+
+
 #endif

@@ -3,6 +3,12 @@
  * asynchronously on a pool thread (after MockSetCompletionDelay, if any).
  * The action of the call is carried out at completion time, so a delayed
  * operation is really pending: the state changes when it completes.
+ *
+ * Signals and terminations of a process are queued per system handle (the
+ * one the process handle was created or opened through), as HCS does
+ * (hcsshim, internal/hcs/process.go, Kill): each waits, pending, until the
+ * one before it for the same process on the same system handle completes.
+ * A call held by MockHoldNext stays pending until MockReleaseHeld.
  */
 #include "mock.h"
 
@@ -14,8 +20,12 @@ enum opstate { OPS_NEW, OPS_PENDING, OPS_DONE };
 struct op {
 	struct hobj h;
 	int refs;            /* 1 while open, + scheduled completions and waiters */
+	CONDITION_VARIABLE cv; /* waiters for this operation's result */
 	bool closed;
 	bool completing;
+	bool scheduled;      /* its completion is submitted to the pool */
+	bool held;           /* MockHoldNext: not scheduled until released */
+	bool queued;         /* in the control queue (c.queue set) */
 	UINT64 id;
 	void *ctx;
 	HCS_OPERATION_COMPLETION cb;
@@ -27,10 +37,12 @@ struct op {
 	struct outcome res;
 	bool pi_taken;       /* the caller has received the pipe handles */
 	struct op *prev, *next; /* pending list */
+	struct op *qprev, *qnext; /* control queue, in issue order */
 };
 
 static UINT64 g_next_id = 1;
 static struct op *g_pending;
+static struct op *g_qhead, *g_qtail;
 
 static void op_release(struct op *o)
 {
@@ -40,23 +52,26 @@ static void op_release(struct op *o)
 		/* Nobody took the pipes: do not leak them. */
 		HANDLE hs[3] = {o->res.pi.StdInput, o->res.pi.StdOutput, o->res.pi.StdError};
 		for (int i = 0; i < 3; i++)
-			if (hs[i])
+			if (hs[i] && hs[i] != INVALID_HANDLE_VALUE)
 				CloseHandle(hs[i]);
 	}
 	if (o->c.sink)
 		sink_release(o->c.sink);
+	if (o->c.queue)
+		sink_release(&o->c.queue->s);
 	if (o->c.sys)
 		sys_release(o->c.sys);
 	if (o->c.proc)
 		proc_release(o->c.proc);
 	free(o->arg);
 	free(o->res.doc);
-	free(o);
+	h_free(o);
 }
 
-static struct op *find_op(HCS_OPERATION h)
+/* The open operation h, for a call of fn; anything else is fatal. */
+static struct op *find_op(HCS_OPERATION h, const char *fn)
 {
-	return (struct op *)htab_find(h, HK_OP);
+	return (struct op *)h_use(h, HK_OP, fn);
 }
 
 HCS_OPERATION WINAPI HcsCreateOperation(const void *context, HCS_OPERATION_COMPLETION callback)
@@ -86,14 +101,13 @@ HCS_OPERATION WINAPI HcsCreateOperation(const void *context, HCS_OPERATION_COMPL
 void WINAPI HcsCloseOperation(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	if (o) {
-		/* Closing a pending operation is a caller error; it is freed
-		 * after completion and its callback is not called. */
-		htab_del(&o->h);
-		o->closed = true;
-		op_release(o);
-	}
+	struct op *o = find_op(operation, "HcsCloseOperation");
+	/* Closing a pending operation is a caller error; it is freed after
+	 * completion and its callback is not called. */
+	h_closed(&o->h, "HcsCloseOperation");
+	htab_del(&o->h);
+	o->closed = true;
+	op_release(o);
 	unlock();
 }
 
@@ -107,8 +121,7 @@ void op_drop(struct hobj *h)
 void *WINAPI HcsGetOperationContext(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	void *ctx = o ? o->ctx : NULL;
+	void *ctx = find_op(operation, "HcsGetOperationContext")->ctx;
 	unlock();
 	return ctx;
 }
@@ -116,11 +129,9 @@ void *WINAPI HcsGetOperationContext(HCS_OPERATION operation)
 HRESULT WINAPI HcsSetOperationContext(HCS_OPERATION operation, const void *context)
 {
 	lock();
-	struct op *o = find_op(operation);
-	if (o)
-		o->ctx = (void *)context;
+	find_op(operation, "HcsSetOperationContext")->ctx = (void *)context;
 	unlock();
-	return o ? S_OK : E_HANDLE;
+	return S_OK;
 }
 
 HRESULT WINAPI HcsSetOperationCallback(HCS_OPERATION operation, const void *context,
@@ -128,10 +139,8 @@ HRESULT WINAPI HcsSetOperationCallback(HCS_OPERATION operation, const void *cont
 {
 	HRESULT hr = S_OK;
 	lock();
-	struct op *o = find_op(operation);
-	if (!o) {
-		hr = E_HANDLE;
-	} else if (o->state != OPS_NEW) {
+	struct op *o = find_op(operation, "HcsSetOperationCallback");
+	if (o->state != OPS_NEW) {
 		hr = MOCK_E_OPERATION_ALREADY_STARTED;
 	} else {
 		o->ctx = (void *)context;
@@ -144,8 +153,7 @@ HRESULT WINAPI HcsSetOperationCallback(HCS_OPERATION operation, const void *cont
 HCS_SYSTEM WINAPI HcsGetComputeSystemFromOperation(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	HCS_SYSTEM s = o ? o->c.sysval : NULL;
+	HCS_SYSTEM s = find_op(operation, "HcsGetComputeSystemFromOperation")->c.sysval;
 	unlock();
 	return s;
 }
@@ -153,8 +161,7 @@ HCS_SYSTEM WINAPI HcsGetComputeSystemFromOperation(HCS_OPERATION operation)
 HCS_PROCESS WINAPI HcsGetProcessFromOperation(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	HCS_PROCESS p = o ? o->c.procval : NULL;
+	HCS_PROCESS p = find_op(operation, "HcsGetProcessFromOperation")->c.procval;
 	unlock();
 	return p;
 }
@@ -162,8 +169,7 @@ HCS_PROCESS WINAPI HcsGetProcessFromOperation(HCS_OPERATION operation)
 HCS_OPERATION_TYPE WINAPI HcsGetOperationType(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	HCS_OPERATION_TYPE t = o ? o->c.type : HcsOperationTypeNone;
+	HCS_OPERATION_TYPE t = find_op(operation, "HcsGetOperationType")->c.type;
 	unlock();
 	return t;
 }
@@ -171,15 +177,16 @@ HCS_OPERATION_TYPE WINAPI HcsGetOperationType(HCS_OPERATION operation)
 UINT64 WINAPI HcsGetOperationId(HCS_OPERATION operation)
 {
 	lock();
-	struct op *o = find_op(operation);
-	UINT64 id = o ? o->id : HCS_INVALID_OPERATION_ID;
+	UINT64 id = find_op(operation, "HcsGetOperationId")->id;
 	unlock();
 	return id;
 }
 
 HRESULT WINAPI HcsCancelOperation(HCS_OPERATION operation)
 {
-	(void)operation;
+	lock();
+	find_op(operation, "HcsCancelOperation");
+	unlock();
 	return E_NOTIMPL; /* as documented */
 }
 
@@ -207,34 +214,28 @@ static HRESULT op_result(struct op *o, HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
 	return FAILED(ahr) ? ahr : hr;
 }
 
-static HRESULT get_result(HCS_OPERATION operation, HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
+static HRESULT get_result(const char *fn, HCS_OPERATION operation, HCS_PROCESS_INFORMATION *pi,
+			  PWSTR *doc)
 {
 	if (doc)
 		*doc = NULL;
 	lock();
-	struct op *o = find_op(operation);
-	HRESULT hr = E_HANDLE;
-	if (o) {
-		o->refs++;
-		hr = op_result(o, pi, doc);
-		op_release(o);
-	}
+	struct op *o = find_op(operation, fn);
+	o->refs++;
+	HRESULT hr = op_result(o, pi, doc);
+	op_release(o);
 	unlock();
 	return hr;
 }
 
-static HRESULT wait_result(HCS_OPERATION operation, DWORD timeout,
+static HRESULT wait_result(const char *fn, HCS_OPERATION operation, DWORD timeout,
 			   HCS_PROCESS_INFORMATION *pi, PWSTR *doc)
 {
 	if (doc)
 		*doc = NULL;
 	ULONGLONG deadline = deadline_after(timeout);
 	lock();
-	struct op *o = find_op(operation);
-	if (!o) {
-		unlock();
-		return E_HANDLE;
-	}
+	struct op *o = find_op(operation, fn);
 	o->refs++;
 	HRESULT hr;
 	for (;;) {
@@ -242,7 +243,9 @@ static HRESULT wait_result(HCS_OPERATION operation, DWORD timeout,
 			hr = op_result(o, pi, doc);
 			break;
 		}
-		if (!cv_wait(deadline) && o->state == OPS_PENDING) {
+		/* This operation's own variable: a completion wakes its
+		 * waiters only, not every thread waiting for a result. */
+		if (!cv_wait_on(&o->cv, deadline) && o->state == OPS_PENDING) {
 			hr = MOCK_E_OPERATION_TIMEOUT;
 			break;
 		}
@@ -254,27 +257,29 @@ static HRESULT wait_result(HCS_OPERATION operation, DWORD timeout,
 
 HRESULT WINAPI HcsGetOperationResult(HCS_OPERATION operation, PWSTR *resultDocument)
 {
-	return get_result(operation, NULL, resultDocument);
+	return get_result("HcsGetOperationResult", operation, NULL, resultDocument);
 }
 
 HRESULT WINAPI HcsGetOperationResultAndProcessInfo(HCS_OPERATION operation,
 						   HCS_PROCESS_INFORMATION *processInformation,
 						   PWSTR *resultDocument)
 {
-	return get_result(operation, processInformation, resultDocument);
+	return get_result("HcsGetOperationResultAndProcessInfo", operation, processInformation,
+			  resultDocument);
 }
 
 HRESULT WINAPI HcsWaitForOperationResult(HCS_OPERATION operation, DWORD timeoutMs,
 					 PWSTR *resultDocument)
 {
-	return wait_result(operation, timeoutMs, NULL, resultDocument);
+	return wait_result("HcsWaitForOperationResult", operation, timeoutMs, NULL, resultDocument);
 }
 
 HRESULT WINAPI HcsWaitForOperationResultAndProcessInfo(HCS_OPERATION operation, DWORD timeoutMs,
 						       HCS_PROCESS_INFORMATION *processInformation,
 						       PWSTR *resultDocument)
 {
-	return wait_result(operation, timeoutMs, processInformation, resultDocument);
+	return wait_result("HcsWaitForOperationResultAndProcessInfo", operation, timeoutMs,
+			   processInformation, resultDocument);
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -287,6 +292,9 @@ static const char *sys_id_of(const struct call *c)
 		return c->proc->sys->id;
 	return NULL;
 }
+
+static void op_schedule(struct op *o);
+static void dequeue(struct op *o);
 
 static void op_complete(struct op *o)
 {
@@ -332,7 +340,9 @@ static void op_complete(struct op *o)
 	lock();
 	o->res = out;
 	o->state = OPS_DONE;
-	wake_all();
+	WakeAllConditionVariable(&o->cv);
+	if (o->queued)
+		dequeue(o);
 	HCS_OPERATION_COMPLETION cb = o->closed ? NULL : o->cb;
 	void *ctx = o->ctx;
 	struct evlist evs = {0};
@@ -374,12 +384,60 @@ static DWORD WINAPI op_thread(void *ctx)
 	return 0;
 }
 
+/* Submits o's completion to the pool (lock held). */
+static void op_schedule(struct op *o)
+{
+	o->scheduled = true;
+	o->refs++; /* the scheduled completion */
+	bool ok = g_delay_ms ? pool_timer(op_timer, o, g_delay_ms) : pool_submit(op_work, o);
+	if (!ok) {
+		/* Complete it on a fresh thread rather than never. */
+		HANDLE t = CreateThread(NULL, 0, op_thread, o, 0, NULL);
+		if (t)
+			CloseHandle(t);
+	}
+}
+
+static bool same_queue(const struct op *a, const struct op *b)
+{
+	return a->c.queue == b->c.queue && a->c.proc == b->c.proc;
+}
+
+/* Whether a call before o in the control queue, for the same process on
+ * the same system handle, has not completed (lock held). */
+static bool blocked(const struct op *o)
+{
+	for (const struct op *q = o->qprev; q; q = q->qprev)
+		if (same_queue(q, o))
+			return true;
+	return false;
+}
+
+/* Takes completed o out of the control queue and starts the call after it
+ * for the same process on the same system handle (lock held). */
+static void dequeue(struct op *o)
+{
+	struct op *next = o->qnext;
+	while (next && !same_queue(next, o))
+		next = next->qnext;
+	if (o->qprev)
+		o->qprev->qnext = o->qnext;
+	else
+		g_qhead = o->qnext;
+	if (o->qnext)
+		o->qnext->qprev = o->qprev;
+	else
+		g_qtail = o->qprev;
+	o->qprev = o->qnext = NULL;
+	o->queued = false;
+	if (next && !next->held && !next->scheduled && next->state == OPS_PENDING)
+		op_schedule(next);
+}
+
 HRESULT op_call(HCS_OPERATION operation, struct call *c)
 {
 	/* Called with the lock held and c's targets validated. */
-	struct op *o = find_op(operation);
-	if (!o)
-		return E_HANDLE;
+	struct op *o = find_op(operation, c->fn);
 	if (o->state != OPS_NEW)
 		return MOCK_E_OPERATION_ALREADY_STARTED;
 	if (o->cb && c->sink && (c->sink->opts & HcsEventOptionEnableOperationCallbacks))
@@ -393,12 +451,19 @@ HRESULT op_call(HCS_OPERATION operation, struct call *c)
 		o->forced = fhr;
 	}
 	o->exit_during = exit_take(c->fn);
+	o->held = hold_take(c->fn);
 	if (c->arg && !(o->arg = utf8_dup(c->arg)))
 		return E_OUTOFMEMORY;
 	o->c = *c;
 	o->c.arg = NULL;
+	if (c->act == ACT_CREATEPROC && FAILED(g_fail_create_running)) {
+		o->c.fail_running = g_fail_create_running;
+		g_fail_create_running = S_OK;
+	}
 	if (c->sink)
 		c->sink->refs++;
+	if (c->queue)
+		c->queue->s.refs++;
 	if (c->sys)
 		c->sys->refs++;
 	if (c->proc)
@@ -408,14 +473,17 @@ HRESULT op_call(HCS_OPERATION operation, struct call *c)
 	if (g_pending)
 		g_pending->prev = o;
 	g_pending = o;
-	o->refs++; /* the scheduled completion */
-	bool ok = g_delay_ms ? pool_timer(op_timer, o, g_delay_ms) : pool_submit(op_work, o);
-	if (!ok) {
-		/* Complete it on a fresh thread rather than never. */
-		HANDLE t = CreateThread(NULL, 0, op_thread, o, 0, NULL);
-		if (t)
-			CloseHandle(t);
+	if (c->queue) {
+		o->queued = true;
+		o->qprev = g_qtail;
+		if (g_qtail)
+			g_qtail->qnext = o;
+		else
+			g_qhead = o;
+		g_qtail = o;
 	}
+	if (!o->held && !(o->queued && blocked(o)))
+		op_schedule(o);
 	return S_OK;
 }
 
@@ -425,8 +493,22 @@ void ops_disconnect(void)
 		if (o->completing)
 			continue;
 		o->forced = MOCK_E_SERVICE_DISCONNECT;
+		o->held = false;
 		o->refs++;
-		if (!pool_submit(op_work, o))
+		if (pool_submit(op_work, o))
+			o->scheduled = true;
+		else
 			o->refs--;
+	}
+}
+
+void ops_release_held(void)
+{
+	for (struct op *o = g_pending; o; o = o->next) {
+		if (!o->held)
+			continue;
+		o->held = false;
+		if (!o->scheduled && !(o->queued && blocked(o)))
+			op_schedule(o);
 	}
 }

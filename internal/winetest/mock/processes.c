@@ -65,7 +65,8 @@ void proc_release(struct process *p)
 		}
 	}
 	sys_release(p->sys);
-	HANDLE hs[] = {p->stop_ev, p->stdin_ev, p->my_in, p->my_out, p->my_err};
+	HANDLE hs[] = {p->stop_ev, p->stdin_ev, p->my_in, p->my_out, p->my_err,
+		       p->held[0], p->held[1], p->held[2]};
 	for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
 		if (hs[i])
 			CloseHandle(hs[i]);
@@ -73,7 +74,7 @@ void proc_release(struct process *p)
 	free(p);
 }
 
-struct phandle *proc_handle_new(struct process *p)
+struct phandle *proc_handle_new(struct process *p, struct shandle *via)
 {
 	struct phandle *h = calloc(1, sizeof(*h));
 	if (!h)
@@ -82,6 +83,8 @@ struct phandle *proc_handle_new(struct process *p)
 	h->s.refs = 1;
 	h->proc = p;
 	p->refs++;
+	h->via = via;
+	via->s.refs++;
 	h->next = p->handles;
 	p->handles = h;
 	return h;
@@ -90,7 +93,8 @@ struct phandle *proc_handle_new(struct process *p)
 void proc_handle_free(struct phandle *h)
 {
 	proc_release(h->proc);
-	free(h);
+	sink_release(&h->via->s);
+	h_free(h);
 }
 
 static void handle_unlink(struct phandle *h)
@@ -120,15 +124,29 @@ void proc_drop(struct hobj *hobj)
 
 void procs_reset(void) { g_next_pid = 100; }
 
-static struct phandle *proc_handle(HCS_PROCESS process, HRESULT *hr)
+static struct phandle *proc_handle(HCS_PROCESS process, const char *fn, HRESULT *hr)
 {
+	/* A bad handle is fatal before anything else, as on Windows. */
+	struct phandle *h = (struct phandle *)h_use(process, HK_PROC, fn);
 	if (g_disconnected) {
 		*hr = MOCK_E_SERVICE_DISCONNECT;
 		return NULL;
 	}
-	struct phandle *h = (struct phandle *)htab_find(process, HK_PROC);
-	*hr = h ? S_OK : E_HANDLE;
+	*hr = S_OK;
 	return h;
+}
+
+static void disconnect_one(struct hobj *h, void *arg)
+{
+	ev_add(arg, &((struct phandle *)h)->s, HcsEventServiceDisconnect, NULL, NULL);
+}
+
+void procs_disconnect(struct evlist *evs)
+{
+	/* Process callbacks hear it too: hcsshim listens for it on process
+	 * handles (internal/hcs/callback.go, newProcessChannels) and aborts a
+	 * process's wait on it (internal/hcs/v2/notification.go). */
+	htab_each(HK_PROC, disconnect_one, evs);
 }
 
 void proc_status(struct sb *b, const struct process *p)
@@ -151,8 +169,12 @@ bool proc_exit(struct process *p, DWORD code, struct evlist *evs)
 	p->exited = true;
 	p->exit_code = code;
 	SetEvent(p->stop_ev);
-	char *doc = status_doc(p);
-	for (struct phandle *h = p->handles; h; h = h->next)
+	if (evs && g_drop_exits > 0) {
+		g_drop_exits--;
+		evs = NULL;
+	}
+	char *doc = evs ? status_doc(p) : NULL;
+	for (struct phandle *h = evs ? p->handles : NULL; h; h = h->next)
 		ev_add(evs, &h->s, HcsEventProcessExited, doc, NULL);
 	free(doc);
 	wake_all();
@@ -324,14 +346,16 @@ static DWORD WINAPI proc_main(void *arg)
 	free(w);
 
 	/* Closing our ends gives the reader EOF after the buffered data. */
+	/* HCS lets go of its copies of the caller's ends too. */
 	struct evlist evs = {0};
 	lock();
-	HANDLE hs[3] = {p->my_in, p->my_out, p->my_err};
+	HANDLE hs[6] = {p->my_in, p->my_out, p->my_err, p->held[0], p->held[1], p->held[2]};
 	p->my_in = p->my_out = p->my_err = NULL;
+	p->held[0] = p->held[1] = p->held[2] = NULL;
 	proc_exit(p, code, &evs); /* no-op if terminated or signalled */
 	proc_release(p);
 	unlock();
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 6; i++)
 		if (hs[i])
 			CloseHandle(hs[i]);
 	ev_deliver(&evs);
@@ -403,15 +427,18 @@ static void create_done(struct process *p, const char *params, struct outcome *o
 		p->pid = g_next_pid;
 		p->started = true;
 		p->create_time = now_100ns();
+		/* HCS keeps the caller's ends, and hands out copies. The worker
+		 * lets go of them when the process exits, under the lock, so
+		 * not before the create operation has handed them out. */
+		memcpy(p->held, theirs, sizeof(theirs));
 		HANDLE t = CreateThread(NULL, 0, proc_main, w, 0, NULL);
 		if (t) {
 			CloseHandle(t);
 			g_next_pid += 4;
 			w = NULL;
 			out->hr = S_OK;
-			out->has_pi = true;
-			out->pi = (HCS_PROCESS_INFORMATION){p->pid, 0, theirs[0], theirs[1], theirs[2]};
 		} else {
+			memset(p->held, 0, sizeof(p->held));
 			p->refs--;
 			p->started = false;
 			out->hr = HRESULT_FROM_WIN32(GetLastError());
@@ -430,6 +457,39 @@ static void create_done(struct process *p, const char *params, struct outcome *o
 	json_free(doc);
 }
 
+/*
+ * Hands the caller the process's pipes (lock held): stdin once — HCS keeps
+ * no copy of it, so that closing the caller's end still gives the process
+ * end of file — and stdout and stderr as fresh duplicates of HCS's copies,
+ * on every request (HcsCreateProcess.md: "You can still get this through a
+ * call to HcsGetProcessInfo"). A stream the process does not have is NULL,
+ * or INVALID_HANDLE_VALUE with MockInvalidStdio (as hcsshim,
+ * internal/hcs/v2/utils.go, reports of HcsGetProcessInfo).
+ */
+static void proc_give(struct process *p, struct outcome *out)
+{
+	HANDLE none = g_invalid_stdio ? INVALID_HANDLE_VALUE : NULL;
+	HANDLE got[3] = {none, none, none};
+	for (int i = 1; i < 3; i++) {
+		if (p->held[i] && !DuplicateHandle(GetCurrentProcess(), p->held[i], GetCurrentProcess(),
+						   &got[i], 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+			out->hr = HRESULT_FROM_WIN32(GetLastError());
+			if (SUCCEEDED(out->hr))
+				out->hr = E_FAIL;
+			if (i == 2 && got[1] != none)
+				CloseHandle(got[1]);
+			return;
+		}
+	}
+	if (p->held[0]) {
+		got[0] = p->held[0];
+		p->held[0] = NULL;
+	}
+	out->hr = S_OK;
+	out->has_pi = true;
+	out->pi = (HCS_PROCESS_INFORMATION){p->pid, 0, got[0], got[1], got[2]};
+}
+
 static void modify(struct process *p, const char *arg, struct outcome *out)
 {
 	struct jval *doc = json_parse(arg);
@@ -437,7 +497,7 @@ static void modify(struct process *p, const char *arg, struct outcome *out)
 	if (!doc) {
 		out->hr = MOCK_E_INVALID_JSON;
 	} else if (p->exited) {
-		out->hr = MOCK_E_PROCESS_ALREADY_STOPPED;
+		out->hr = stopped_hr();
 	} else if (op && strcmp(op, "ConsoleSize") == 0) {
 		out->hr = S_OK; /* accepted, nothing to resize */
 	} else if (op && strcmp(op, "CloseHandle") == 0) {
@@ -465,7 +525,7 @@ static void do_signal(struct process *p, const char *arg, struct outcome *out)
 	if (arg && !doc)
 		out->hr = MOCK_E_INVALID_JSON;
 	else if (p->exited)
-		out->hr = MOCK_E_PROCESS_ALREADY_STOPPED;
+		out->hr = stopped_hr();
 	else if (!known)
 		out->hr = E_INVALIDARG;
 	else
@@ -478,6 +538,13 @@ void proc_run(struct process *p, const struct call *c, const char *arg, struct o
 	out->hr = S_OK;
 	if (c->act == ACT_CREATEPROC) {
 		create_done(p, arg, out);
+		/* MockFailCreateProcessRunning: the operation fails, the process
+		 * runs on (hcsshim, internal/hcs/v2/system.go, createProcess:
+		 * seen on Windows Server 2022); the pipes stay with HCS. */
+		if (SUCCEEDED(out->hr) && FAILED(c->fail_running))
+			out->hr = c->fail_running;
+		else if (SUCCEEDED(out->hr))
+			proc_give(p, out);
 		return;
 	}
 	if (!p->started) {
@@ -486,9 +553,12 @@ void proc_run(struct process *p, const struct call *c, const char *arg, struct o
 	}
 	switch (c->act) {
 	case ACT_PROCINFO:
-		/* The pipes went to the create operation; they are given once. */
-		out->has_pi = true;
-		out->pi = (HCS_PROCESS_INFORMATION){p->pid, 0, NULL, NULL, NULL};
+		/* Of an exited process: hcsshim (internal/hcs/v2/system.go)
+		 * reports HCS_E_PROCESS_ALREADY_STOPPED. */
+		if (p->exited)
+			out->hr = stopped_hr();
+		else
+			proc_give(p, out);
 		break;
 	case ACT_PROCPROPS:
 		if (arg && *arg && !json_valid(arg)) {
@@ -500,7 +570,7 @@ void proc_run(struct process *p, const struct call *c, const char *arg, struct o
 		break;
 	case ACT_TERMPROC:
 		if (!proc_exit(p, 1, &out->evs))
-			out->hr = MOCK_E_PROCESS_ALREADY_STOPPED;
+			out->hr = stopped_hr();
 		break;
 	case ACT_SIGNAL:
 		do_signal(p, arg, out);
@@ -527,16 +597,17 @@ HRESULT WINAPI HcsCreateProcess(HCS_SYSTEM computeSystem, PCWSTR processParamete
 		return E_INVALIDARG;
 	HRESULT hr;
 	lock();
-	struct shandle *sh = sys_handle(computeSystem, &hr);
+	struct shandle *sh = sys_handle(computeSystem, "HcsCreateProcess", &hr);
+	h_use(operation, HK_OP, "HcsCreateProcess"); /* fatal if bad, before anything is made */
 	if (sh) {
 		struct process *p = proc_new(sh->sys);
-		struct phandle *ph = p ? proc_handle_new(p) : NULL;
+		struct phandle *ph = p ? proc_handle_new(p, sh) : NULL;
 		if (!ph) {
 			hr = E_OUTOFMEMORY;
 		} else {
 			struct call c = {"HcsCreateProcess", ACT_CREATEPROC, HcsOperationTypeCreateProcess,
 					 &sh->s, computeSystem, (HCS_PROCESS)ph, NULL, p,
-					 processParameters};
+					 processParameters, NULL, S_OK};
 			hr = op_call(operation, &c);
 			if (SUCCEEDED(hr)) {
 				htab_add(&ph->s.h);
@@ -565,7 +636,7 @@ HRESULT WINAPI HcsOpenProcess(HCS_SYSTEM computeSystem, DWORD processId, DWORD r
 	HRESULT hr;
 	bool sync;
 	lock();
-	struct shandle *sh = sys_handle(computeSystem, &hr);
+	struct shandle *sh = sys_handle(computeSystem, "HcsOpenProcess", &hr);
 	if (sh && !fault_take("HcsOpenProcess", &hr, &sync)) {
 		struct process *p = sh->sys->procs;
 		while (p && !(p->started && p->pid == processId))
@@ -575,7 +646,7 @@ HRESULT WINAPI HcsOpenProcess(HCS_SYSTEM computeSystem, DWORD processId, DWORD r
 			hr = MOCK_E_SYSTEM_NOT_FOUND;
 		else if (!p)
 			hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);
-		else if (!(ph = proc_handle_new(p)))
+		else if (!(ph = proc_handle_new(p, sh)))
 			hr = E_OUTOFMEMORY;
 		if (ph) {
 			htab_add(&ph->s.h);
@@ -590,11 +661,8 @@ void WINAPI HcsCloseProcess(HCS_PROCESS process)
 {
 	struct evlist late = {0};
 	lock();
-	struct phandle *h = (struct phandle *)htab_find(process, HK_PROC);
-	if (!h) {
-		unlock();
-		return;
-	}
+	struct phandle *h = (struct phandle *)h_use(process, HK_PROC, "HcsCloseProcess");
+	h_closed(&h->s.h, "HcsCloseProcess");
 	handle_unlink(h);
 	sink_quiesce(&h->s);
 	if (g_late_events && h->s.cb) {
@@ -616,9 +684,11 @@ static HRESULT proc_call(const char *fn, enum action act, HCS_OPERATION_TYPE typ
 {
 	HRESULT hr;
 	lock();
-	struct phandle *h = proc_handle(process, &hr);
+	struct phandle *h = proc_handle(process, fn, &hr);
 	if (h) {
-		struct call c = {fn, act, type, &h->s, NULL, process, NULL, h->proc, arg};
+		/* Signals and terminations queue up per system handle. */
+		struct shandle *q = act == ACT_SIGNAL || act == ACT_TERMPROC ? h->via : NULL;
+		struct call c = {fn, act, type, &h->s, NULL, process, NULL, h->proc, arg, q, S_OK};
 		hr = op_call(operation, &c);
 	}
 	unlock();
@@ -664,7 +734,7 @@ HRESULT WINAPI HcsSetProcessCallback(HCS_PROCESS process, HCS_EVENT_OPTIONS call
 	HRESULT hr;
 	bool sync;
 	lock();
-	struct phandle *h = proc_handle(process, &hr);
+	struct phandle *h = proc_handle(process, "HcsSetProcessCallback", &hr);
 	if (h && !fault_take("HcsSetProcessCallback", &hr, &sync)) {
 		if (!callback) {
 			hr = E_INVALIDARG;
@@ -700,7 +770,7 @@ HRESULT WINAPI HcsWaitForProcessExit(HCS_PROCESS computeSystem, DWORD timeoutMs,
 	ULONGLONG deadline = deadline_after(timeoutMs);
 	char *doc = NULL;
 	lock();
-	struct phandle *h = proc_handle(computeSystem, &hr);
+	struct phandle *h = proc_handle(computeSystem, "HcsWaitForProcessExit", &hr);
 	if (h && !fault_take("HcsWaitForProcessExit", &hr, &sync))
 		hr = wait_exit(&h->s, h->proc, process_exited, deadline, &doc);
 	unlock();

@@ -28,7 +28,7 @@ void sys_release(struct system *sys)
 void sys_handle_free(struct shandle *h)
 {
 	sys_release(h->sys);
-	free(h);
+	h_free(h);
 }
 
 static struct system *find_registered(PCWSTR id)
@@ -54,14 +54,15 @@ static struct shandle *handle_new(struct system *sys)
 	return h;
 }
 
-struct shandle *sys_handle(HCS_SYSTEM cs, HRESULT *hr)
+struct shandle *sys_handle(HCS_SYSTEM cs, const char *fn, HRESULT *hr)
 {
+	/* A bad handle is fatal before anything else, as on Windows. */
+	struct shandle *h = (struct shandle *)h_use(cs, HK_SYS, fn);
 	if (g_disconnected) {
 		*hr = MOCK_E_SERVICE_DISCONNECT;
 		return NULL;
 	}
-	struct shandle *h = (struct shandle *)htab_find(cs, HK_SYS);
-	*hr = h ? S_OK : E_HANDLE;
+	*hr = S_OK;
 	return h;
 }
 
@@ -76,9 +77,10 @@ static char *exit_doc(const char *exit_type)
 
 void sys_stop(struct system *sys, const char *exit_type, struct evlist *evs)
 {
+	struct evlist *pevs = g_sysexit_drops ? NULL : evs;
 	for (struct process *p = sys->procs; p; p = p->next)
 		if (p->started && !p->exited)
-			proc_exit(p, 1, evs);
+			proc_exit(p, 1, pevs);
 	sys->state = SS_STOPPED;
 	sys->exit_type = exit_type;
 	char *doc = exit_doc(exit_type);
@@ -105,7 +107,7 @@ static void sys_remove(struct system *sys, struct evlist *evs)
 	for (struct process *p = sys->procs, *next; p; p = next) {
 		next = p->next;
 		if (p->started && !p->exited)
-			proc_exit(p, 1, evs);
+			proc_exit(p, 1, g_sysexit_drops ? NULL : evs);
 		if (p->member) {
 			p->member = false;
 			proc_release(p);
@@ -197,13 +199,14 @@ HRESULT WINAPI HcsCreateComputeSystem(PCWSTR id, PCWSTR configuration, HCS_OPERA
 		return E_OUTOFMEMORY;
 	}
 	lock();
+	h_use(operation, HK_OP, "HcsCreateComputeSystem"); /* fatal if bad, before anything is made */
 	HRESULT hr = g_disconnected ? MOCK_E_SERVICE_DISCONNECT : S_OK;
 	struct shandle *h = SUCCEEDED(hr) ? handle_new(sys) : NULL;
 	if (SUCCEEDED(hr) && !h)
 		hr = E_OUTOFMEMORY;
 	if (SUCCEEDED(hr)) {
 		struct call c = {"HcsCreateComputeSystem", ACT_CREATE, HcsOperationTypeCreate,
-				 &h->s, (HCS_SYSTEM)h, NULL, sys, NULL, configuration};
+				 &h->s, (HCS_SYSTEM)h, NULL, sys, NULL, configuration, NULL, S_OK};
 		hr = op_call(operation, &c);
 		if (SUCCEEDED(hr)) {
 			htab_add(&h->s.h);
@@ -277,11 +280,8 @@ void WINAPI HcsCloseComputeSystem(HCS_SYSTEM computeSystem)
 {
 	struct evlist evs = {0}, late = {0};
 	lock();
-	struct shandle *h = (struct shandle *)htab_find(computeSystem, HK_SYS);
-	if (!h) {
-		unlock();
-		return;
-	}
+	struct shandle *h = (struct shandle *)h_use(computeSystem, HK_SYS, "HcsCloseComputeSystem");
+	h_closed(&h->s.h, "HcsCloseComputeSystem");
 	handle_unlink(h);
 	sink_quiesce(&h->s);
 	struct system *sys = h->sys;
@@ -304,7 +304,7 @@ HRESULT WINAPI HcsSetComputeSystemCallback(HCS_SYSTEM computeSystem, HCS_EVENT_O
 	HRESULT hr;
 	bool sync;
 	lock();
-	struct shandle *h = sys_handle(computeSystem, &hr);
+	struct shandle *h = sys_handle(computeSystem, "HcsSetComputeSystemCallback", &hr);
 	if (h && !fault_take("HcsSetComputeSystemCallback", &hr, &sync)) {
 		if (!callback) {
 			hr = E_INVALIDARG;
@@ -327,9 +327,9 @@ static HRESULT sys_call(const char *fn, enum action act, HCS_OPERATION_TYPE type
 {
 	HRESULT hr;
 	lock();
-	struct shandle *h = sys_handle(cs, &hr);
+	struct shandle *h = sys_handle(cs, fn, &hr);
 	if (h) {
-		struct call c = {fn, act, type, &h->s, cs, NULL, h->sys, NULL, arg};
+		struct call c = {fn, act, type, &h->s, cs, NULL, h->sys, NULL, arg, NULL, S_OK};
 		hr = op_call(operation, &c);
 	}
 	unlock();
@@ -399,11 +399,12 @@ HRESULT WINAPI HcsEnumerateComputeSystems(PCWSTR query, HCS_OPERATION operation)
 {
 	HRESULT hr;
 	lock();
+	h_use(operation, HK_OP, "HcsEnumerateComputeSystems");
 	if (g_disconnected) {
 		hr = MOCK_E_SERVICE_DISCONNECT;
 	} else {
 		struct call c = {"HcsEnumerateComputeSystems", ACT_ENUM, HcsOperationTypeEnumerate,
-				 NULL, NULL, NULL, NULL, NULL, query};
+				 NULL, NULL, NULL, NULL, NULL, query, NULL, S_OK};
 		hr = op_call(operation, &c);
 	}
 	unlock();
@@ -441,7 +442,7 @@ HRESULT WINAPI HcsWaitForComputeSystemExit(HCS_SYSTEM computeSystem, DWORD timeo
 	ULONGLONG deadline = deadline_after(timeoutMs);
 	char *doc = NULL;
 	lock();
-	struct shandle *h = sys_handle(computeSystem, &hr);
+	struct shandle *h = sys_handle(computeSystem, "HcsWaitForComputeSystemExit", &hr);
 	if (h && !fault_take("HcsWaitForComputeSystemExit", &hr, &sync))
 		hr = wait_exit(&h->s, h->sys, system_exited, deadline, &doc);
 	unlock();

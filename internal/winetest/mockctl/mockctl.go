@@ -9,10 +9,21 @@
 // so it talks to the very DLL instance the FFI uses. On a host whose
 // computecore.dll is not the mock (real Windows), [Available] is false and
 // every other function panics: tests check Available first and skip.
+//
+// # Handle misuse
+//
+// A call on a NULL, never issued, closed or wrong-kind handle crashes real
+// computecore.dll, so the mock makes it fatal. [Available] and [Why]
+// register a hook with the mock (once per process) that panics with a
+// [*Misuse] on the goroutine that made the call: unless that goroutine
+// recovers, the test binary ends with the mock's diagnostic and the Go
+// stack of the offending call. Without the hook (a binary that never asks
+// Available or Why), the mock prints the diagnostic and ends the process.
 package mockctl
 
 import (
 	"runtime"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -33,16 +44,33 @@ var (
 	procReconnect          = dll.NewProc("MockReconnect")
 	procFireLateEvents     = dll.NewProc("MockFireLateEvents")
 	procCallbacksInFlight  = dll.NewProc("MockCallbacksInFlight")
+
+	procSetFatalHook                = dll.NewProc("MockSetFatalHook")
+	procSetLabel                    = dll.NewProc("MockSetLabel")
+	procHoldNext                    = dll.NewProc("MockHoldNext")
+	procReleaseHeld                 = dll.NewProc("MockReleaseHeld")
+	procFailCreateProcessRunning    = dll.NewProc("MockFailCreateProcessRunning")
+	procDropNextProcessExit         = dll.NewProc("MockDropNextProcessExit")
+	procStoppedProcessError         = dll.NewProc("MockStoppedProcessError")
+	procSystemExitDropsProcessExits = dll.NewProc("MockSystemExitDropsProcessExits")
+	procInvalidStdio                = dll.NewProc("MockInvalidStdio")
+	procThreadSamplerStart          = dll.NewProc("MockThreadSamplerStart")
+	procThreadSamplerStop           = dll.NewProc("MockThreadSamplerStop")
 )
 
 // Available reports whether computecore.dll can be loaded and is the mock,
-// that is, exports MockLiveHandles.
+// that is, exports MockLiveHandles. When it is, the misuse hook is
+// registered.
 func Available() bool {
-	return procLiveHandles.Find() == nil
+	if procLiveHandles.Find() != nil {
+		return false
+	}
+	installHook()
+	return true
 }
 
 // Why returns the reason Available is false, for t.Skip, or "" when the
-// mock is available.
+// mock is available (and then registers the misuse hook).
 func Why() string {
 	if err := dll.Load(); err != nil {
 		return "computecore.dll cannot be loaded: " + err.Error()
@@ -50,7 +78,30 @@ func Why() string {
 	if err := procLiveHandles.Find(); err != nil {
 		return "computecore.dll is not the mock (no MockLiveHandles export): " + err.Error()
 	}
+	installHook()
 	return ""
+}
+
+// Misuse is the panic value of a call on a bad handle: Diagnostic is the
+// mock's account of it (the call, the handle, when and by what it was
+// closed, the test labels of both moments).
+type Misuse struct {
+	Diagnostic string
+}
+
+func (m *Misuse) Error() string { return m.Diagnostic }
+
+var installHook = sync.OnceFunc(func() {
+	if procSetFatalHook.Find() == nil {
+		procSetFatalHook.Call(windows.NewCallback(fatalHook))
+	}
+})
+
+// fatalHook runs inside the offending call, on its thread, and panics: the
+// panic unwinds through the mock (which holds no lock then) into the Go
+// caller, whose stack the runtime prints unless it recovers.
+func fatalHook(diagnostic *uint16) uintptr {
+	panic(&Misuse{Diagnostic: windows.UTF16PtrToString(diagnostic)})
 }
 
 // call calls p, panicking with a clear message if the export is missing:
@@ -133,10 +184,43 @@ func Reconnect() { call(procReconnect) }
 
 // FireLateEvents makes the mock fire one more event to each event callback
 // after its handle was closed, while enable is true.
-func FireLateEvents(enable bool) {
-	var b uintptr
-	if enable {
-		b = 1
+func FireLateEvents(enable bool) { call(procFireLateEvents, boolArg(enable)) }
+
+// SetLabel names what runs from now on, such as a test, in the mock's
+// diagnostics: both for the moment a handle is closed and for a later
+// misuse of it.
+func SetLabel(label string) { callString(procSetLabel, label) }
+
+// HoldNext keeps the next call of the entry point named function pending,
+// without acting, until ReleaseHeld (or Reset or Disconnect).
+func HoldNext(function string) { callString(procHoldNext, function) }
+
+// ReleaseHeld lets every held call go on; they complete as usual.
+func ReleaseHeld() { call(procReleaseHeld) }
+
+// FailCreateProcessRunning makes the next HcsCreateProcess operation fail
+// with hr while the process it created keeps running; its pipes are left
+// for HcsGetProcessInfo.
+func FailCreateProcessRunning(hr uint32) { call(procFailCreateProcessRunning, uintptr(hr)) }
+
+// DropNextProcessExit makes the next process exit send no ProcessExited.
+func DropNextProcessExit() { call(procDropNextProcessExit) }
+
+// StoppedProcessError makes calls on an exited process fail with hr
+// instead of HCS_E_PROCESS_ALREADY_STOPPED; 0 restores that.
+func StoppedProcessError(hr uint32) { call(procStoppedProcessError, uintptr(hr)) }
+
+// SystemExitDropsProcessExits makes a system's exit send no ProcessExited
+// to its processes' callbacks, while on is true.
+func SystemExitDropsProcessExits(on bool) { call(procSystemExitDropsProcessExits, boolArg(on)) }
+
+// InvalidStdio makes streams a process does not have come back as
+// INVALID_HANDLE_VALUE instead of NULL, while on is true.
+func InvalidStdio(on bool) { call(procInvalidStdio, boolArg(on)) }
+
+func boolArg(b bool) uintptr {
+	if b {
+		return 1
 	}
-	call(procFireLateEvents, b)
+	return 0
 }

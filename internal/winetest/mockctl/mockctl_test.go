@@ -42,9 +42,18 @@ func TestControls(t *testing.T) {
 	}
 	mockctl.FailNext("HcsStartComputeSystem", 0x80004005, true)
 	mockctl.ExitDuringNext("HcsStartComputeSystem")
+	mockctl.HoldNext("HcsStartComputeSystem")
+	mockctl.ReleaseHeld()
 	mockctl.SetCompletionDelay(10 * time.Millisecond)
 	mockctl.FireLateEvents(true)
 	mockctl.Disconnect()
 	mockctl.Reconnect()
+	mockctl.FailCreateProcessRunning(0x80070057)
+	mockctl.DropNextProcessExit()
+	mockctl.StoppedProcessError(0x80070005)
+	mockctl.SystemExitDropsProcessExits(true)
+	mockctl.InvalidStdio(true)
+	mockctl.SetLabel(t.Name())
 	mockctl.Reset()
 }
+
