@@ -38,6 +38,16 @@ type Faults interface {
 	FireLateEvents(on bool)
 	// LiveHandles counts open system, process and operation handles.
 	LiveHandles() int
+	// FailCreateProcessRunning makes the next HcsCreateProcess operation fail with hr while the
+	// process it created keeps running (seen on Windows Server 2022, per hcsshim).
+	FailCreateProcessRunning(hr hcs.HRESULT)
+	// DropNextProcessExit makes the next process exit send no ProcessExited event.
+	DropNextProcessExit()
+	// StoppedProcessError makes calls on an exited process fail with hr instead of
+	// HCS_E_PROCESS_ALREADY_STOPPED (E_ACCESSDENIED and legacy 0xC037011F are reported by hcsshim); 0 resets.
+	StoppedProcessError(hr hcs.HRESULT)
+	// SystemExitDropsProcessExits makes a system's exit send no ProcessExited to its processes.
+	SystemExitDropsProcessExits(on bool)
 }
 
 // Target is a host the suite runs on.

@@ -21,10 +21,12 @@ func TestLocal(t *testing.T) {
 			Name: "the mock computecore.dll",
 			Setup: func(t *testing.T) (*hcs.Host, Faults) {
 				mockctl.Reset()
+				mockctl.SetLabel(t.Name())
 				t.Cleanup(func() {
 					mockctl.SetCompletionDelay(0)
 					mockctl.FireLateEvents(false)
 					mockctl.Reconnect()
+					mockctl.SetLabel("after " + t.Name())
 				})
 				return hcs.Local(), mockFaults{}
 			},
@@ -56,3 +58,9 @@ func (mockFaults) Disconnect()              { mockctl.Disconnect() }
 func (mockFaults) Reconnect()               { mockctl.Reconnect() }
 func (mockFaults) FireLateEvents(on bool)   { mockctl.FireLateEvents(on) }
 func (mockFaults) LiveHandles() int         { return int(mockctl.LiveHandles()) }
+func (mockFaults) FailCreateProcessRunning(hr hcs.HRESULT) {
+	mockctl.FailCreateProcessRunning(uint32(hr))
+}
+func (mockFaults) DropNextProcessExit()                { mockctl.DropNextProcessExit() }
+func (mockFaults) StoppedProcessError(hr hcs.HRESULT)  { mockctl.StoppedProcessError(uint32(hr)) }
+func (mockFaults) SystemExitDropsProcessExits(on bool) { mockctl.SystemExitDropsProcessExits(on) }
