@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
 
@@ -25,10 +24,10 @@ import (
 // computecore.dll, whose completions are delayed by 50 ms, and counts the
 // OS threads of the process: first through the safe API (10,000 goroutines
 // each calling Host.ListSystems, which waits on a channel the completion
-// callback closes), then the way hcsshim v2 waits (10,000 goroutines each
-// blocking in HcsWaitForOperationResult, through the computecore backend).
-// Run it with -benchtime=1x, one process per run: Go keeps the threads it
-// made for the rest of the process.
+// callback closes), then the way hcsshim v2 waits (goroutines each blocking
+// in HcsWaitForOperationResult, through the computecore backend). Run it
+// with -benchtime=1x, one process per run: Go keeps the threads it made for
+// the rest of the process.
 //
 // The hcsshim-style round makes -threads.wait calls (default 1,000), and
 // the API is measured at that load too, for the ratio: under Wine, a
@@ -36,15 +35,22 @@ import (
 // limit of 10,000 threads would end it), so that round cannot run at full
 // load here.
 //
-// Metrics: threads-* are the process's thread counts (toolhelp snapshot):
-// before the rounds (idle) and the peaks sampled during each round; they
-// include the mock's thread pool (up to 64 threads, which call back into
-// Go) and Wine's own threads. go-threads-* count only the threads Go
-// created, told apart by their start address (in the executable). Go's
-// threadcreate profile is logged too; it also counts the M structures Go
-// lends to foreign threads that call back, so it is not a thread count.
-// inflight-* are the largest numbers of calls pending at once; wait/api is
-// the ratio of Go's threads at the same load (-threads.wait calls).
+// The threads are counted by the mock's sampler (mockctl.ThreadSampler): a
+// native thread that never runs Go code takes a toolhelp snapshot every
+// 2 ms. A sampler written in Go is starved by Go's scheduler exactly when
+// threads pile up in blocking calls, and misses the peak.
+//
+// Metrics: threads-* are the process's thread counts: before the rounds
+// (idle) and the peaks during each round; they include the mock's thread
+// pool (up to 64 threads, which call back into Go) and Wine's own threads.
+// go-threads-* count only the threads Go created, told apart by their start
+// address (in the executable). inflight-* are the largest numbers of calls
+// pending at once; wait/api is the ratio of Go's threads at the same load
+// (-threads.wait calls). The log also gives, per round, Go's threads
+// counted after it (Go keeps its idle threads, so that is Go's peak, a
+// cross-check of the sampler) and the threadcreate profile's growth (which
+// also counts the M structures Go lends to foreign threads that call back,
+// so it is not a thread count).
 var threadsWaitCalls = flag.Int("threads.wait", 1000, "calls in flight for BenchmarkThreads's hcsshim-style round")
 
 func BenchmarkThreads(b *testing.B) {
@@ -90,60 +96,70 @@ func BenchmarkThreads(b *testing.B) {
 		return err
 	}
 
-	var idle, peakAPI, peakAPISmall, peakWait threadCount
-	var goAPI, goAPISmall, goWait, inflightAPI, inflightAPISmall, inflightWait int
-	var durAPI, durAPISmall, durWait time.Duration
+	var idle threadsNow
+	var api1k, api10k, wait1k round
 	for range b.N {
 		runtime.GC()
-		idle = processThreads(b)
-		peakAPISmall, goAPISmall, inflightAPISmall, durAPISmall = threadRound(b, waitCalls, api)
-		peakAPI, goAPI, inflightAPI, durAPI = threadRound(b, calls, api)
-		peakWait, goWait, inflightWait, durWait = threadRound(b, waitCalls, hcsshim)
+		idle = countThreads(b)
+		api1k = threadRound(b, waitCalls, api)
+		api10k = threadRound(b, calls, api)
+		wait1k = threadRound(b, waitCalls, hcsshim)
 	}
-	b.ReportMetric(float64(idle.all), "threads-idle")
-	b.ReportMetric(float64(idle.go_), "go-threads-idle")
-	b.ReportMetric(float64(peakAPI.all), "threads-api")
-	b.ReportMetric(float64(peakAPI.go_), "go-threads-api")
-	b.ReportMetric(float64(peakAPISmall.all), "threads-api-small")
-	b.ReportMetric(float64(peakAPISmall.go_), "go-threads-api-small")
-	b.ReportMetric(float64(peakWait.all), "threads-wait")
-	b.ReportMetric(float64(peakWait.go_), "go-threads-wait")
-	b.ReportMetric(float64(inflightAPI), "inflight-api")
-	b.ReportMetric(float64(inflightWait), "inflight-wait")
-	b.ReportMetric(float64(peakWait.go_)/float64(max(peakAPISmall.go_, 1)), "wait/api")
-	b.ReportMetric(durAPI.Seconds(), "s-api")
-	b.ReportMetric(durWait.Seconds(), "s-wait")
-	b.Logf("GOMAXPROCS=%d; idle: %d threads, %d of them Go's", runtime.GOMAXPROCS(0), idle.all, idle.go_)
-	b.Logf("api, %d calls (%d at once, %v): peak %d threads, %d of them Go's; threadcreate +%d", waitCalls, inflightAPISmall, durAPISmall, peakAPISmall.all, peakAPISmall.go_, goAPISmall)
-	b.Logf("api, %d calls (%d at once, %v): peak %d threads, %d of them Go's; threadcreate +%d", calls, inflightAPI, durAPI, peakAPI.all, peakAPI.go_, goAPI)
-	b.Logf("hcsshim-style, %d calls (%d at once, %v): peak %d threads, %d of them Go's; threadcreate +%d", waitCalls, inflightWait, durWait, peakWait.all, peakWait.go_, goWait)
+	b.ReportMetric(float64(idle.Threads), "threads-idle")
+	b.ReportMetric(float64(idle.GoThreads), "go-threads-idle")
+	b.ReportMetric(float64(api10k.peak.Threads), "threads-api")
+	b.ReportMetric(float64(api10k.peak.GoThreads), "go-threads-api")
+	b.ReportMetric(float64(api1k.peak.Threads), "threads-api-small")
+	b.ReportMetric(float64(api1k.peak.GoThreads), "go-threads-api-small")
+	b.ReportMetric(float64(wait1k.peak.Threads), "threads-wait")
+	b.ReportMetric(float64(wait1k.peak.GoThreads), "go-threads-wait")
+	b.ReportMetric(float64(api10k.inflight), "inflight-api")
+	b.ReportMetric(float64(wait1k.inflight), "inflight-wait")
+	b.ReportMetric(float64(wait1k.peak.GoThreads)/float64(max(api1k.peak.GoThreads, 1)), "wait/api")
+	b.ReportMetric(api10k.took.Seconds(), "s-api")
+	b.ReportMetric(wait1k.took.Seconds(), "s-wait")
+	b.Logf("GOMAXPROCS=%d; idle: %d threads, %d of them Go's", runtime.GOMAXPROCS(0), idle.Threads, idle.GoThreads)
+	for _, r := range []struct {
+		name  string
+		calls int
+		r     round
+	}{{"api", waitCalls, api1k}, {"api", calls, api10k}, {"hcsshim-style", waitCalls, wait1k}} {
+		b.Logf("%s, %d calls (%d at once, %v): peak %d threads, %d of them Go's (%d samples); Go's threads after: %d; threadcreate +%d",
+			r.name, r.calls, r.r.inflight, r.r.took.Round(time.Millisecond), r.r.peak.Threads, r.r.peak.GoThreads,
+			r.r.peak.Samples, r.r.after.GoThreads, r.r.created)
+	}
 	if n := mockctl.LiveHandles(); n != 0 {
 		b.Errorf("%d mock handles left open", n)
 	}
 }
 
-// threadRound runs call on n goroutines released at once and returns the
-// peak thread count of the process sampled meanwhile, the number of threads
-// Go created, the largest number of calls pending at once and the time
-// taken.
-func threadRound(b *testing.B, n int, call func() error) (peak threadCount, created, inflight int, took time.Duration) {
+// threadsNow is a count of the process's threads at one moment.
+type threadsNow = mockctl.ThreadPeaks
+
+// countThreads counts the process's threads now (the sampler's first and
+// last samples).
+func countThreads(b *testing.B) threadsNow {
+	s, err := mockctl.StartThreadSampler(time.Millisecond)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s.Stop()
+}
+
+// round is what threadRound measured.
+type round struct {
+	peak     mockctl.ThreadPeaks // sampled during the round
+	after    threadsNow          // counted after it
+	created  int                 // growth of the threadcreate profile
+	inflight int                 // the most calls pending at once
+	took     time.Duration
+}
+
+// threadRound runs call on n goroutines released at once, with the mock's
+// sampler counting the process's threads meanwhile.
+func threadRound(b *testing.B, n int, call func() error) round {
 	threadcreate := pprof.Lookup("threadcreate")
 	before := threadcreate.Count()
-	stop := make(chan struct{})
-	sampled := make(chan threadCount)
-	go func() {
-		var peak threadCount
-		for {
-			c := processThreads(b)
-			peak.all, peak.go_ = max(peak.all, c.all), max(peak.go_, c.go_)
-			select {
-			case <-stop:
-				sampled <- peak
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}()
 	var pending, most atomic.Int64
 	var failed atomic.Int64
 	release := make(chan struct{})
@@ -163,76 +179,17 @@ func threadRound(b *testing.B, n int, call func() error) (peak threadCount, crea
 		})
 	}
 	ready.Wait()
+	sampler, err := mockctl.StartThreadSampler(2 * time.Millisecond)
+	if err != nil {
+		b.Fatal(err)
+	}
 	start := time.Now()
 	close(release)
 	wg.Wait()
-	took = time.Since(start)
-	close(stop)
-	peak = <-sampled
-	return peak, threadcreate.Count() - before, int(most.Load()), took
-}
-
-var (
-	ntdll                        = windows.NewLazySystemDLL("ntdll.dll")
-	procNtQueryInformationThread = ntdll.NewProc("NtQueryInformationThread")
-)
-
-// threadQuerySetWin32StartAddress is the THREADINFOCLASS value that gives a
-// thread's start address.
-const threadQuerySetWin32StartAddress = 9
-
-// exeImage returns the address range of the test executable's image: the
-// threads Go creates start there (runtime.tstart_stdcall), the mock's pool
-// and Wine's threads do not.
-func exeImage(b *testing.B) (lo, hi uintptr) {
-	var exe windows.Handle
-	if err := windows.GetModuleHandleEx(0, nil, &exe); err != nil {
-		b.Fatalf("GetModuleHandleEx: %v", err)
-	}
-	var mi windows.ModuleInfo
-	if err := windows.GetModuleInformation(windows.CurrentProcess(), exe, &mi, uint32(unsafe.Sizeof(mi))); err != nil {
-		b.Fatalf("GetModuleInformation: %v", err)
-	}
-	return mi.BaseOfDll, mi.BaseOfDll + uintptr(mi.SizeOfImage)
-}
-
-// threadCount is a count of the threads of this process.
-type threadCount struct {
-	all int // every thread
-	go_ int // threads that start in the executable: the ones Go created
-}
-
-// processThreads counts the threads of this process with a toolhelp
-// snapshot, and those among them that Go created by their start address.
-func processThreads(b *testing.B) threadCount {
-	lo, hi := exeImage(b)
-	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPTHREAD, 0)
-	if err != nil {
-		b.Errorf("CreateToolhelp32Snapshot: %v", err) // Errorf: samplers run on their own goroutine
-		return threadCount{}
-	}
-	defer windows.CloseHandle(snap)
-	pid := windows.GetCurrentProcessId()
-	var n threadCount
-	e := windows.ThreadEntry32{Size: uint32(unsafe.Sizeof(windows.ThreadEntry32{}))}
-	for err = windows.Thread32First(snap, &e); err == nil; err = windows.Thread32Next(snap, &e) {
-		if e.OwnerProcessID != pid {
-			continue
-		}
-		n.all++
-		th, err := windows.OpenThread(windows.THREAD_QUERY_INFORMATION, false, e.ThreadID)
-		if err != nil {
-			continue // exited since the snapshot
-		}
-		var start uintptr
-		// SAFETY: start is a pointer-sized local the call fills; its size
-		// is passed along.
-		r, _, _ := procNtQueryInformationThread.Call(uintptr(th), threadQuerySetWin32StartAddress,
-			uintptr(unsafe.Pointer(&start)), unsafe.Sizeof(start), 0)
-		windows.CloseHandle(th)
-		if r == 0 && start >= lo && start < hi {
-			n.go_++
-		}
-	}
-	return n
+	r := round{took: time.Since(start)}
+	r.peak = sampler.Stop()
+	r.after = countThreads(b)
+	r.created = threadcreate.Count() - before
+	r.inflight = int(most.Load())
+	return r
 }

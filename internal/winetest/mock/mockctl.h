@@ -58,5 +58,16 @@ void WINAPI MockSystemExitDropsProcessExits(BOOL on);
  * instead of NULL in HCS_PROCESS_INFORMATION. */
 void WINAPI MockInvalidStdio(BOOL on);
 
+/* Thread counts of this process, sampled by a native thread of the mock
+ * that never runs Go code, so a starved Go scheduler cannot skew them. */
+typedef struct {
+	UINT32 Samples;
+	UINT32 PeakThreads;   /* toolhelp snapshot: every thread of the process */
+	UINT32 PeakGoThreads; /* those whose start address is in the executable */
+} MOCK_THREAD_PEAKS;
+/* Starts sampling every intervalMs; FALSE if a sampler already runs. */
+BOOL WINAPI MockThreadSamplerStart(DWORD intervalMs);
+/* Stops the sampler and returns its peaks; FALSE if none ran. */
+BOOL WINAPI MockThreadSamplerStop(MOCK_THREAD_PEAKS *peaks);
 
 #endif

@@ -22,6 +22,7 @@
 package mockctl
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -223,4 +224,36 @@ func boolArg(b bool) uintptr {
 		return 1
 	}
 	return 0
+}
+
+// ThreadPeaks are the largest thread counts a ThreadSampler saw.
+type ThreadPeaks struct {
+	Samples   uint32
+	Threads   uint32 // every thread of the process (toolhelp snapshot)
+	GoThreads uint32 // those Go created: their start address is in the executable
+}
+
+// ThreadSampler counts this process's threads from a native thread of the
+// mock that never runs Go code, so a Go scheduler starved by threads piling
+// up cannot make it miss the peak.
+type ThreadSampler struct{}
+
+// StartThreadSampler starts sampling every interval (millisecond
+// resolution). Only one sampler runs at a time.
+func StartThreadSampler(interval time.Duration) (*ThreadSampler, error) {
+	if call(procThreadSamplerStart, uintptr(uint32(interval/time.Millisecond))) == 0 {
+		return nil, fmt.Errorf("mockctl: MockThreadSamplerStart failed (a sampler already runs, or no thread)")
+	}
+	return &ThreadSampler{}, nil
+}
+
+// Stop stops the sampler and returns its peaks.
+func (*ThreadSampler) Stop() ThreadPeaks {
+	var p ThreadPeaks
+	// SAFETY: p is a Go variable of the mock's MOCK_THREAD_PEAKS layout
+	// (three UINT32s); the mock writes it before returning and keeps no
+	// pointer; KeepAlive holds it until then.
+	call(procThreadSamplerStop, uintptr(unsafe.Pointer(&p)))
+	runtime.KeepAlive(&p)
+	return p
 }

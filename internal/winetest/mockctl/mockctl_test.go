@@ -57,3 +57,27 @@ func TestControls(t *testing.T) {
 	mockctl.Reset()
 }
 
+// The thread sampler counts this process's threads, Go's among them, from
+// a thread of its own; one runs at a time.
+func TestThreadSampler(t *testing.T) {
+	if why := mockctl.Why(); why != "" {
+		t.Skip("needs the mock computecore.dll installed by the Wine harness: " + why)
+	}
+	s, err := mockctl.StartThreadSampler(time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mockctl.StartThreadSampler(time.Millisecond); err == nil {
+		t.Error("a second sampler started while the first runs")
+	}
+	p := s.Stop()
+	// At least the sampler itself and a thread of Go's (this one) run.
+	if p.Samples < 2 || p.Threads < 2 || p.GoThreads < 1 || p.GoThreads >= p.Threads {
+		t.Errorf("peaks %+v: want 2 samples or more, 2 threads or more, 1 Go thread or more, not all", p)
+	}
+	s, err = mockctl.StartThreadSampler(time.Millisecond)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	s.Stop()
+}
