@@ -22,7 +22,7 @@
 package mockctl
 
 import (
-	"fmt"
+	"errors"
 	"runtime"
 	"sync"
 	"time"
@@ -149,18 +149,17 @@ func ResultsAllocated() uint32 { return uint32(call(procResultsAllocated)) }
 // that the mock has started and that have not returned yet.
 func CallbacksInFlight() uint32 { return uint32(call(procCallbacksInFlight)) }
 
-// Reset clears the mock's fault injections and counters.
+// Reset drops every system, process and handle, releases held calls, and
+// clears the mock's faults, modes and counters. A handle the caller still
+// holds is closed by it: a later call on one is fatal, so a test lets its
+// host finish (Host.Drain) before resetting.
 func Reset() { call(procReset) }
 
 // FailNext makes the next call of the entry point named function (such as
 // "HcsStartComputeSystem") fail with hr: returned by the call itself when
 // synchronous, otherwise through its operation.
 func FailNext(function string, hr uint32, synchronous bool) {
-	var b uintptr
-	if synchronous {
-		b = 1
-	}
-	callString(procFailNext, function, uintptr(hr), b)
+	callString(procFailNext, function, uintptr(hr), boolArg(synchronous))
 }
 
 // SetCompletionDelay delays every later operation completion by d
@@ -175,8 +174,8 @@ func ExitDuringNext(function string) {
 	callString(procExitDuringNext, function)
 }
 
-// Disconnect simulates the compute service going away: system callbacks get
-// ServiceDisconnect, pending operations and later calls fail with
+// Disconnect simulates the compute service going away: system and process
+// callbacks get ServiceDisconnect, pending operations and later calls fail with
 // HCS_E_SERVICE_DISCONNECT until Reconnect.
 func Disconnect() { call(procDisconnect) }
 
@@ -242,7 +241,7 @@ type ThreadSampler struct{}
 // resolution). Only one sampler runs at a time.
 func StartThreadSampler(interval time.Duration) (*ThreadSampler, error) {
 	if call(procThreadSamplerStart, uintptr(uint32(interval/time.Millisecond))) == 0 {
-		return nil, fmt.Errorf("mockctl: MockThreadSamplerStart failed (a sampler already runs, or no thread)")
+		return nil, errors.New("mockctl: MockThreadSamplerStart failed (a sampler already runs, or no thread)")
 	}
 	return &ThreadSampler{}, nil
 }
