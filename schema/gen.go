@@ -1,7 +1,8 @@
 package schema
 
 // The generated files (*_gen.go) come from internal/schemagen, which reads
-// Microsoft's published schema from the hcs-reference folder beside the
-// repository. Regenerate with: go generate ./schema
+// Microsoft's published schema from the hcs-reference folder: $HCS_REFERENCE,
+// else ../shared/hcs-reference beside the repository (see package
+// internal/reference). Regenerate with: go generate ./schema
 
-//go:generate go run ../internal/schemagen -ref ../../shared/hcs-reference -out .
+//go:generate go run ../internal/schemagen -out .

@@ -3,31 +3,24 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/gohcs/hcs/internal/reference"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// referenceDir returns the hcs-reference folder: $HCS_REFERENCE, or
-// ../../shared/hcs-reference from this package's directory (the layout CI
-// and go generate use). Tests that need it skip when it is absent.
+// referenceDir returns the hcs-reference folder (see package
+// internal/reference): tests that need it skip, saying why, when it is
+// absent.
 func referenceDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("HCS_REFERENCE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "hcs-reference")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "api", "SchemaReference.md")); err != nil {
-		t.Skipf("hcs-reference folder not found at %s (set HCS_REFERENCE): %v", dir, err)
-	}
-	return dir
+	return reference.Dir(t)
 }
 
 // jsonValue decodes a document into a generic value for comparison, with

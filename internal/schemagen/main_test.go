@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
-	"github.com/gohcs/hcs/internal/winetest"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/gohcs/hcs/internal/reference"
+	"github.com/gohcs/hcs/internal/winetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -15,10 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestCommittedOutputIsCurrent regenerates package schema into a temporary
 // directory and compares it with the committed files byte for byte.
 func TestCommittedOutputIsCurrent(t *testing.T) {
-	ref := filepath.Join("..", "..", "..", "shared", "hcs-reference")
-	if _, err := os.Stat(filepath.Join(ref, "api", "SchemaReference.md")); err != nil {
-		t.Skipf("hcs-reference folder not found at %s: %v", ref, err)
-	}
+	ref := reference.Dir(t)
 	out := winetest.TempDir(t)
 	if err := run(ref, out, false); err != nil {
 		t.Fatal(err)
