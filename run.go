@@ -19,6 +19,18 @@ type Cmd struct {
 	// Args holds the command and its arguments. Run builds the command line
 	// from it with Windows quoting rules (see CommandLine). When Args is
 	// empty, Params must carry the command line.
+	//
+	// Windows hands a process its whole command line as one string, and
+	// the rules CommandLine follows are those of CommandLineToArgvW, which
+	// most programs use to split it. cmd.exe, and so every batch file, does
+	// not: for it, & | < > ^ and ( ) outside double quotes are operators,
+	// and ^ an escape, whatever CommandLine did. With
+	// Args{"cmd", "/c", "echo", "a&b"}, the argument needs no quotes for
+	// CommandLineToArgvW, and cmd runs "echo a" then the command "b".
+	// Never give input from outside the program to cmd /c through Args; to
+	// run a command line for cmd.exe, quote it for cmd yourself and pass it
+	// in Params.CommandLine with Args empty, as os/exec says of
+	// SysProcAttr.CmdLine.
 	Args []string
 	// Params, when not nil, is the base of the process parameters: the
 	// working directory, environment, user, console, ... Run does not
@@ -310,6 +322,7 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 // syscall.EscapeArg does, so that the CommandLineToArgvW rules give the
 // process back exactly args. Never build a command line by joining with
 // spaces: an argument with a space or a quote would split or change.
+// cmd.exe and batch files parse with other rules: see Cmd.Args.
 func CommandLine(args ...string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {

@@ -99,10 +99,21 @@ func (s *Sim) takeFaults(call Call) (fail *failure, delay time.Duration, delayed
 
 // FailNext makes the next call of kind call fail with hr. A call that takes
 // an operation returns success and the operation completes with hr and a
-// ResultError document whose ErrorMessage is message; the call has no
-// effect. A call without an operation (opening a system or process,
-// setting a callback, the service calls) returns hr, with the document when
-// it returns one. Faults queue: two FailNext fail the next two calls.
+// ResultError document; the call has no effect. A call without an operation
+// (opening a system or process, setting a callback, the service calls)
+// returns hr, with the document when it returns one. Faults queue: two
+// FailNext fail the next two calls.
+//
+// The document's ErrorMessage is not message alone: like every failure the
+// simulator reports, it names the call and what it acted on, the quoted
+// system id and the process when there is one, before message:
+//
+//	HcsStartComputeSystem "web": guest unreachable
+//	HcsSignalProcess "web" process 101: guest unreachable
+//	HcsOpenComputeSystem: guest unreachable
+//
+// The *hcs.Error the caller gets carries that text as its message. An empty
+// message stands for the description of hr.
 func (s *Sim) FailNext(call Call, hr hcs.HRESULT, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

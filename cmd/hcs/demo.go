@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	const owner = "hcs-demo"
 	doc := &schema.ComputeSystem{
 		Owner:         owner,
-		SchemaVersion: &schema.Version{Major: schema.Ptr[uint32](2), Minor: schema.Ptr[uint32](1)},
+		SchemaVersion: schema.V2_1.Version(),
 		Container: &schema.Container{ // no HostingSystemId: process isolation
 			GuestOS: &schema.GuestOS{HostName: "web"},
 		},
@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 
 	say("Subscribe to its events, before acting on it.")
 	exited := make(chan hcs.Event, 1)
-	events := sys.Events(ctx) // the subscription starts here
+	events := sys.Events(ctx) // an iter.Seq; the subscription starts here, events queue until ranged over
 	go func() {
 		defer close(exited)
 		for ev := range events { // ends after the terminal event
@@ -121,7 +121,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 			}
 		}
 	}()
-	show("subscribed: the exit event will come on a channel")
+	show("subscribed: sys.Events returns an iter.Seq[hcs.Event]; a goroutine ranges over it and keeps the exit event")
 
 	say("Start it.")
 	if err := sys.Start(ctx); err != nil {
