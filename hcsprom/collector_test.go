@@ -187,9 +187,9 @@ hcs_system_cpu_seconds_total{id="web",mode="kernel",owner="docker"} 8.3333334
 hcs_system_cpu_seconds_total{id="web",mode="user",owner="docker"} 16.6666666
 # HELP hcs_system_info Compute systems of the host: always 1, labelled with the system's identity.
 # TYPE hcs_system_info gauge
-hcs_system_info{id="new",owner="docker",runtime_os="",type="Container"} 1
-hcs_system_info{id="vm",owner="tests",runtime_os="",type="VirtualMachine"} 1
-hcs_system_info{id="web",owner="docker",runtime_os="",type="Container"} 1
+hcs_system_info{id="new",owner="docker",runtime_os="Windows",type="Container"} 1
+hcs_system_info{id="vm",owner="tests",runtime_os="Windows",type="VirtualMachine"} 1
+hcs_system_info{id="web",owner="docker",runtime_os="Windows",type="Container"} 1
 # HELP hcs_system_memory_commit_bytes Memory the compute system has committed.
 # TYPE hcs_system_memory_commit_bytes gauge
 hcs_system_memory_commit_bytes{id="vm",owner="tests"} 2.68435456e+08

@@ -36,7 +36,7 @@
 //	hcs_system_network_receive_packets_dropped_total{interface}   counter  incoming packets dropped
 //	hcs_system_network_transmit_packets_dropped_total{interface}  counter  outgoing packets dropped
 //	hcs_system_uptime_seconds                                     gauge    time since the system started
-//	hcs_system_info{type,runtime_os}                              gauge    1 for every system, type "Container" or "VirtualMachine"
+//	hcs_system_info{type,runtime_os}                              gauge    1 for every system, type "Container" or "VirtualMachine", runtime_os its RuntimeOsType ("Windows", "Linux")
 //	hcs_system_state{state}                                       gauge    1 for the current state, 0 for the others
 //
 // The network metrics have one series per network endpoint of the system

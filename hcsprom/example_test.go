@@ -65,7 +65,7 @@ func ExampleNewCollector() {
 	// Output:
 	// hcs_system_cpu_seconds_total{id="web",mode="kernel",owner="docker"} 5
 	// hcs_system_cpu_seconds_total{id="web",mode="user",owner="docker"} 10
-	// hcs_system_info{id="web",owner="docker",runtime_os="",type="Container"} 1
+	// hcs_system_info{id="web",owner="docker",runtime_os="Windows",type="Container"} 1
 	// hcs_system_memory_commit_bytes{id="web",owner="docker"} 2.68435456e+08
 	// hcs_system_memory_commit_peak_bytes{id="web",owner="docker"} 3.145728e+08
 	// hcs_system_memory_private_working_set_bytes{id="web",owner="docker"} 2.01326592e+08

@@ -72,15 +72,21 @@ type processEntry struct {
 	CreateTimestamp time.Time `json:"CreateTimestamp"`
 }
 
-// systemEntry is an element of the enumeration result.
+// systemEntry is an element of the enumeration result: a Properties
+// document with the members HCS fills in a listing.
 type systemEntry struct {
-	ID         string `json:"Id"`
-	SystemType string `json:"SystemType"`
-	Name       string `json:"Name"`
-	Owner      string `json:"Owner"`
-	RuntimeID  string `json:"RuntimeId"`
-	State      string `json:"State"`
+	ID            string `json:"Id"`
+	SystemType    string `json:"SystemType"`
+	Name          string `json:"Name"`
+	Owner         string `json:"Owner"`
+	RuntimeID     string `json:"RuntimeId"`
+	RuntimeOsType string `json:"RuntimeOsType"`
+	State         string `json:"State"`
 }
+
+// runtimeOS is the RuntimeOsType of every simulated system: the simulator
+// models Windows containers and virtual machines running Windows.
+const runtimeOS = "Windows"
 
 // The simulated statistics: the processor is busy a quarter of the running
 // time, two thirds of it in user mode; the storage reads 100 and writes 50
@@ -154,7 +160,7 @@ func (s *Sim) properties(sys *system, query string) outcome {
 		State:         sys.State,
 		Stopped:       sys.State == stateStopped,
 		ExitType:      sys.ExitType,
-		RuntimeOsType: "Windows",
+		RuntimeOsType: runtimeOS,
 	}
 	for _, t := range q.PropertyTypes {
 		switch t {
@@ -204,7 +210,7 @@ func (s *Sim) enumerate(query string) outcome {
 	list := []systemEntry{}
 	for _, sys := range s.sortedSystems() {
 		if match(q.Ids, sys.ID) && match(q.Names, sys.ID) && match(q.Types, sys.Type) && match(q.Owners, sys.Owner) {
-			list = append(list, systemEntry{sys.ID, sys.Type, sys.ID, sys.Owner, sys.RuntimeID, sys.State})
+			list = append(list, systemEntry{sys.ID, sys.Type, sys.ID, sys.Owner, sys.RuntimeID, runtimeOS, sys.State})
 		}
 	}
 	return marshal(list)

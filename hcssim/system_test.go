@@ -480,7 +480,8 @@ func TestEnumerate(t *testing.T) {
 		}
 	}
 	got := list(`{"Ids":["a"]}`)[0]
-	if got.Name != "a" || got.SystemType != "Container" || got.Owner != "test" || got.State != stateRunning || len(got.RuntimeID) != 36 {
+	if got.Name != "a" || got.SystemType != "Container" || got.Owner != "test" || got.State != stateRunning ||
+		len(got.RuntimeID) != 36 || got.RuntimeOsType != "Windows" {
 		t.Errorf("entry = %+v", got)
 	}
 }

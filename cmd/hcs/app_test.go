@@ -107,7 +107,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`hcs_system_info{id="c0000",owner="bench",runtime_os="",type="Container"} 1`,
+		`hcs_system_info{id="c0000",owner="bench",runtime_os="Windows",type="Container"} 1`,
 		`hcs_system_state{id="c0001",owner="bench",state="Running"} 1`,
 		`hcs_system_memory_commit_bytes{id="c0001",owner="bench"} 2.68435456e+08`,
 		`hcs_system_cpu_seconds_total{id="c0000",mode="user",owner="bench"} `,

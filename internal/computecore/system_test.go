@@ -23,12 +23,13 @@ func TestUnicodeIDRoundTrip(t *testing.T) {
 		return b.EnumerateComputeSystems(`{"Ids":["`+id+`"]}`, op)
 	})
 	must(t, "EnumerateComputeSystems", doc, err)
-	var list []struct{ Id, Owner, State, SystemType string }
+	var list []struct{ Id, Owner, State, SystemType, RuntimeOsType string }
 	decode(t, "enumeration", doc, &list)
 	if len(list) != 1 || list[0].Id != id {
 		t.Fatalf("enumeration of %q = %s", id, doc)
 	}
-	if list[0].Owner != "computecore-test" || list[0].SystemType != "Container" || list[0].State != "Created" {
+	if list[0].Owner != "computecore-test" || list[0].SystemType != "Container" || list[0].State != "Created" ||
+		list[0].RuntimeOsType != "Windows" {
 		t.Errorf("enumerated %+v", list[0])
 	}
 

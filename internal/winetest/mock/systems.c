@@ -723,8 +723,8 @@ void sys_enumerate(const char *query, struct outcome *out)
 		sb_str(&b, s->id);
 		sb_add(&b, ",\"Owner\":");
 		sb_str(&b, s->owner);
-		sb_addf(&b, ",\"RuntimeId\":\"%s\",\"State\":\"%s\"}", s->runtime_id,
-			g_state_names[s->state]);
+		sb_addf(&b, ",\"RuntimeId\":\"%s\",\"RuntimeOsType\":\"Windows\",\"State\":\"%s\"}",
+			s->runtime_id, g_state_names[s->state]);
 		first = false;
 	}
 	sb_add(&b, "]");
