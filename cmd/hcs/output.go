@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 )
 
 // format is the -o flag of the commands whose output is data.
@@ -23,7 +23,7 @@ const (
 
 // formatFlag adds -o to cmd, defaulting to def, and returns where it is
 // stored. JSON and YAML use the HCS schema's member names, as the schema
-// types marshal them.
+// types marshal them, and YAML their order.
 func formatFlag(cmd *cobra.Command, def format, allowed ...format) *format {
 	f := def
 	names := make([]string, len(allowed))
@@ -50,31 +50,63 @@ func (f *formatValue) String() string     { return string(*f) }
 func (f *formatValue) Set(s string) error { *f = formatValue(s); return nil }
 func (f *formatValue) Type() string       { return "format" }
 
-// writeData writes v as JSON (indented) or YAML.
+// writeData writes v as one document: JSON, indented, or YAML with the
+// members in the order JSON has them (the schema's). Characters that must
+// not reach a terminal are escaped (see escapeJSON).
 func writeData(w io.Writer, f format, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := marshalJSON(v, "  ")
 	if err != nil {
 		return err
 	}
 	if f == formatYAML {
-		if b, err = yaml.JSONToYAML(b); err != nil {
+		if b, err = toYAML(b); err != nil {
 			return err
 		}
-	} else {
-		b = append(b, '\n')
 	}
 	_, err = w.Write(b)
 	return err
 }
 
-// writeLine writes v as one line of JSON, for streams of records.
-func writeLine(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
+// writeRecord writes v as one record of a stream: a line of JSON (NDJSON,
+// one object per line), or a YAML document that starts with "---".
+func writeRecord(w io.Writer, f format, v any) error {
+	if f != formatYAML {
+		return writeLine(w, v)
+	}
+	b, err := marshalJSON(v, "")
+	if err == nil {
+		b, err = toYAML(b)
+	}
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append([]byte("---\n"), b...))
 	return err
+}
+
+// writeLine writes v as one line of JSON, for streams of records.
+func writeLine(w io.Writer, v any) error {
+	b, err := marshalJSON(v, "")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// marshalJSON returns v as JSON ending with a newline, indented with
+// indent unless it is empty, without encoding/json's HTML escapes (<, >
+// and & are printed as they are) and with the characters that must not
+// reach a terminal escaped.
+func marshalJSON(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return escapeJSON(buf.Bytes()), nil
 }
 
 // newTable returns a writer that aligns tab-separated columns.
