@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 
@@ -37,6 +36,11 @@ type app struct {
 	// bg counts the goroutines of the command, which end before the
 	// session does.
 	bg sync.WaitGroup
+	// completing is set when the shell asks for completions: hcs prints
+	// no notice then. words are the command line being completed, the
+	// word to complete last.
+	completing bool
+	words      []string
 }
 
 // Exit statuses.
@@ -62,13 +66,24 @@ func (e *usageError) Error() string { return e.msg }
 // run runs hcs with the arguments args (without the program name) and
 // returns its exit status. ctx ends on Ctrl-C.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: newErrWriter(stderr)}
 	return a.execute(ctx, args)
+}
+
+// warn writes a line to stderr, made of format and args as fmt.Sprintf
+// does, with the characters that must not reach a terminal escaped (see
+// sanitize): messages quote HCS and other programs.
+func (a *app) warn(format string, args ...any) {
+	fmt.Fprintln(a.stderr, sanitize(fmt.Sprintf(format, args...)))
 }
 
 // execute runs the command line args and returns the exit status.
 func (a *app) execute(ctx context.Context, args []string) int {
 	root := a.rootCommand()
+	a.completing = len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
+	if a.completing {
+		a.words = args[1:]
+	}
 	root.SetArgs(args)
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
@@ -85,18 +100,19 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	switch {
 	case errors.As(err, &exit):
 		if exit.msg != "" {
-			fmt.Fprintln(a.stderr, exit.msg)
+			a.warn("%s", exit.msg)
 		}
 		return exit.code
 	case !a.running || errors.As(err, &usage):
-		fmt.Fprintf(a.stderr, "hcs: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		a.warn("hcs: %v", err)
+		fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return exitUsage
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		// Interrupted before reaching HCS, waiting for the state file.
-		fmt.Fprintf(a.stderr, "hcs %s: interrupted\n", cmd.Name())
+		a.warn("hcs %s: interrupted", cmd.Name())
 		return exitInterrupted
 	default:
-		fmt.Fprintf(a.stderr, "hcs %s: %v\n", cmd.Name(), err)
+		a.warn("hcs %s: %v", cmd.Name(), err)
 		return exitFailure
 	}
 }
@@ -119,12 +135,23 @@ Errors name the command, the compute system and the HCS error code. The exit
 status is 0 on success, 1 on failure, 2 for a usage error and 130 when
 interrupted (Ctrl-C, or SIGTERM outside Windows; a second Ctrl-C kills hcs at
 once); hcs exec exits with the status of its process. The streams — events,
-metrics and stats --watch — run until Ctrl-C and then exit 0.`,
+metrics and stats --watch — run until Ctrl-C and then exit 0.
+
+Commands that take several ids (start, stop, kill, pause, resume, stats) act
+on each in turn: a failure on one is reported on its own line and the others
+are still done; the exit status is then 1. Ctrl-C stops at once.
+
+A new compute system's id (hcs create --id) is 1 to 255 ASCII letters,
+digits and . _ - @ { }, not starting with - or .; other ids, of systems
+another program created, are accepted and printed quoted, as Go quotes
+strings. Durations (stop -t, wait --timeout, ...) are seconds (5, 0.5) or Go
+durations (500ms, 1m30s). -o json writes one JSON document, or for streams
+one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
 		Example: `  hcs demo                               # a ten-second tour on a fresh simulator
   hcs create --id web -f web.json        # create a compute system from an HCS document
   hcs start web && hcs list              # start it and list the systems
   hcs exec web -- cmd /c echo hello      # run a process in it
-  hcs stop --timeout 30s web             # shut it down, terminate after 30 s`,
+  hcs stop -t 30 web                     # shut it down, terminate after 30 s`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       moduleVersion(),
@@ -132,8 +159,8 @@ metrics and stats --watch — run until Ctrl-C and then exit 0.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	f := root.PersistentFlags()
 	f.BoolVar(&a.sim, "sim", false, "use the simulator, even on Windows")
-	f.StringVar(&a.simState, "sim-state", os.Getenv("HCS_SIM_STATE"),
-		"the simulator's state file; implies --sim (default $HCS_SIM_STATE, else hcs/sim.json in the user cache directory)")
+	f.StringVar(&a.simState, "sim-state", "",
+		"the simulator's state file; implies --sim (default: $"+stateEnv+", else hcs/sim.json in the user cache directory)")
 	f.StringArrayVar(&a.simFaults, "sim-fault", nil, "inject a fault into the simulator: CALL=fail:HRESULT, CALL=delay:DURATION or CALL=exit")
 	_ = f.MarkHidden("sim-fault") // for tests: see faults.go
 	root.SetVersionTemplate("hcs {{.Version}}\n")
@@ -157,9 +184,48 @@ metrics and stats --watch — run until Ctrl-C and then exit 0.`,
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}
+	root.SetHelpCommand(a.helpCommand(root))
 	root.SetHelpCommandGroupID("other")
-	root.SetCompletionCommandGroupID("other")
+	// cobra's completion command prints its help for any argument and
+	// exits 0; runnable, it refuses an unknown shell as a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.GroupID = "other"
+			c.RunE = a.runE(func(cmd *cobra.Command, _ []string) error { return cmd.Help() })
+		}
+	}
 	return root
+}
+
+// helpCommand returns hcs help, which refuses a topic it does not know as
+// a usage error (cobra's own prints the usage and exits 0).
+func (a *app) helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help provides help for any command of hcs: hcs help COMMAND, as hcs COMMAND --help.",
+		RunE: a.runE(func(_ *cobra.Command, args []string) error {
+			cmd, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return &usageError{fmt.Sprintf("unknown help topic %q", strings.Join(args, " "))}
+			}
+			return cmd.Help()
+		}),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			cmd, _, err := root.Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []cobra.Completion
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() || c.Name() == "help" {
+					names = append(names, cobra.CompletionWithDesc(c.Name(), c.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
 }
 
 // runE adapts a command's function for cobra, marking the command line as
@@ -192,7 +258,7 @@ func (a *app) failure(command, id string, err error) error {
 	}
 	subject := "hcs " + command
 	if id != "" {
-		subject += " " + id
+		subject += " " + showID(id)
 	}
 	var herr *hcs.Error
 	if !errors.As(err, &herr) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -144,15 +145,36 @@ func TestDemoInterrupted(t *testing.T) {
 	}
 }
 
+// TestSpinner checks that the spinner is erased before anything else is
+// written to stderr, and by the time during returns.
 func TestSpinner(t *testing.T) {
-	var out bytes.Buffer
-	done := make(chan struct{})
-	time.AfterFunc(spinnerDelay+300*time.Millisecond, func() { close(done) })
-	spin(&out, "starting web", done)
+	out := &syncBuffer{pattern: regexp.MustCompile(`stopping t2 \(`), match: make(chan []string, 100)}
+	e := &errWriter{w: out, tty: true}
+	a := &app{stdout: io.Discard, stderr: e}
+	drawn := make(chan struct{})
+	err := a.during(context.Background(), "stopping t2", func(context.Context) error {
+		select {
+		case <-out.match:
+		case <-time.After(10 * time.Second):
+			t.Error("no spinner within 10 s")
+		}
+		// A message while the spinner is drawn starts on a clean line.
+		fmt.Fprintln(a.stderr, "hcs stop t2: no shutdown within 2s: terminating")
+		close(drawn)
+		return errors.New("hung")
+	})
+	<-drawn
+	if err == nil || err.Error() != "hung" {
+		t.Errorf("during returned %v, want fn's error", err)
+	}
+	// during has returned: the spinner is gone and draws no more.
+	fmt.Fprintln(a.stderr, "hcs stop t2: done")
 	got := out.String()
-	if !regexp.MustCompile(`^\r\x1b\[K[|/\\-] starting web \([0-9]+\.[0-9]s\)`).MatchString(got) ||
-		!strings.HasSuffix(got, "\r\x1b[K") {
-		t.Errorf("spinner output %q", got)
+	frame := `\r\x1b\[K[|/\\-] stopping t2 \([0-9]+\.[0-9]s\)`
+	want := regexp.MustCompile(`\A(` + frame + `)+\r\x1b\[Khcs stop t2: no shutdown within 2s: terminating\n` +
+		`(` + frame + `)*(\r\x1b\[K)?hcs stop t2: done\n\z`)
+	if !want.MatchString(got) {
+		t.Errorf("stderr %q", got)
 	}
 }
 

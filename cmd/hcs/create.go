@@ -25,7 +25,12 @@ func (a *app) createCommand() *cobra.Command {
 		Short: "Create a compute system from an HCS document",
 		Long: `Create a compute system from an HCS ComputeSystem document (JSON), read from
 a file or, with -f -, from standard input. The system is left in state
-Created: start it with hcs start.
+Created: start it with hcs start. hcs create prints the id once the system
+exists (on the simulator: once its state file holds it).
+
+The id is 1 to 255 ASCII letters, digits and . _ - @ { }, not starting with
+- or .: HCS documents no rule, and these ids are safe to type, print and
+pass to any tool.
 
 The document is checked before it is sent: a syntax error is reported with
 its line and column, a value of the wrong type with its member, and a member
@@ -43,8 +48,8 @@ members anyway, for schema versions newer than this hcs knows.`,
 	_ = cmd.MarkFlagRequired("file")
 	_ = cmd.MarkFlagFilename("file", "json")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
-		if id == "" {
-			return &usageError{"--id must not be empty"}
+		if err := checkID(id); err != nil {
+			return &usageError{"--id: " + err.Error()}
 		}
 		doc, err := a.readDocument(file)
 		if err != nil {
@@ -55,29 +60,29 @@ members anyway, for schema versions newer than this hcs knows.`,
 			return a.failure("create", id, err)
 		}
 		if cs.ShouldTerminateOnLastHandleClosed != nil && *cs.ShouldTerminateOnLastHandleClosed {
-			fmt.Fprintf(a.stderr, "hcs create %s: the document sets ShouldTerminateOnLastHandleClosed: "+
-				"HCS terminates the system when hcs exits and closes its handle\n", id)
+			a.warn("hcs create %s: the document sets ShouldTerminateOnLastHandleClosed: "+
+				"HCS terminates the system when hcs exits and closes its handle", id)
 		}
 		s, err := a.open(cmd.Context(), writeState)
 		if err != nil {
 			return err
 		}
-		ctx := cmd.Context()
-		var created bool
-		err = a.during(ctx, "creating "+id, func(ctx context.Context) error {
+		err = a.during(cmd.Context(), "creating "+id, func(ctx context.Context) error {
 			sys, err := s.host.CreateSystem(ctx, id, json.RawMessage(doc))
 			if err == nil {
 				s.systems = append(s.systems, sys)
-				created = true
 			}
 			return err
 		})
 		if err != nil {
 			return a.failure("create", id, err)
 		}
-		if created {
-			fmt.Fprintln(a.stdout, id)
+		// Printed once saved: a system the state file does not hold is
+		// gone when hcs exits.
+		if err := a.commit(); err != nil {
+			return a.failure("create", id, fmt.Errorf("%w: the system is not created", err))
 		}
+		fmt.Fprintln(a.stdout, id)
 		return nil
 	})
 	return cmd

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"iter"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,7 +34,7 @@ the reader fell behind).`,
 		Example: `  hcs events
   hcs events web1 -o json`,
 		Args:              cobra.MaximumNArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1),
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON)
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
@@ -137,12 +139,15 @@ func (p *eventPrinter) print(id string, events iter.Seq[hcs.Event]) error {
 		if p.format == formatJSON {
 			err = writeLine(p.a.stdout, r)
 		} else {
-			line := fmt.Sprintf("%s  %s  %s", r.Time.Format("2006-01-02T15:04:05.000Z07:00"), r.ID, r.Type)
+			line := fmt.Sprintf("%s  %s  %s", r.Time.Format("2006-01-02T15:04:05.000Z07:00"), showID(r.ID), r.Type)
 			if r.Missed > 0 {
 				line += fmt.Sprintf(" (%d missed before)", r.Missed)
 			}
-			if len(ev.Data) > 0 {
-				line += "  " + string(ev.Data)
+			switch {
+			case r.Data != nil:
+				line += "  " + string(escapeJSON(compact(r.Data)))
+			case len(ev.Data) > 0: // not JSON: as a quoted string
+				line += "  " + strconv.Quote(string(ev.Data))
 			}
 			_, err = fmt.Fprintln(p.a.stdout, line)
 		}
@@ -152,4 +157,13 @@ func (p *eventPrinter) print(id string, events iter.Seq[hcs.Event]) error {
 		}
 	}
 	return nil
+}
+
+// compact returns the JSON document doc on one line.
+func compact(doc []byte) []byte {
+	var b bytes.Buffer
+	if json.Compact(&b, doc) != nil {
+		return doc
+	}
+	return b.Bytes()
 }

@@ -34,12 +34,17 @@ input to end once the process has exited. Outside Windows, an exit code
 that does not fit an exit status (above 255) gives status 1 and a message
 with the code. On the simulator, the built-in commands are echo,
 exit CODE, cat, spew, wait and sleep MS, in milliseconds (see package hcssim), and a
-process lives only as long as the hcs exec that started it.`,
+process lives only as long as the hcs exec that started it.
+
+When the compute system stops while the process runs — hcs stop or hcs kill
+from elsewhere, a crash — the process ends with it, and hcs exec says so and
+how the system exited, with exit status 1, rather than pass on an exit code
+the process never chose.`,
 		Example: `  hcs exec web1 -- cmd /c echo hello
   hcs exec -i web1 -- cat < input.txt
   hcs exec -e GREETING=hi -w 'C:\app' web1 -- app.exe --serve`,
 		Args:              cobra.MinimumNArgs(2),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1, schema.StateRunning),
 	}
 	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "copy standard input to the process")
 	cmd.Flags().StringArrayVarP(&env, "env", "e", nil, "set an environment variable: NAME=VALUE")
@@ -71,6 +76,12 @@ process lives only as long as the hcs exec that started it.`,
 			c.Stdin = a.stdin
 		}
 		state, err := sys.Run(ctx, c)
+		if err != nil && ctx.Err() == nil {
+			if how, stopped := systemStopped(ctx, sys); stopped {
+				return &exitError{code: exitFailure,
+					msg: fmt.Sprintf("hcs exec %s: the compute system stopped (%s) while the process ran", showID(id), how)}
+			}
+		}
 		var exit *hcs.ExitError
 		if errors.As(err, &exit) {
 			return exitStatus(id, exit.ExitCode())
@@ -127,3 +138,30 @@ func onlyWaitDelay(err error) bool {
 	}
 	return errors.Is(err, hcs.ErrWaitDelay)
 }
+
+// systemStopped reports whether sys has stopped, and how it exited as far
+// as HCS says: the exit the handle saw, or the system's state.
+func systemStopped(ctx context.Context, sys *hcs.System) (schema.NotificationType, bool) {
+	now, cancel := context.WithCancel(ctx)
+	cancel() // Wait returns an exit it has seen, and does not wait for one
+	if st, err := sys.Wait(now); err == nil {
+		return st.ExitType, true
+	}
+	ctx, cancel = context.WithTimeout(ctx, systemQueryTimeout)
+	defer cancel()
+	props, err := sys.Properties(ctx)
+	switch {
+	case err != nil:
+		return schema.NotificationTypeUnknown, gone(err)
+	case props.State == schema.StateStopped:
+		if props.ExitType == "" {
+			return schema.NotificationTypeUnknown, true
+		}
+		return props.ExitType, true
+	}
+	return "", false
+}
+
+// systemQueryTimeout bounds the query hcs exec makes, once its process
+// has failed, to learn whether the system stopped under it.
+const systemQueryTimeout = 5 * time.Second

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohcs/hcs/hcssim"
 )
 
 // TestExecBlockedStdin checks that hcs exec -i ends when its process
@@ -71,5 +73,41 @@ func TestExitStatus(t *testing.T) {
 		} else if !strings.HasPrefix(msg, "hcs exec web: ") || !strings.Contains(msg, tc.msg) {
 			t.Errorf("exit code %d: message %q, want one with %q", tc.code, msg, tc.msg)
 		}
+	}
+}
+
+// TestExecSystemStopped checks that hcs exec says so when the system stops
+// while its process runs, rather than exit with the code the process was
+// given.
+func TestExecSystemStopped(t *testing.T) {
+	sim, host := newSimHost(t, 1)
+	started := make(chan struct{})
+	sim.HandleCommand("block", func(ctx context.Context, _ *hcssim.ProcessIO) uint32 {
+		close(started)
+		<-ctx.Done()
+		return 1
+	})
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, host: host}
+	done := make(chan int, 1)
+	go func() { done <- a.execute(context.Background(), []string{"exec", "c0000", "--", "block"}) }()
+	select {
+	case <-started:
+	case code := <-done:
+		t.Fatalf("hcs exec ended with %d before its process started: %s", code, errOut.String())
+	}
+	sys, err := host.OpenSystem(t.Context(), "c0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Terminate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != exitFailure {
+		t.Errorf("exit status %d, want %d", code, exitFailure)
+	}
+	if got, want := errOut.String(), "hcs exec c0000: the compute system stopped (ForcedExit) while the process ran\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
 	}
 }

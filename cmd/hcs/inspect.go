@@ -30,7 +30,7 @@ with --type.`,
   hcs inspect web1 --type Statistics,ProcessList
   hcs inspect web1 -o yaml`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1),
 	}
 	out := formatFlag(cmd, formatJSON, formatJSON, formatYAML)
 	cmd.Flags().StringSliceVar(&types, "type", nil, "property types to add: "+strings.Join(propertyTypes, ", "))

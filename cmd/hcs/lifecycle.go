@@ -13,8 +13,9 @@ import (
 )
 
 // eachSystem runs act on each of the systems ids, opened for a command
-// that changes them, printing each id done and each failure. It fails when
-// any did, after trying them all.
+// that changes them. It prints each id once the change is saved, and each
+// failure on its own line, and goes on with the other ids; it fails when
+// any did. Ctrl-C, or a state file it cannot save, stops it at once.
 func (a *app) eachSystem(cmd *cobra.Command, ids []string, act func(ctx context.Context, sys *hcs.System) error) error {
 	ctx := cmd.Context()
 	if _, err := a.open(ctx, writeState); err != nil {
@@ -29,17 +30,18 @@ func (a *app) eachSystem(cmd *cobra.Command, ids []string, act func(ctx context.
 			}
 			return act(ctx, sys)
 		}()
-		if err != nil {
-			ferr := a.failure(cmd.Name(), id, err)
-			var exit *exitError
-			if errors.As(ferr, &exit) && exit.code == exitInterrupted {
-				return ferr
+		if err == nil {
+			// Printed once saved: an id on stdout is a change that holds.
+			if err := a.commit(); err != nil {
+				return a.failure(cmd.Name(), id, fmt.Errorf("%w: the system is left as it was", err))
 			}
-			fmt.Fprintln(a.stderr, ferr)
-			failed = true
+			fmt.Fprintln(a.stdout, showID(id))
 			continue
 		}
-		fmt.Fprintln(a.stdout, id)
+		if err := a.report(cmd.Name(), id, err); err != nil {
+			return err
+		}
+		failed = true
 	}
 	if failed {
 		return &exitError{code: exitFailure}
@@ -47,23 +49,36 @@ func (a *app) eachSystem(cmd *cobra.Command, ids []string, act func(ctx context.
 	return nil
 }
 
+// report prints the failure of command on the system id (see failure) and
+// returns nil, so that the command goes on with its other systems; or
+// returns the failure when it must end the command: an interruption.
+func (a *app) report(command, id string, err error) error {
+	ferr := a.failure(command, id, err)
+	var exit *exitError
+	if errors.As(ferr, &exit) && exit.code == exitInterrupted {
+		return ferr
+	}
+	a.warn("%s", ferr)
+	return nil
+}
+
 // simpleCommand returns a command that makes one call on each system it
-// names; verb describes the wait for the spinner ("starting"), or is ""
-// for calls too quick to need one.
-func (a *app) simpleCommand(use, short, long, verb string, call func(*hcs.System, context.Context) error) *cobra.Command {
+// names, systems in the given states; verb describes the wait for the
+// spinner ("starting"), or is "" for calls too quick to need one.
+func (a *app) simpleCommand(use, short, long, verb string, states []schema.State, call func(*hcs.System, context.Context) error) *cobra.Command {
 	return &cobra.Command{
 		Use:               use + " ID...",
 		Short:             short,
 		Long:              long,
 		Example:           "  hcs " + use + " web1\n  hcs " + use + " web1 web2",
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(0, states...),
 		RunE: a.runE(func(cmd *cobra.Command, args []string) error {
 			return a.eachSystem(cmd, args, func(ctx context.Context, sys *hcs.System) error {
 				if verb == "" {
 					return call(sys, ctx)
 				}
-				return a.during(ctx, verb+" "+sys.ID(), func(ctx context.Context) error { return call(sys, ctx) })
+				return a.during(ctx, verb+" "+showID(sys.ID()), func(ctx context.Context) error { return call(sys, ctx) })
 			})
 		}),
 	}
@@ -71,26 +86,29 @@ func (a *app) simpleCommand(use, short, long, verb string, call func(*hcs.System
 
 func (a *app) startCommand() *cobra.Command {
 	return a.simpleCommand("start", "Start compute systems",
-		"Start compute systems that are in state Created.", "starting", (*hcs.System).Start)
+		"Start compute systems that are in state Created.", "starting",
+		[]schema.State{schema.StateCreated}, (*hcs.System).Start)
 }
 
 func (a *app) killCommand() *cobra.Command {
 	return a.simpleCommand("kill", "Terminate compute systems",
-		"Terminate compute systems at once, without a clean shutdown (ExitType ForcedExit).", "", (*hcs.System).Terminate)
+		"Terminate compute systems at once, without a clean shutdown (ExitType ForcedExit).", "",
+		liveStates, (*hcs.System).Terminate)
 }
 
 func (a *app) pauseCommand() *cobra.Command {
 	return a.simpleCommand("pause", "Pause compute systems",
-		"Pause running compute systems; hcs resume lets them run again.", "", (*hcs.System).Pause)
+		"Pause running compute systems; hcs resume lets them run again.", "",
+		[]schema.State{schema.StateRunning}, (*hcs.System).Pause)
 }
 
 func (a *app) resumeCommand() *cobra.Command {
 	return a.simpleCommand("resume", "Resume paused compute systems",
-		"Resume paused compute systems.", "", (*hcs.System).Resume)
+		"Resume paused compute systems.", "",
+		[]schema.State{schema.StatePaused}, (*hcs.System).Resume)
 }
 
 func (a *app) stopCommand() *cobra.Command {
-	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "stop ID...",
 		Short: "Shut compute systems down, terminating those that take too long",
@@ -98,19 +116,20 @@ func (a *app) stopCommand() *cobra.Command {
 a system still running then is terminated, and hcs says so. So is a system
 that cannot shut down cleanly: one never started, or one whose guest does not
 support a shutdown. A clean shutdown exits with ExitType GracefulExit, a
-termination with ForcedExit.`,
+termination with ForcedExit. As with docker stop, -t takes seconds.`,
 		Example: `  hcs stop web1
-  hcs stop --timeout 1m web1 web2`,
+  hcs stop -t 60 web1 web2
+  hcs stop --timeout 1m30s web1`,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(0, liveStates...),
 	}
-	cmd.Flags().DurationVarP(&timeout, "timeout", "t", 10*time.Second, "how long a shutdown may take before hcs terminates the system")
+	timeout := durationFlag(cmd, "timeout", "t", 10*time.Second, "how long a shutdown may take before hcs terminates the system")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
-		if timeout <= 0 {
+		if *timeout <= 0 {
 			return &usageError{"--timeout must be positive"}
 		}
 		return a.eachSystem(cmd, args, func(ctx context.Context, sys *hcs.System) error {
-			return a.stop(ctx, sys, timeout)
+			return a.stop(ctx, sys, *timeout)
 		})
 	})
 	return cmd
@@ -120,7 +139,7 @@ termination with ForcedExit.`,
 // timeout, or if the system cannot shut down cleanly at all: one never
 // started, or one whose guest does not support it.
 func (a *app) stop(ctx context.Context, sys *hcs.System, timeout time.Duration) error {
-	err := a.during(ctx, "stopping "+sys.ID(), func(ctx context.Context) error {
+	err := a.during(ctx, "stopping "+showID(sys.ID()), func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		return sys.Shutdown(ctx)
@@ -137,8 +156,8 @@ func (a *app) stop(ctx context.Context, sys *hcs.System, timeout time.Duration) 
 	default:
 		return err
 	}
-	fmt.Fprintf(a.stderr, "hcs stop %s: %s: terminating\n", sys.ID(), why)
-	return a.during(ctx, "terminating "+sys.ID(), sys.Terminate)
+	a.warn("hcs stop %s: %s: terminating", showID(sys.ID()), why)
+	return a.during(ctx, "terminating "+showID(sys.ID()), sys.Terminate)
 }
 
 // hcsCause returns the HRESULT's name behind err, or err's text.
@@ -160,7 +179,7 @@ with --as-template as a template (SaveType AsTemplate, leaving the system in
 state SavedAsTemplate). The path is the host's: HCS, not hcs, writes it.`,
 		Example:           `  hcs pause vm1 && hcs save vm1 --path 'C:\state\vm1.vmrs'`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1, schema.StatePaused),
 	}
 	cmd.Flags().StringVar(&path, "path", "", "the file to save the state to")
 	cmd.Flags().BoolVar(&template, "as-template", false, "save as a template rather than to a file")
@@ -171,7 +190,7 @@ state SavedAsTemplate). The path is the host's: HCS, not hcs, writes it.`,
 			opts.SaveType = schema.SaveTypeAsTemplate
 		}
 		return a.eachSystem(cmd, args, func(ctx context.Context, sys *hcs.System) error {
-			return a.during(ctx, "saving "+sys.ID(), func(ctx context.Context) error { return sys.Save(ctx, opts) })
+			return a.during(ctx, "saving "+showID(sys.ID()), func(ctx context.Context) error { return sys.Save(ctx, opts) })
 		})
 	})
 	return cmd
@@ -183,23 +202,35 @@ func (a *app) waitCommand() *cobra.Command {
 		Short: "Wait for a compute system to exit",
 		Long: `Wait for a compute system to exit and print how it exited: GracefulExit,
 ForcedExit or UnexpectedExit. With -o json, the SystemExitStatus document.
-hcs wait exits with 0 once the system has exited, however it did.`,
+hcs wait exits with 0 once the system has exited, however it did, and with
+1, saying so, when --timeout passes first.
+
+A system that has already exited: HCS forgets it once its last handle
+closes, and hcs wait then fails with HCS_E_SYSTEM_NOT_FOUND. The simulator's
+state file remembers how each of its systems exited for 24 hours (the last
+256 exits), and hcs wait answers from it: hcs stop web; hcs wait web prints
+how web exited.`,
 		Example: `  hcs wait web1
+  hcs wait --timeout 30 web1 || hcs kill web1
   hcs wait web1 -o json`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1),
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
+	timeout := durationFlag(cmd, "timeout", "", 0, "how long to wait; 0 waits as long as it takes")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
 		id := args[0]
 		ctx := cmd.Context()
-		sys, err := a.openSystem(ctx, readState, id)
-		if err != nil {
-			return a.failure("wait", id, err)
+		if *timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, *timeout)
+			defer cancel()
 		}
-		a.follow(ctx)
-		st, err := sys.Wait(ctx)
+		st, err := a.wait(ctx, id)
 		if err != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && cmd.Context().Err() == nil {
+				return &exitError{code: exitFailure, msg: fmt.Sprintf("hcs wait %s: not exited within %v", showID(id), *timeout)}
+			}
 			return a.failure("wait", id, err)
 		}
 		if *out != formatTable {
@@ -210,8 +241,24 @@ hcs wait exits with 0 once the system has exited, however it did.`,
 		if st.Status.Failed() {
 			line += " " + st.Status.String()
 		}
-		fmt.Fprintln(a.stdout, line)
+		fmt.Fprintln(a.stdout, cell(line))
 		return nil
 	})
 	return cmd
+}
+
+// wait waits for the system id to exit, and returns how it exited. A
+// simulated system that is gone is answered from its exit record.
+func (a *app) wait(ctx context.Context, id string) (*hcs.ExitStatus, error) {
+	sys, err := a.openSystem(ctx, readState, id)
+	if errors.Is(err, hcs.ErrNotFound) && a.session != nil && a.session.state != nil {
+		if rec, ok := lastExit(a.session.state.exits, id); ok {
+			return &hcs.ExitStatus{ExitType: schema.NotificationType(rec.ExitType)}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.follow(ctx)
+	return sys.Wait(ctx)
 }

@@ -38,7 +38,7 @@ Owner, RuntimeId, State, ...) with Uptime100ns, HCS's uptime in 100 ns units.`,
 	cmd.Flags().StringSliceVar(&ids, "id", nil, "only the system with this id")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(
 		[]string{string(schema.SystemTypeContainer), string(schema.SystemTypeVirtualMachine)}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("id", a.completeIDs)
+	_ = cmd.RegisterFlagCompletionFunc("id", a.completeIDFlag)
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
 		q := hcs.Query{IDs: ids, Owners: owners}
 		for _, t := range types {
@@ -157,7 +157,8 @@ func gone(err error) bool {
 		errors.Is(err, hcs.ErrAlreadyStopped) || errors.Is(err, hcs.ErrUnexpectedExit)
 }
 
-// writeList writes the table of hcs list.
+// writeList writes the table of hcs list. Its cells come from HCS: they
+// are escaped, as ids are (see showID and cell).
 func writeList(w io.Writer, entries []listEntry) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ID\tTYPE\tOWNER\tSTATE\tRUNTIME ID\tUPTIME")
@@ -166,24 +167,8 @@ func writeList(w io.Writer, entries []listEntry) error {
 		if e.Uptime100ns != nil {
 			up = humanDuration(time.Duration(*e.Uptime100ns) * 100)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Type, e.Owner, e.State, e.RuntimeID, up)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", showID(e.ID), cell(string(e.Type)), cell(e.Owner),
+			cell(string(e.State)), cell(e.RuntimeID), up)
 	}
 	return tw.Flush()
-}
-
-// completeIDs completes the ids of the compute systems.
-func (a *app) completeIDs(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	s, err := a.open(cmd.Context(), readState)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	infos, err := s.host.ListSystems(cmd.Context(), hcs.Query{})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	ids := make([]string, len(infos))
-	for i, info := range infos {
-		ids[i] = info.ID + "\t" + string(info.State)
-	}
-	return ids, cobra.ShellCompDirectiveNoFileComp
 }

@@ -17,6 +17,3 @@ func localHost() (*hcs.Host, error) {
 	}
 	return hcs.Local(), nil
 }
-
-// simReason completes the notice that hcs uses the simulator.
-func simReason(bool) string { return "" }

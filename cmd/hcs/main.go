@@ -17,20 +17,32 @@
 // types, states, runtime ids and the times their statistics count from
 // (see hcssim.Sim.SaveState). Commands that change systems (create, start,
 // stop, kill, pause, resume, save) hold an exclusive lock on the file from
-// loading it to saving it, so they run one at a time; the others load it
-// under a shared lock and never write it. Those that watch systems (events,
-// wait, exec, stats --watch, metrics) reload it while they run, so they see
-// what other invocations do: a system stopped elsewhere exits for them too.
+// loading it to saving it, so they run one at a time, and save it before
+// they print an id: an id printed is a change that holds. The others load
+// it under a shared lock and never write it; they work on a file they
+// cannot write (a read-only mount, another user's file), without a lock
+// when they cannot open one. Those that watch systems (events, wait, exec,
+// stats --watch, metrics) reload it while they run, so they see what other
+// invocations do: a system stopped elsewhere exits for them too, as it
+// exited. When hcs picks the simulator by itself it says so on stderr, on a
+// terminal or when the state file does not exist yet; --sim, --sim-state
+// or $HCS_SIM_STATE silence that notice.
 //
 // Handles do not outlive an invocation, and the file follows HCS's rule for
 // systems without handles: a system that stops is gone once the invocation
 // that stopped it ends (no "rm" is needed), and so is a system created with
-// ShouldTerminateOnLastHandleClosed. Processes are not kept either: a
-// process runs only within the hcs exec that started it.
+// ShouldTerminateOnLastHandleClosed. But the file remembers how each system
+// exited, for 24 hours and the last 256 exits: watchers in other
+// invocations report that exit, and hcs wait answers with it once the
+// system is gone (HCS itself forgets a system with its last handle, and
+// there hcs wait fails with HCS_E_SYSTEM_NOT_FOUND). Processes are not
+// kept: a process runs only within the hcs exec that started it.
 //
 // Exit status: 0 on success, 1 when a command fails, 2 for a usage error,
 // 130 when interrupted (Ctrl-C, or SIGTERM outside Windows; a second one
-// kills hcs at once); hcs exec exits with the status of its process.
+// kills hcs at once); hcs exec exits with the status of its process. A
+// command given several ids acts on each, reports each failure on its own
+// line, and exits with 1 if any failed.
 // Streams — events, metrics, stats --watch — run until interrupted and
 // then exit 0.
 package main

@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 
 func runTests(m *testing.M) int {
 	bin, err := os.MkdirTemp("", "hcs-bin-")
+	if err == nil {
+		// Scripts run hcs as another user too (see cmdUnder).
+		err = os.Chmod(bin, 0o755)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

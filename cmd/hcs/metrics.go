@@ -21,7 +21,6 @@ func (a *app) metricsCommand() *cobra.Command {
 		listen      string
 		owners      []string
 		concurrency int
-		timeout     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "metrics",
@@ -29,7 +28,9 @@ func (a *app) metricsCommand() *cobra.Command {
 		Long: `Serve the statistics of the compute systems as Prometheus metrics on
 http://LISTEN/metrics until Ctrl-C (package hcsprom; see its README for the
 metrics). Each scrape lists the systems and reads the statistics of the
-running and paused ones, a few at a time, within --scrape-timeout.`,
+running and paused ones, --concurrency at a time (at least 1), within
+--scrape-timeout (positive; keep it below Prometheus's scrape_timeout, so
+that a slow HCS gives a partial scrape rather than none).`,
 		Example: `  hcs metrics --listen :9189
   hcs metrics --listen 127.0.0.1:9189 --owner docker`,
 		Args: cobra.NoArgs,
@@ -37,8 +38,14 @@ running and paused ones, a few at a time, within --scrape-timeout.`,
 	cmd.Flags().StringVar(&listen, "listen", ":9189", "address to serve /metrics on")
 	cmd.Flags().StringSliceVar(&owners, "owner", nil, "only the systems of this owner")
 	cmd.Flags().IntVar(&concurrency, "concurrency", hcsprom.DefaultConcurrency, "systems a scrape queries at once")
-	cmd.Flags().DurationVar(&timeout, "scrape-timeout", hcsprom.DefaultTimeout, "how long a scrape may take")
+	timeout := durationFlag(cmd, "scrape-timeout", "", hcsprom.DefaultTimeout, "how long a scrape may take")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
+		if concurrency < 1 {
+			return &usageError{"--concurrency must be at least 1"}
+		}
+		if *timeout <= 0 {
+			return &usageError{"--scrape-timeout must be positive"}
+		}
 		ctx := cmd.Context()
 		s, err := a.open(ctx, readState)
 		if err != nil {
@@ -49,7 +56,7 @@ running and paused ones, a few at a time, within --scrape-timeout.`,
 		reg.MustRegister(hcsprom.NewCollector(s.host,
 			hcsprom.WithQuery(hcs.Query{Owners: owners}),
 			hcsprom.WithConcurrency(concurrency),
-			hcsprom.WithTimeout(timeout)))
+			hcsprom.WithTimeout(*timeout)))
 		return a.serveMetrics(ctx, listen, reg)
 	})
 	return cmd

@@ -21,7 +21,7 @@ and hcs ps runs in an invocation of its own: there it lists no process.`,
 		Example: `  hcs ps web1
   hcs ps web1 -o json`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(1),
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
@@ -52,7 +52,7 @@ and hcs ps runs in an invocation of its own: there it lists no process.`,
 			if !p.CreateTimestamp.IsZero() {
 				created = humanDuration(time.Since(p.CreateTimestamp)) + " ago"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", pid, p.ImageName, created)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", pid, cell(p.ImageName), created)
 		}
 		return tw.Flush()
 	})

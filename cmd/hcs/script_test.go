@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -28,6 +29,9 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HCS_SIM_STATE", filepath.Join(env.WorkDir, "sim.json"))
 			env.Setenv("GOOS", runtime.GOOS)
+			// Characters a script cannot write in its arguments.
+			env.Setenv("ESC", "\x1b")
+			env.Setenv("RLO", "\u202e") // right-to-left override
 			return nil
 		},
 		RequireExplicitExec: true,
@@ -35,6 +39,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"jsonpath": cmdJSONPath,
 			"sleep":    cmdSleep,
+			"under":    cmdUnder,
 		},
 	})
 }
@@ -63,6 +68,53 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// cmdUnder runs a program, checking its exit status as exitcode does, in
+// a situation a test cannot otherwise make when it runs as root, as CI
+// does (root may write any file):
+//
+//	under readonly-mount CODE PROGRAM [ARG...]   $WORK is mounted read-only
+//	under full-disk DIR CODE PROGRAM [ARG...]    DIR is a full file system, with its files
+//	under other-user CODE PROGRAM [ARG...]       run as another user
+//
+// The mounts exist only for the program: it runs in a new user and mount
+// namespace (unshare, from util-linux; Linux only), and fails the test,
+// saying so, where namespaces are not allowed. other-user runs the program
+// as nobody (setpriv) when the test runs as root, and as the test's user
+// otherwise; either way the script makes the files it must not write
+// read-only first.
+func cmdUnder(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: under readonly-mount|full-disk DIR|other-user CODE PROGRAM [ARG...]")
+	}
+	var wrapper []string
+	switch args[0] {
+	case "readonly-mount":
+		work := ts.Getenv("WORK")
+		wrapper = []string{"unshare", "--map-root-user", "--mount", "sh", "-c",
+			`mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"`, work}
+		args = args[1:]
+	case "full-disk":
+		dir := ts.MkAbs(args[1])
+		// DIR's files are copied onto the new file system before it is
+		// filled up.
+		wrapper = []string{"unshare", "--map-root-user", "--mount", "sh", "-c",
+			`tmp=$(mktemp -d) && cp -a "$0/." "$tmp" && mount -t tmpfs -o size=256k hcs-full "$0" && cp -a "$tmp/." "$0" && ` +
+				`{ dd if=/dev/zero of="$0/filler" bs=4k 2>/dev/null; rm -rf "$tmp"; exec "$@"; }`, dir}
+		args = args[2:]
+	case "other-user":
+		if os.Geteuid() == 0 {
+			// nobody must reach $WORK through the test's temporary
+			// directory.
+			ts.Check(os.Chmod(filepath.Dir(ts.Getenv("WORK")), 0o711))
+			wrapper = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}
+		}
+		args = args[1:]
+	default:
+		ts.Fatalf("under %s: unknown situation", args[0])
+	}
+	cmdExitCode(ts, false, append(args[:1], append(wrapper, args[1:]...)...))
 }
 
 // cmdSleep waits: sleep DURATION.

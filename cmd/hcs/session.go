@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gohcs/hcs"
@@ -40,10 +41,18 @@ const (
 	writeState
 )
 
+// stateEnv names the environment variable that chooses the simulator's
+// state file, as --sim-state does.
+const stateEnv = "HCS_SIM_STATE"
+
 // open returns the session of the command, opening the host on first use:
-// the local HCS on Windows, the simulator elsewhere or with --sim or
-// --sim-state. Opening the simulator waits for the state file's lock
-// until ctx ends, and then fails with ctx's error.
+// the local HCS on Windows, the simulator elsewhere or with --sim,
+// --sim-state or $HCS_SIM_STATE. Opening the simulator waits for the state
+// file's lock until ctx ends, and then fails with ctx's error.
+//
+// When hcs chooses the simulator by itself, it says so on stderr if that
+// is a terminal, or if the state file does not exist yet; choosing it
+// (--sim, --sim-state, $HCS_SIM_STATE) silences the notice.
 func (a *app) open(ctx context.Context, acc access) (*session, error) {
 	if a.session != nil {
 		return a.session, nil
@@ -52,7 +61,8 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 		a.session = &session{host: a.host}
 		return a.session, nil
 	}
-	if !a.sim && a.simState == "" {
+	chosen := a.sim || a.simState != "" || os.Getenv(stateEnv) != ""
+	if !chosen {
 		host, err := localHost()
 		if err != nil {
 			return nil, err
@@ -62,16 +72,12 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 			return a.session, nil
 		}
 	}
-	path := a.simState
-	if path == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("no place for the simulator's state (%v): use --sim-state", err)
-		}
-		path = filepath.Join(dir, "hcs", "sim.json")
+	path, err := a.statePath()
+	if err != nil {
+		return nil, err
 	}
 	st, sim, err := openState(ctx, path, acc, func() {
-		fmt.Fprintf(a.stderr, "hcs: waiting for another hcs command holding %s.lock\n", path)
+		a.warn("hcs: waiting for another hcs command holding %s.lock", path)
 	})
 	if err != nil {
 		return nil, err
@@ -81,9 +87,28 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 		st.close()
 		return nil, &usageError{err.Error()}
 	}
-	fmt.Fprintf(a.stderr, "hcs: using the simulator (state in %s)%s\n", path, simReason(a.sim || a.simState != ""))
+	if !chosen && !a.completing && (a.stderrIsTerminal() || !st.existed) {
+		a.warn("hcs: HCS runs on Windows only: using the simulator, its state in %s "+
+			"(--sim or $%s hides this notice)", path, stateEnv)
+	}
 	a.session = &session{host: sim.Host(), sim: sim, state: st}
 	return a.session, nil
+}
+
+// statePath returns the simulator's state file: --sim-state, else
+// $HCS_SIM_STATE, else hcs/sim.json in the user cache directory.
+func (a *app) statePath() (string, error) {
+	if a.simState != "" {
+		return a.simState, nil
+	}
+	if path := os.Getenv(stateEnv); path != "" {
+		return path, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no place for the simulator's state (%v): choose a file with --sim-state or $%s", err, stateEnv)
+	}
+	return filepath.Join(dir, "hcs", "sim.json"), nil
 }
 
 // openSystem opens the compute system id for the command; the handle is
@@ -99,6 +124,18 @@ func (a *app) openSystem(ctx context.Context, acc access, id string) (*hcs.Syste
 	}
 	s.systems = append(s.systems, sys)
 	return sys, nil
+}
+
+// commit saves the simulator's state now, for a command that changes it
+// and must not report a change as done before it is: the id hcs create
+// prints, the ids hcs stop prints. A failed save is not tried again when
+// the command ends. It does nothing on the local HCS.
+func (a *app) commit() error {
+	s := a.session
+	if s == nil || s.state == nil {
+		return nil
+	}
+	return s.state.save(s.sim)
 }
 
 // follow makes the simulator follow its state file until the command ends,
@@ -121,7 +158,7 @@ func (a *app) follow(ctx context.Context) {
 			case <-tick.C:
 			}
 			if err := s.state.reload(s.sim); err != nil {
-				fmt.Fprintf(a.stderr, "hcs: %v\n", err)
+				a.warn("hcs: %v", err)
 				return
 			}
 		}
@@ -147,9 +184,8 @@ func (a *app) end() error {
 	var err error
 	if s.state != nil {
 		// Saved before the handles close, so that a system this command
-		// stopped is saved with its exit type for the invocations following
-		// the file; the next load forgets it, as HCS does once its last
-		// handle closes.
+		// stopped is saved with its exit type (see exits.go); the next load
+		// forgets it, as HCS does once its last handle closes.
 		err = s.state.save(s.sim)
 		defer s.state.close()
 	}
@@ -170,33 +206,61 @@ func (a *app) end() error {
 // stateFile is the simulator's state file and its lock.
 type stateFile struct {
 	path string
-	lock *os.File // path + ".lock"
+	// lock is path + ".lock"; nil for a command that only reads the state
+	// and cannot open it (a read-only directory that lacks it).
+	lock *os.File
 	// write is true for a command that saves the state: it holds the lock
 	// exclusively from loading to saving.
 	write bool
-	// last is the content last loaded.
-	last []byte
+	// existed reports that the file existed when the command began.
+	existed bool
+	// loaded is set once the file has been read; last is what it held,
+	// and stale says to load it again even if it still holds that.
+	loaded, stale bool
+	last          []byte
+	// saved is the simulator's state last saved.
+	saved []byte
+	// exits are the exit records of the content last loaded.
+	exits []exitRecord
+	// failed is set once a save failed: the command reported it, and the
+	// state it would save is not the file's.
+	failed bool
 }
+
+// hint ends the messages about the state file.
+const hint = "(choose another state file with --sim-state or $" + stateEnv + ")"
 
 // openState locks the state file at path, loads it into a new simulator
 // and, for a command that only reads the state, unlocks it again. It waits
 // for the lock until ctx ends, calling waiting once if that takes long.
+//
+// A command that only reads the state works on a file it cannot write (a
+// read-only mount, another user's file): it locks the lock file opened
+// read-only, or, when there is none it could open, reads the file without
+// a lock — saves replace the file by renaming a new one over it, so a
+// reader sees one whole state or the other.
 func openState(ctx context.Context, path string, acc access, waiting func()) (*stateFile, *hcssim.Sim, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, nil, fmt.Errorf("simulator state: %w", err)
-	}
-	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	st := &stateFile{path: path, write: acc == writeState}
+	lock, err := openLock(path, st.write)
 	if err != nil {
-		return nil, nil, fmt.Errorf("simulator state: %w", err)
+		return nil, nil, fmt.Errorf("simulator state: %w %s", err, hint)
 	}
-	st := &stateFile{path: path, lock: lock, write: acc == writeState}
-	if err := lockFile(ctx, lock, st.write, waiting); err != nil {
-		lock.Close()
-		return nil, nil, fmt.Errorf("simulator state: locking %s: %w", lock.Name(), err)
+	st.lock = lock
+	if lock != nil {
+		if err := lockFile(ctx, lock, st.write, waiting); err != nil {
+			lock.Close()
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("simulator state: locking %s: %w %s", lock.Name(), err, hint)
+		}
+	}
+	if _, err := os.Stat(path); err == nil {
+		st.existed = true
 	}
 	sim := hcssim.New()
 	err = st.load(sim)
-	if !st.write {
+	if !st.write && lock != nil {
 		err = errors.Join(err, unlockFile(lock))
 	}
 	if err != nil {
@@ -207,30 +271,85 @@ func openState(ctx context.Context, path string, acc access, waiting func()) (*s
 	return st, sim, nil
 }
 
+// openLock opens the lock file of the state file path. For a command that
+// writes the state it creates the file, and its directory, as needed. For
+// one that only reads, it does the same when it can, else opens an
+// existing lock file read-only, else returns nil, with no error, when the
+// directory cannot be written or the lock file read.
+func openLock(path string, write bool) (*os.File, error) {
+	name := path + ".lock"
+	mkdirErr := os.MkdirAll(filepath.Dir(path), 0o700)
+	if write && mkdirErr != nil {
+		return nil, mkdirErr
+	}
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err == nil || write {
+		return f, err
+	}
+	f, err = os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, nil
+	}
+	return f, err
+}
+
 // load reads the state file into sim; a missing file is an empty state.
-// The lock is held.
+// The lock, if any, is held.
 func (st *stateFile) load(sim *hcssim.Sim) error {
 	b, err := os.ReadFile(st.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		b = nil
 	} else if err != nil {
-		return fmt.Errorf("simulator state: %w", err)
+		return fmt.Errorf("simulator state: %w %s", err, hint)
 	}
-	if bytes.Equal(b, st.last) {
+	if st.loaded && !st.stale && bytes.Equal(b, st.last) {
 		return nil
 	}
-	if len(b) > 0 {
-		if err := sim.LoadState(bytes.NewReader(b)); err != nil {
-			return fmt.Errorf("simulator state %s: %w (delete the file to start afresh)", st.path, err)
+	var exits []exitRecord
+	doc := b
+	if len(b) == 0 {
+		if !st.loaded {
+			st.loaded = true
+			return nil // no state yet: nothing to load
 		}
-	} else if st.last != nil {
-		// The file was removed: every system is gone.
-		if err := sim.LoadState(bytes.NewReader(emptyState)); err != nil {
-			return err
+		doc = emptyState // the file was removed: every system is gone
+	}
+	// A document hcssim refuses is reported in its words.
+	if _, _, _, exits, err = parseState(doc); err == nil {
+		doc, err = applyExits(doc, exits, sim.Systems())
+	}
+	if lerr := sim.LoadState(bytes.NewReader(doc)); lerr != nil {
+		err = lerr
+	} else if err != nil {
+		// hcssim took it, but its exit records are not exits.
+		err = fmt.Errorf("exit records: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("simulator state %s: %w (delete the file to start afresh, or choose another state file with --sim-state or $%s)",
+			st.path, err, stateEnv)
+	}
+	st.loaded, st.last, st.exits = true, b, exits
+	// Load again next time if a later system waits for a stopped one's id.
+	st.stale = replacing(sim, doc)
+	return nil
+}
+
+// replacing reports whether sim holds a stopped system whose id the state
+// document doc gives to another system (the id was reused): LoadState adds
+// the later one only once the stopped one's last handle has closed.
+func replacing(sim *hcssim.Sim, doc []byte) bool {
+	_, _, fields, _, err := parseState(doc)
+	if err != nil {
+		return false
+	}
+	for _, sys := range sim.Systems() {
+		if sys.State == "Stopped" && slices.ContainsFunc(fields, func(f recordFields) bool {
+			return f.ID == sys.ID && f.RuntimeID != sys.RuntimeID
+		}) {
+			return true
 		}
 	}
-	st.last = b
-	return nil
+	return false
 }
 
 // emptyState is the state with no system.
@@ -240,9 +359,12 @@ var emptyState = []byte(`{"Format":"hcssim-state/1","Systems":[]}`)
 // shared lock. It does nothing when another command holds the lock
 // exclusively: the follower tries again on its next tick rather than wait.
 func (st *stateFile) reload(sim *hcssim.Sim) error {
+	if st.lock == nil {
+		return st.load(sim)
+	}
 	ok, err := tryLockFile(st.lock, false)
 	if err != nil {
-		return fmt.Errorf("simulator state: %w", err)
+		return fmt.Errorf("simulator state: %w %s", err, hint)
 	}
 	if !ok {
 		return nil
@@ -251,21 +373,40 @@ func (st *stateFile) reload(sim *hcssim.Sim) error {
 	return errors.Join(err, unlockFile(st.lock))
 }
 
-// save writes sim's state to the file, atomically, if the command changes
-// the state. The lock is held.
+// save writes sim's state to the file, atomically, with its exit records
+// (see exits.go), if the command changes the state and the state changed
+// since the last save. The lock is held.
 func (st *stateFile) save(sim *hcssim.Sim) error {
-	if !st.write {
+	if !st.write || st.failed {
 		return nil
 	}
 	var buf bytes.Buffer
 	if err := sim.SaveState(&buf); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(st.path), filepath.Base(st.path)+".*.tmp")
+	if bytes.Equal(buf.Bytes(), st.saved) {
+		return nil
+	}
+	doc, exits, err := recordExits(buf.Bytes(), st.exits, time.Now().UTC())
 	if err != nil {
+		st.failed = true
 		return fmt.Errorf("saving the simulator state: %w", err)
 	}
-	_, err = tmp.Write(buf.Bytes())
+	if err := st.write1(doc); err != nil {
+		st.failed = true
+		return fmt.Errorf("saving the simulator state: %w %s", err, hint)
+	}
+	st.saved, st.exits = buf.Bytes(), exits
+	return nil
+}
+
+// write1 replaces the state file with doc: a new file renamed over it.
+func (st *stateFile) write1(doc []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(st.path), filepath.Base(st.path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(doc)
 	if err == nil {
 		// Without it, a crash after the rename can leave an empty file.
 		err = tmp.Sync()
@@ -278,13 +419,15 @@ func (st *stateFile) save(sim *hcssim.Sim) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("saving the simulator state: %w", err)
 	}
-	return nil
+	return err
 }
 
 // close releases the lock.
 func (st *stateFile) close() {
+	if st.lock == nil {
+		return
+	}
 	if st.write {
 		_ = unlockFile(st.lock)
 	}

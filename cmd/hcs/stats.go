@@ -16,9 +16,8 @@ import (
 
 func (a *app) statsCommand() *cobra.Command {
 	var (
-		watch    bool
-		interval time.Duration
-		cpus     int
+		watch bool
+		cpus  int
 	)
 	cmd := &cobra.Command{
 		Use:   "stats ID...",
@@ -32,7 +31,17 @@ per second, over all the endpoints HCS reports; - when it reports none).
 Rates need two statistics samples: hcs stats takes one, waits --interval
 (1s), takes another and computes the rates between them (hcs.UsageBetween).
 With --watch it goes on, refreshing every interval like docker stats, until
-Ctrl-C; with -o json it then writes one JSON object per system and refresh.
+Ctrl-C. A system that cannot be sampled, or that goes away while watched, is
+reported on its own line and left out; the others go on, and hcs stats exits
+with 1 at the end.
+
+With -o json hcs stats writes one JSON object per line (NDJSON) for each
+system at each refresh, with --watch or not: Id; Usage, the rates, with
+Timestamp, IntervalSeconds and UptimeSeconds (seconds, as floats), Restarted,
+CPU (percentages), Memory (bytes), Storage (bytes and operations per second)
+and Network (bytes and packets per second, in all and per endpoint); and
+Statistics, HCS's last sample, whose counters are in its own
+units (Uptime100ns: 100 ns). With -o yaml, a YAML document for each.
 
 Processor percentages are relative to --cpus processors: by default the
 host's logical processors for the local HCS (as docker stats counts a
@@ -40,23 +49,20 @@ process-isolated container), 1 for the simulator, whose systems are modelled
 on one processor. Give a virtual machine's processor count for VMs.`,
 		Example: `  hcs stats web1
   hcs stats --watch web1 web2
-  hcs stats --cpus 2 vm1 -o json`,
+  hcs stats --cpus 2 vm1 -o json | jq .Usage.CPU.Percent`,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: a.completeIDs,
+		ValidArgsFunction: a.completeIDs(0, schema.StateRunning, schema.StatePaused),
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "refresh every interval until Ctrl-C")
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between samples")
+	interval := durationFlag(cmd, "interval", "", time.Second, "time between samples")
 	cmd.Flags().IntVar(&cpus, "cpus", 0, "processors the percentages are relative to (default: see above)")
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
-		if interval <= 0 {
+		if *interval <= 0 {
 			return &usageError{"--interval must be positive"}
 		}
 		if cpus < 0 {
 			return &usageError{"--cpus must not be negative"}
-		}
-		if watch && *out == formatYAML {
-			return &usageError{"--watch writes tables or JSON lines: use -o table or -o json"}
 		}
 		ctx := cmd.Context()
 		s, err := a.open(ctx, readState)
@@ -73,37 +79,41 @@ on one processor. Give a virtual machine's processor count for VMs.`,
 		for _, id := range args {
 			sys, err := a.openSystem(ctx, readState, id)
 			if err != nil {
-				return a.failure("stats", id, err)
+				if err := w.drop(id, err); err != nil {
+					return err
+				}
+				continue
 			}
 			w.systems = append(w.systems, &sampled{sys: sys})
 		}
 		if watch {
 			a.follow(ctx)
 		}
-		for round := 0; ; round++ {
+		for round := 0; len(w.systems) > 0; round++ {
 			if err := w.sample(ctx, watch); err != nil {
 				return err
 			}
 			if watch && ctx.Err() != nil {
-				return nil // Ctrl-C ends watching
+				return w.result() // Ctrl-C ends watching
 			}
 			if round > 0 {
 				if err := w.write(*out, watch); err != nil {
 					return err
 				}
 				if !watch {
-					return nil
+					break
 				}
 			}
 			select {
-			case <-time.After(interval):
+			case <-time.After(*interval):
 			case <-ctx.Done():
 				if watch {
-					return nil
+					return w.result()
 				}
 				return &exitError{code: exitInterrupted, msg: "hcs stats: interrupted before the second sample"}
 			}
 		}
+		return w.result()
 	})
 	return cmd
 }
@@ -113,6 +123,8 @@ type statsWatcher struct {
 	a       *app
 	cpus    int
 	systems []*sampled
+	// failed is set once a system could not be sampled.
+	failed bool
 }
 
 // sampled is a system and its last samples.
@@ -122,26 +134,38 @@ type sampled struct {
 	usage     *hcs.Usage // between prev and cur; nil before two samples
 }
 
-// sample takes a statistics sample of every system. When watching, a
-// system that goes away is dropped with a message; otherwise, or when
-// none is left, the error ends the command.
+// drop reports the failure err of the system id, which is left out. It
+// returns the error that ends the command instead: an interruption.
+func (w *statsWatcher) drop(id string, err error) error {
+	if err := w.a.report("stats", id, err); err != nil {
+		return err
+	}
+	w.failed = true
+	return nil
+}
+
+// result is the outcome of the command once it ends by itself or on
+// Ctrl-C: a failure if a system was dropped.
+func (w *statsWatcher) result() error {
+	if w.failed {
+		return &exitError{code: exitFailure}
+	}
+	return nil
+}
+
+// sample takes a statistics sample of every system. A system that fails is
+// reported and dropped.
 func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 	kept := w.systems[:0]
-	var last error
 	for _, s := range w.systems {
 		st, err := s.sys.Statistics(ctx)
 		if err != nil {
 			if errors.Is(err, context.Canceled) && watch {
 				return nil
 			}
-			ferr := w.a.failure("stats", s.sys.ID(), err)
-			if !watch {
-				return ferr
+			if err := w.drop(s.sys.ID(), err); err != nil {
+				return err
 			}
-			if last != nil {
-				fmt.Fprintln(w.a.stderr, last)
-			}
-			last = ferr
 			continue
 		}
 		kept = append(kept, s)
@@ -159,64 +183,79 @@ func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 		s.prev, s.cur, s.usage = s.cur, st, &u
 	}
 	w.systems = kept
-	if last == nil {
-		return nil
-	}
-	if len(kept) == 0 {
-		return last // none left: the last failure ends watching
-	}
-	fmt.Fprintln(w.a.stderr, last)
 	return nil
 }
 
-// statsEntry is what hcs stats -o json writes for a system: the usage
-// between the samples (Go field names; durations in nanoseconds) and the
-// last sample, a schema Statistics document.
-type statsEntry struct {
+// statsRecord is what hcs stats -o json writes for a system at each
+// refresh: the usage between the samples, and the last sample, a schema
+// Statistics document.
+type statsRecord struct {
 	ID         string             `json:"Id"`
-	Usage      *hcs.Usage         `json:"Usage"`
+	Usage      statsUsage         `json:"Usage"`
 	Statistics *schema.Statistics `json:"Statistics"`
 }
 
-// write writes the usage of the systems that have one.
+// statsUsage is hcs.Usage with the units in the names of its durations.
+type statsUsage struct {
+	Timestamp       time.Time         `json:"Timestamp"`
+	IntervalSeconds float64           `json:"IntervalSeconds"`
+	UptimeSeconds   float64           `json:"UptimeSeconds"`
+	Restarted       bool              `json:"Restarted"`
+	CPU             *hcs.CPUUsage     `json:"CPU"`
+	Memory          *hcs.MemoryUsage  `json:"Memory"`
+	Storage         *hcs.StorageUsage `json:"Storage"`
+	Network         *hcs.NetworkUsage `json:"Network"`
+}
+
+// newStatsUsage returns u as hcs stats writes it.
+func newStatsUsage(u *hcs.Usage) statsUsage {
+	return statsUsage{
+		Timestamp:       u.Timestamp,
+		IntervalSeconds: u.Interval.Seconds(),
+		UptimeSeconds:   u.Uptime.Seconds(),
+		Restarted:       u.Restarted,
+		CPU:             u.CPU,
+		Memory:          u.Memory,
+		Storage:         u.Storage,
+		Network:         u.Network,
+	}
+}
+
+// write writes the usage of the systems that have one: a table, or a
+// record for each.
 func (w *statsWatcher) write(f format, watch bool) error {
-	var entries []statsEntry
+	var records []statsRecord
 	for _, s := range w.systems {
 		if s.usage != nil {
-			entries = append(entries, statsEntry{ID: s.sys.ID(), Usage: s.usage, Statistics: s.cur})
+			records = append(records, statsRecord{ID: s.sys.ID(), Usage: newStatsUsage(s.usage), Statistics: s.cur})
 		}
 	}
 	out := w.a.stdout
 	switch {
 	case f == formatTable && watch && w.a.stdoutIsTerminal():
 		fmt.Fprint(out, "\x1b[H\x1b[2J") // refresh in place, like docker stats
-		return writeStats(out, entries)
+		return writeStats(out, records)
 	case f == formatTable:
 		if watch {
 			defer fmt.Fprintln(out)
 		}
-		return writeStats(out, entries)
-	case watch:
-		for _, e := range entries {
-			if err := writeLine(out, e); err != nil {
-				return err
-			}
+		return writeStats(out, records)
+	}
+	for _, r := range records {
+		if err := writeRecord(out, f, r); err != nil {
+			return err
 		}
-		return nil
 	}
-	if entries == nil {
-		entries = []statsEntry{}
-	}
-	return writeData(out, f, entries)
+	return nil
 }
 
 // writeStats writes the table of hcs stats.
-func writeStats(w io.Writer, entries []statsEntry) error {
+func writeStats(w io.Writer, records []statsRecord) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ID\tCPU %\tUSER %\tKERNEL %\tCOMMIT\tPEAK COMMIT\tPRIVATE WS\tREAD/s\tWRITE/s\tREAD OPS/s\tWRITE OPS/s\tNET RX/s\tNET TX/s")
-	for _, e := range entries {
-		u := e.Usage
-		fmt.Fprintf(tw, "%s", e.ID)
+	for _, r := range records {
+		u := r.Usage
+		fmt.Fprintf(tw, "%s", showID(r.ID))
 		if c := u.CPU; c != nil {
 			fmt.Fprintf(tw, "\t%.2f%%\t%.2f%%\t%.2f%%", c.Percent, c.UserPercent, c.KernelPercent)
 		} else {
