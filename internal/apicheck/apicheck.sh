@@ -18,9 +18,12 @@
 # version); 77 when it could not run here — no git history to compare
 # with — unless REQUIRE_ALL_CHECKS is set, which makes that a failure too.
 set -euo pipefail
+apidiff=${1:?usage: apicheck.sh APIDIFF}
+case $apidiff in
+*/*) apidiff=$(cd "$(dirname "$apidiff")" && pwd)/$(basename "$apidiff") ;;
+esac
 cd "$(dirname "$0")/../.."
 
-apidiff=${1:?usage: apicheck.sh APIDIFF}
 module=$(go list -m)
 work=.build/apicheck
 
