@@ -217,3 +217,38 @@ func BenchmarkList1000(b *testing.B) {
 		b.Fatalf("%d lines", lines)
 	}
 }
+
+// TestEventsQuoteIDs checks that hcs events prints an id another program
+// gave a system, with a bidirectional override in it, quoted.
+func TestEventsQuoteIDs(t *testing.T) {
+	sim, host := newSimHost(t, 0)
+	const id = "rtl\u202eexe"
+	sys, err := host.CreateSystem(t.Context(), id, `{"Owner":"other","Container":{}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	var out, errOut syncBuffer
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, host: host}
+	done := make(chan int, 1)
+	go func() { done <- a.execute(context.Background(), []string{"events", id}) }()
+	// The gate: hcs events holds a second handle once it has subscribed.
+	for handles := 0; handles < 2; {
+		select {
+		case code := <-done:
+			t.Fatalf("hcs events ended with %d: %s", code, errOut.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+		handles = sim.Systems()[0].Handles
+	}
+	if err := sys.Terminate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != 0 {
+		t.Fatalf("exit status %d: %s", code, errOut.String())
+	}
+	want := regexp.MustCompile(`^\S+  "rtl\\u202eexe"  SystemExited  \{"Status":0,"ExitType":"ForcedExit"\}\n$`)
+	if got := out.String(); !want.MatchString(got) {
+		t.Errorf("stdout %q", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ func TestScripts(t *testing.T) {
 			// Characters a script cannot write in its arguments.
 			env.Setenv("ESC", "\x1b")
 			env.Setenv("RLO", "\u202e") // right-to-left override
+			env.Values[spawnedKey{}] = make(map[string]*spawned)
 			return nil
 		},
 		RequireExplicitExec: true,
@@ -40,6 +42,9 @@ func TestScripts(t *testing.T) {
 			"jsonpath": cmdJSONPath,
 			"sleep":    cmdSleep,
 			"under":    cmdUnder,
+			"spawn":    cmdSpawn,
+			"waitfor":  cmdWaitFor,
+			"reap":     cmdReap,
 		},
 	})
 }
@@ -200,5 +205,123 @@ func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("jsonpath %s: got %q, want anything else", args[0], got)
 		}
 		ts.Fatalf("jsonpath %s: got %q, want %q", args[0], got, args[1])
+	}
+}
+
+// spawnedKey keys the processes a script spawned, by name.
+type spawnedKey struct{}
+
+// spawned is a process a script started with spawn.
+type spawned struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	done  chan error
+}
+
+// cmdSpawn starts a program in the background with a standard input that
+// stays open until it ends, so that a script can wait for what it prints
+// (waitfor) before acting — a gate, not a sleep:
+//
+//	spawn NAME TEXT PROGRAM [ARG...]
+//
+// TEXT is written to its standard input; its output goes to the files
+// NAME.stdout and NAME.stderr in $WORK.
+func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: spawn NAME TEXT PROGRAM [ARG...]")
+	}
+	name := args[0]
+	procs := ts.Value(spawnedKey{}).(map[string]*spawned)
+	if procs[name] != nil {
+		ts.Fatalf("spawn: %s is running", name)
+	}
+	cmd := exec.Command(args[2], args[3:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = os.Environ()
+	for _, k := range []string{"PATH", "HCS_SIM_STATE", "HOME", "XDG_CACHE_HOME"} {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	stdout, err := os.Create(ts.MkAbs(name + ".stdout"))
+	ts.Check(err)
+	stderr, err := os.Create(ts.MkAbs(name + ".stderr"))
+	ts.Check(err)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stdin, err := cmd.StdinPipe()
+	ts.Check(err)
+	ts.Check(cmd.Start())
+	p := &spawned{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	procs[name] = p
+	go func() {
+		err := cmd.Wait()
+		stdout.Close()
+		stderr.Close()
+		p.done <- err
+	}()
+	ts.Defer(func() {
+		if procs[name] == p {
+			stdin.Close()
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	_, err = io.WriteString(stdin, args[1])
+	ts.Check(err)
+}
+
+// cmdWaitFor waits until the file FILE matches the regular expression
+// PATTERN, for up to a minute:
+//
+//	waitfor FILE PATTERN
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE PATTERN")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		b, err := os.ReadFile(ts.MkAbs(args[0]))
+		if err == nil && re.Match(b) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfor: %s does not match %s after a minute: %q", args[0], args[1], b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdReap waits, for up to a minute, for a process spawn started to end by
+// itself, and checks its exit status:
+//
+//	reap NAME CODE
+func cmdReap(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: reap NAME CODE")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	procs := ts.Value(spawnedKey{}).(map[string]*spawned)
+	p := procs[args[0]]
+	if p == nil {
+		ts.Fatalf("reap: no process %s", args[0])
+	}
+	select {
+	case err = <-p.done:
+	case <-time.After(time.Minute):
+		ts.Fatalf("reap %s: still running after a minute", args[0])
+	}
+	delete(procs, args[0])
+	p.stdin.Close()
+	got := 0
+	if err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("reap %s: %v", args[0], err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("reap %s: exit status %d, want %d", args[0], got, want)
 	}
 }
