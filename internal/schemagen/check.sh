@@ -14,7 +14,8 @@ cd "$(dirname "$0")/../.."
 
 ref=${HCS_REFERENCE:-$(cd .. && pwd)/shared/hcs-reference}
 if [ ! -f "$ref/api/SchemaReference.md" ]; then
-	echo "not run: Microsoft's published HCS reference is not at $ref (set HCS_REFERENCE=DIR to where it is)"
+	echo "not run: Microsoft's published HCS reference is not at $ref (set HCS_REFERENCE=DIR to where it is);"
+	echo "the schema tests that read it skip too"
 	if [ -n "${REQUIRE_ALL_CHECKS:-}" ]; then
 		echo "REQUIRE_ALL_CHECKS is set: the regeneration check must run"
 		exit 1
