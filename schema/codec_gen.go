@@ -6,9 +6,7 @@ import "strconv"
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Attachment) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Attachment).encode)
 }
 
 func (t *Attachment) encode(e *encoder) {
@@ -50,31 +48,45 @@ func (t *Attachment) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Attachment) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Attachment).decode)
+}
+
+func (t *Attachment) decode(d *decoder) error {
 	*t = Attachment{}
-	return scanObject(data, "Attachment", func(k, v []byte) error {
+	more, err := d.openObject("an Attachment object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "Path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
 		case "CachingMode":
-			return decString(v, &t.CachingMode, &t.keep, 1<<2)
+			err = decString(d, &t.CachingMode, &t.keep, 1<<2)
 		case "ReadOnly":
-			return decBool(v, &t.ReadOnly)
+			err = decBool(d, &t.ReadOnly)
 		case "SupportCompressedVolumes":
-			return decBool(v, &t.SupportCompressedVolumes)
+			err = decBool(d, &t.SupportCompressedVolumes)
 		case "AlwaysAllowSparseFiles":
-			return decBool(v, &t.AlwaysAllowSparseFiles)
+			err = decBool(d, &t.AlwaysAllowSparseFiles)
 		case "SupportEncryptedFiles":
-			return decBool(v, &t.SupportEncryptedFiles)
+			err = decBool(d, &t.SupportEncryptedFiles)
 		case "ExtensibleVirtualDiskType":
-			return decString(v, &t.ExtensibleVirtualDiskType, &t.keep, 1<<3)
+			err = decString(d, &t.ExtensibleVirtualDiskType, &t.keep, 1<<3)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Attachment) unknownMembers(path string, out []string) []string {
@@ -84,9 +96,7 @@ func (t *Attachment) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t AttributionRecord) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*AttributionRecord).encode)
 }
 
 func (t *AttributionRecord) encode(e *encoder) {
@@ -124,29 +134,43 @@ func (t *AttributionRecord) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *AttributionRecord) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*AttributionRecord).decode)
+}
+
+func (t *AttributionRecord) decode(d *decoder) error {
 	*t = AttributionRecord{}
-	return scanObject(data, "AttributionRecord", func(k, v []byte) error {
+	more, err := d.openObject("an AttributionRecord object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "WorkerExit":
-			return decObject(v, &t.WorkerExit)
+			err = decObject(d, &t.WorkerExit)
 		case "GuestCrash":
-			return decObject(v, &t.GuestCrash)
+			err = decObject(d, &t.GuestCrash)
 		case "TripleFault":
-			return decObject(v, &t.TripleFault)
+			err = decObject(d, &t.TripleFault)
 		case "InjectNonMaskableInterrupt":
-			return decObject(v, &t.InjectNonMaskableInterrupt)
+			err = decObject(d, &t.InjectNonMaskableInterrupt)
 		case "OperationFailure":
-			return decObject(v, &t.OperationFailure)
+			err = decObject(d, &t.OperationFailure)
 		case "SystemExit":
-			return decObject(v, &t.SystemExit)
+			err = decObject(d, &t.SystemExit)
 		case "VirtualDeviceFailure":
-			return decObject(v, &t.VirtualDeviceFailure)
+			err = decObject(d, &t.VirtualDeviceFailure)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *AttributionRecord) unknownMembers(path string, out []string) []string {
@@ -177,9 +201,7 @@ func (t *AttributionRecord) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t BasicInformation) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*BasicInformation).encode)
 }
 
 func (t *BasicInformation) encode(e *encoder) {
@@ -193,17 +215,31 @@ func (t *BasicInformation) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *BasicInformation) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*BasicInformation).decode)
+}
+
+func (t *BasicInformation) decode(d *decoder) error {
 	*t = BasicInformation{}
-	return scanObject(data, "BasicInformation", func(k, v []byte) error {
+	more, err := d.openObject("a BasicInformation object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SupportedSchemaVersions":
-			return decSlice(v, &t.SupportedSchemaVersions, (*Version).UnmarshalJSON)
+			err = decSlice(d, &t.SupportedSchemaVersions, (*Version).decode, "an array of Version")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *BasicInformation) unknownMembers(path string, out []string) []string {
@@ -216,9 +252,7 @@ func (t *BasicInformation) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Battery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Battery).encode)
 }
 
 func (t *Battery) encode(e *encoder) {
@@ -228,13 +262,26 @@ func (t *Battery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Battery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Battery).decode)
+}
+
+func (t *Battery) decode(d *decoder) error {
 	*t = Battery{}
-	return scanObject(data, "Battery", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Battery object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Battery) unknownMembers(path string, out []string) []string {
@@ -244,9 +291,7 @@ func (t *Battery) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Chipset) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Chipset).encode)
 }
 
 func (t *Chipset) encode(e *encoder) {
@@ -288,31 +333,45 @@ func (t *Chipset) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Chipset) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Chipset).decode)
+}
+
+func (t *Chipset) decode(d *decoder) error {
 	*t = Chipset{}
-	return scanObject(data, "Chipset", func(k, v []byte) error {
+	more, err := d.openObject("a Chipset object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Uefi":
-			return decObject(v, &t.UEFI)
+			err = decObject(d, &t.UEFI)
 		case "IsNumLockDisabled":
-			return decBool(v, &t.IsNumLockDisabled)
+			err = decBool(d, &t.IsNumLockDisabled)
 		case "BaseBoardSerialNumber":
-			return decString(v, &t.BaseBoardSerialNumber, &t.keep, 1<<0)
+			err = decString(d, &t.BaseBoardSerialNumber, &t.keep, 1<<0)
 		case "ChassisSerialNumber":
-			return decString(v, &t.ChassisSerialNumber, &t.keep, 1<<1)
+			err = decString(d, &t.ChassisSerialNumber, &t.keep, 1<<1)
 		case "ChassisAssetTag":
-			return decString(v, &t.ChassisAssetTag, &t.keep, 1<<2)
+			err = decString(d, &t.ChassisAssetTag, &t.keep, 1<<2)
 		case "UseUtc":
-			return decBool(v, &t.UseUTC)
+			err = decBool(d, &t.UseUTC)
 		case "LinuxKernelDirect":
-			return decObject(v, &t.LinuxKernelDirect)
+			err = decObject(d, &t.LinuxKernelDirect)
 		case "EnableHibernation":
-			return decBool(v, &t.EnableHibernation)
+			err = decBool(d, &t.EnableHibernation)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Chipset) unknownMembers(path string, out []string) []string {
@@ -328,9 +387,7 @@ func (t *Chipset) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CimMount) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CimMount).encode)
 }
 
 func (t *CimMount) encode(e *encoder) {
@@ -356,23 +413,37 @@ func (t *CimMount) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CimMount) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CimMount).decode)
+}
+
+func (t *CimMount) decode(d *decoder) error {
 	*t = CimMount{}
-	return scanObject(data, "CimMount", func(k, v []byte) error {
+	more, err := d.openObject("a CimMount object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ImagePath":
-			return decString(v, &t.ImagePath, &t.keep, 1<<0)
+			err = decString(d, &t.ImagePath, &t.keep, 1<<0)
 		case "FileSystemName":
-			return decString(v, &t.FileSystemName, &t.keep, 1<<1)
+			err = decString(d, &t.FileSystemName, &t.keep, 1<<1)
 		case "VolumeGuid":
-			return decString(v, &t.VolumeGUID, &t.keep, 1<<2)
+			err = decString(d, &t.VolumeGUID, &t.keep, 1<<2)
 		case "MountFlags":
-			return decUint(v, &t.MountFlags)
+			err = decUint(d, &t.MountFlags, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CimMount) unknownMembers(path string, out []string) []string {
@@ -382,9 +453,7 @@ func (t *CimMount) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CloseHandle) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CloseHandle).encode)
 }
 
 func (t *CloseHandle) encode(e *encoder) {
@@ -398,17 +467,31 @@ func (t *CloseHandle) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CloseHandle) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CloseHandle).decode)
+}
+
+func (t *CloseHandle) decode(d *decoder) error {
 	*t = CloseHandle{}
-	return scanObject(data, "CloseHandle", func(k, v []byte) error {
+	more, err := d.openObject("a CloseHandle object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Handle":
-			return decString(v, &t.Handle, &t.keep, 1<<0)
+			err = decString(d, &t.Handle, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CloseHandle) unknownMembers(path string, out []string) []string {
@@ -418,9 +501,7 @@ func (t *CloseHandle) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ComPort) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ComPort).encode)
 }
 
 func (t *ComPort) encode(e *encoder) {
@@ -438,19 +519,33 @@ func (t *ComPort) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ComPort) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ComPort).decode)
+}
+
+func (t *ComPort) decode(d *decoder) error {
 	*t = ComPort{}
-	return scanObject(data, "ComPort", func(k, v []byte) error {
+	more, err := d.openObject("a ComPort object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "NamedPipe":
-			return decString(v, &t.NamedPipe, &t.keep, 1<<0)
+			err = decString(d, &t.NamedPipe, &t.keep, 1<<0)
 		case "OptimizeForDebugger":
-			return decBool(v, &t.OptimizeForDebugger)
+			err = decBool(d, &t.OptimizeForDebugger)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ComPort) unknownMembers(path string, out []string) []string {
@@ -460,9 +555,7 @@ func (t *ComPort) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CombinedLayers) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CombinedLayers).encode)
 }
 
 func (t *CombinedLayers) encode(e *encoder) {
@@ -484,21 +577,35 @@ func (t *CombinedLayers) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CombinedLayers) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CombinedLayers).decode)
+}
+
+func (t *CombinedLayers) decode(d *decoder) error {
 	*t = CombinedLayers{}
-	return scanObject(data, "CombinedLayers", func(k, v []byte) error {
+	more, err := d.openObject("a CombinedLayers object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Layers":
-			return decSlice(v, &t.Layers, (*Layer).UnmarshalJSON)
+			err = decSlice(d, &t.Layers, (*Layer).decode, "an array of Layer")
 		case "ScratchPath":
-			return decString(v, &t.ScratchPath, &t.keep, 1<<0)
+			err = decString(d, &t.ScratchPath, &t.keep, 1<<0)
 		case "ContainerRootPath":
-			return decString(v, &t.ContainerRootPath, &t.keep, 1<<1)
+			err = decString(d, &t.ContainerRootPath, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CombinedLayers) unknownMembers(path string, out []string) []string {
@@ -511,9 +618,7 @@ func (t *CombinedLayers) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ComputeSystem) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ComputeSystem).encode)
 }
 
 func (t *ComputeSystem) encode(e *encoder) {
@@ -551,29 +656,43 @@ func (t *ComputeSystem) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ComputeSystem) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ComputeSystem).decode)
+}
+
+func (t *ComputeSystem) decode(d *decoder) error {
 	*t = ComputeSystem{}
-	return scanObject(data, "ComputeSystem", func(k, v []byte) error {
+	more, err := d.openObject("a ComputeSystem object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Owner":
-			return decString(v, &t.Owner, &t.keep, 1<<0)
+			err = decString(d, &t.Owner, &t.keep, 1<<0)
 		case "SchemaVersion":
-			return decObject(v, &t.SchemaVersion)
+			err = decObject(d, &t.SchemaVersion)
 		case "HostingSystemId":
-			return decString(v, &t.HostingSystemID, &t.keep, 1<<1)
+			err = decString(d, &t.HostingSystemID, &t.keep, 1<<1)
 		case "HostedSystem":
-			return elemRaw(&t.HostedSystem, v)
+			err = elemRaw(&t.HostedSystem, d)
 		case "Container":
-			return decObject(v, &t.Container)
+			err = decObject(d, &t.Container)
 		case "VirtualMachine":
-			return decObject(v, &t.VirtualMachine)
+			err = decObject(d, &t.VirtualMachine)
 		case "ShouldTerminateOnLastHandleClosed":
-			return decBool(v, &t.ShouldTerminateOnLastHandleClosed)
+			err = decBool(d, &t.ShouldTerminateOnLastHandleClosed)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ComputeSystem) unknownMembers(path string, out []string) []string {
@@ -592,9 +711,7 @@ func (t *ComputeSystem) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ComputeSystemProperties) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ComputeSystemProperties).encode)
 }
 
 func (t *ComputeSystemProperties) encode(e *encoder) {
@@ -648,37 +765,51 @@ func (t *ComputeSystemProperties) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ComputeSystemProperties) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ComputeSystemProperties).decode)
+}
+
+func (t *ComputeSystemProperties) decode(d *decoder) error {
 	*t = ComputeSystemProperties{}
-	return scanObject(data, "ComputeSystemProperties", func(k, v []byte) error {
+	more, err := d.openObject("a ComputeSystemProperties object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<1)
+			err = decString(d, &t.Name, &t.keep, 1<<1)
 		case "SystemType":
-			return decString(v, &t.SystemType, &t.keep, 1<<2)
+			err = decString(d, &t.SystemType, &t.keep, 1<<2)
 		case "State":
-			return decString(v, &t.State, &t.keep, 1<<3)
+			err = decString(d, &t.State, &t.keep, 1<<3)
 		case "Owner":
-			return decString(v, &t.Owner, &t.keep, 1<<4)
+			err = decString(d, &t.Owner, &t.keep, 1<<4)
 		case "RuntimeId":
-			return decString(v, &t.RuntimeID, &t.keep, 1<<5)
+			err = decString(d, &t.RuntimeID, &t.keep, 1<<5)
 		case "RuntimeOsType":
-			return decString(v, &t.RuntimeOSType, &t.keep, 1<<6)
+			err = decString(d, &t.RuntimeOSType, &t.keep, 1<<6)
 		case "HostingSystemId":
-			return decString(v, &t.HostingSystemID, &t.keep, 1<<7)
+			err = decString(d, &t.HostingSystemID, &t.keep, 1<<7)
 		case "IsDummy":
-			return decBool(v, &t.IsDummy)
+			err = decBool(d, &t.IsDummy)
 		case "ObRoot":
-			return decString(v, &t.ObRoot, &t.keep, 1<<8)
+			err = decString(d, &t.ObRoot, &t.keep, 1<<8)
 		case "RuntimeTemplateId":
-			return decString(v, &t.RuntimeTemplateID, &t.keep, 1<<9)
+			err = decString(d, &t.RuntimeTemplateID, &t.keep, 1<<9)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ComputeSystemProperties) unknownMembers(path string, out []string) []string {
@@ -688,9 +819,7 @@ func (t *ComputeSystemProperties) unknownMembers(path string, out []string) []st
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ConsoleImage) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ConsoleImage).encode)
 }
 
 func (t *ConsoleImage) encode(e *encoder) {
@@ -704,17 +833,31 @@ func (t *ConsoleImage) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ConsoleImage) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ConsoleImage).decode)
+}
+
+func (t *ConsoleImage) decode(d *decoder) error {
 	*t = ConsoleImage{}
-	return scanObject(data, "ConsoleImage", func(k, v []byte) error {
+	more, err := d.openObject("a ConsoleImage object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Image":
-			return elemBytes(&t.Image, v)
+			err = elemBytes(&t.Image, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ConsoleImage) unknownMembers(path string, out []string) []string {
@@ -724,9 +867,7 @@ func (t *ConsoleImage) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ConsoleImageQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ConsoleImageQuery).encode)
 }
 
 func (t *ConsoleImageQuery) encode(e *encoder) {
@@ -748,21 +889,35 @@ func (t *ConsoleImageQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ConsoleImageQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ConsoleImageQuery).decode)
+}
+
+func (t *ConsoleImageQuery) decode(d *decoder) error {
 	*t = ConsoleImageQuery{}
-	return scanObject(data, "ConsoleImageQuery", func(k, v []byte) error {
+	more, err := d.openObject("a ConsoleImageQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Width":
-			return decUint(v, &t.Width)
+			err = decUint(d, &t.Width, &d.u16)
 		case "Height":
-			return decUint(v, &t.Height)
+			err = decUint(d, &t.Height, &d.u16)
 		case "Flags":
-			return decUint(v, &t.Flags)
+			err = decUint(d, &t.Flags, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ConsoleImageQuery) unknownMembers(path string, out []string) []string {
@@ -772,9 +927,7 @@ func (t *ConsoleImageQuery) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ConsoleSize) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ConsoleSize).encode)
 }
 
 func (t *ConsoleSize) encode(e *encoder) {
@@ -792,19 +945,33 @@ func (t *ConsoleSize) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ConsoleSize) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ConsoleSize).decode)
+}
+
+func (t *ConsoleSize) decode(d *decoder) error {
 	*t = ConsoleSize{}
-	return scanObject(data, "ConsoleSize", func(k, v []byte) error {
+	more, err := d.openObject("a ConsoleSize object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Height":
-			return decUint(v, &t.Height)
+			err = decUint(d, &t.Height, &d.u16)
 		case "Width":
-			return decUint(v, &t.Width)
+			err = decUint(d, &t.Width, &d.u16)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ConsoleSize) unknownMembers(path string, out []string) []string {
@@ -814,9 +981,7 @@ func (t *ConsoleSize) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Container) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Container).encode)
 }
 
 func (t *Container) encode(e *encoder) {
@@ -878,41 +1043,55 @@ func (t *Container) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Container) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Container).decode)
+}
+
+func (t *Container) decode(d *decoder) error {
 	*t = Container{}
-	return scanObject(data, "Container", func(k, v []byte) error {
+	more, err := d.openObject("a Container object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GuestOs":
-			return decObject(v, &t.GuestOS)
+			err = decObject(d, &t.GuestOS)
 		case "Storage":
-			return decObject(v, &t.Storage)
+			err = decObject(d, &t.Storage)
 		case "MappedDirectories":
-			return decSlice(v, &t.MappedDirectories, (*MappedDirectory).UnmarshalJSON)
+			err = decSlice(d, &t.MappedDirectories, (*MappedDirectory).decode, "an array of MappedDirectory")
 		case "MappedPipes":
-			return decSlice(v, &t.MappedPipes, (*MappedPipe).UnmarshalJSON)
+			err = decSlice(d, &t.MappedPipes, (*MappedPipe).decode, "an array of MappedPipe")
 		case "Memory":
-			return decObject(v, &t.Memory)
+			err = decObject(d, &t.Memory)
 		case "Processor":
-			return decObject(v, &t.Processor)
+			err = decObject(d, &t.Processor)
 		case "Networking":
-			return decObject(v, &t.Networking)
+			err = decObject(d, &t.Networking)
 		case "HvSocket":
-			return decObject(v, &t.HvSocket)
+			err = decObject(d, &t.HvSocket)
 		case "ContainerCredentialGuard":
-			return decObject(v, &t.ContainerCredentialGuard)
+			err = decObject(d, &t.ContainerCredentialGuard)
 		case "RegistryChanges":
-			return decObject(v, &t.RegistryChanges)
+			err = decObject(d, &t.RegistryChanges)
 		case "AssignedDevices":
-			return decSlice(v, &t.AssignedDevices, (*Device).UnmarshalJSON)
+			err = decSlice(d, &t.AssignedDevices, (*Device).decode, "an array of Device")
 		case "AdditionalDeviceNamespace":
-			return decObject(v, &t.AdditionalDeviceNamespace)
+			err = decObject(d, &t.AdditionalDeviceNamespace)
 		case "IsolationType":
-			return decString(v, &t.IsolationType, &t.keep, 1<<0)
+			err = decString(d, &t.IsolationType, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Container) unknownMembers(path string, out []string) []string {
@@ -958,9 +1137,7 @@ func (t *Container) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardAddInstanceRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardAddInstanceRequest).encode)
 }
 
 func (t *ContainerCredentialGuardAddInstanceRequest) encode(e *encoder) {
@@ -982,21 +1159,35 @@ func (t *ContainerCredentialGuardAddInstanceRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardAddInstanceRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardAddInstanceRequest).decode)
+}
+
+func (t *ContainerCredentialGuardAddInstanceRequest) decode(d *decoder) error {
 	*t = ContainerCredentialGuardAddInstanceRequest{}
-	return scanObject(data, "ContainerCredentialGuardAddInstanceRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardAddInstanceRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "CredentialSpec":
-			return decString(v, &t.CredentialSpec, &t.keep, 1<<1)
+			err = decString(d, &t.CredentialSpec, &t.keep, 1<<1)
 		case "Transport":
-			return decString(v, &t.Transport, &t.keep, 1<<2)
+			err = decString(d, &t.Transport, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardAddInstanceRequest) unknownMembers(path string, out []string) []string {
@@ -1006,9 +1197,7 @@ func (t *ContainerCredentialGuardAddInstanceRequest) unknownMembers(path string,
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardHvSocketServiceConfig) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardHvSocketServiceConfig).encode)
 }
 
 func (t *ContainerCredentialGuardHvSocketServiceConfig) encode(e *encoder) {
@@ -1026,19 +1215,33 @@ func (t *ContainerCredentialGuardHvSocketServiceConfig) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardHvSocketServiceConfig) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardHvSocketServiceConfig).decode)
+}
+
+func (t *ContainerCredentialGuardHvSocketServiceConfig) decode(d *decoder) error {
 	*t = ContainerCredentialGuardHvSocketServiceConfig{}
-	return scanObject(data, "ContainerCredentialGuardHvSocketServiceConfig", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardHvSocketServiceConfig object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ServiceId":
-			return decString(v, &t.ServiceID, &t.keep, 1<<0)
+			err = decString(d, &t.ServiceID, &t.keep, 1<<0)
 		case "ServiceConfig":
-			return decObject(v, &t.ServiceConfig)
+			err = decObject(d, &t.ServiceConfig)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardHvSocketServiceConfig) unknownMembers(path string, out []string) []string {
@@ -1051,9 +1254,7 @@ func (t *ContainerCredentialGuardHvSocketServiceConfig) unknownMembers(path stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardInstance) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardInstance).encode)
 }
 
 func (t *ContainerCredentialGuardInstance) encode(e *encoder) {
@@ -1075,21 +1276,35 @@ func (t *ContainerCredentialGuardInstance) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardInstance) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardInstance).decode)
+}
+
+func (t *ContainerCredentialGuardInstance) decode(d *decoder) error {
 	*t = ContainerCredentialGuardInstance{}
-	return scanObject(data, "ContainerCredentialGuardInstance", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardInstance object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "CredentialGuard":
-			return decObject(v, &t.CredentialGuard)
+			err = decObject(d, &t.CredentialGuard)
 		case "HvSocketConfig":
-			return decObject(v, &t.HvSocketConfig)
+			err = decObject(d, &t.HvSocketConfig)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardInstance) unknownMembers(path string, out []string) []string {
@@ -1105,9 +1320,7 @@ func (t *ContainerCredentialGuardInstance) unknownMembers(path string, out []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardOperationRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardOperationRequest).encode)
 }
 
 func (t *ContainerCredentialGuardOperationRequest) encode(e *encoder) {
@@ -1125,19 +1338,33 @@ func (t *ContainerCredentialGuardOperationRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardOperationRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardOperationRequest).decode)
+}
+
+func (t *ContainerCredentialGuardOperationRequest) decode(d *decoder) error {
 	*t = ContainerCredentialGuardOperationRequest{}
-	return scanObject(data, "ContainerCredentialGuardOperationRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardOperationRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Operation":
-			return decString(v, &t.Operation, &t.keep, 1<<0)
+			err = decString(d, &t.Operation, &t.keep, 1<<0)
 		case "OperationDetails":
-			return elemRaw(&t.OperationDetails, v)
+			err = elemRaw(&t.OperationDetails, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardOperationRequest) unknownMembers(path string, out []string) []string {
@@ -1147,9 +1374,7 @@ func (t *ContainerCredentialGuardOperationRequest) unknownMembers(path string, o
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardRemoveInstanceRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardRemoveInstanceRequest).encode)
 }
 
 func (t *ContainerCredentialGuardRemoveInstanceRequest) encode(e *encoder) {
@@ -1163,17 +1388,31 @@ func (t *ContainerCredentialGuardRemoveInstanceRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardRemoveInstanceRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardRemoveInstanceRequest).decode)
+}
+
+func (t *ContainerCredentialGuardRemoveInstanceRequest) decode(d *decoder) error {
 	*t = ContainerCredentialGuardRemoveInstanceRequest{}
-	return scanObject(data, "ContainerCredentialGuardRemoveInstanceRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardRemoveInstanceRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardRemoveInstanceRequest) unknownMembers(path string, out []string) []string {
@@ -1183,9 +1422,7 @@ func (t *ContainerCredentialGuardRemoveInstanceRequest) unknownMembers(path stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardState) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardState).encode)
 }
 
 func (t *ContainerCredentialGuardState) encode(e *encoder) {
@@ -1211,23 +1448,37 @@ func (t *ContainerCredentialGuardState) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardState) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardState).decode)
+}
+
+func (t *ContainerCredentialGuardState) decode(d *decoder) error {
 	*t = ContainerCredentialGuardState{}
-	return scanObject(data, "ContainerCredentialGuardState", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardState object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Cookie":
-			return elemBytes(&t.Cookie, v)
+			err = elemBytes(&t.Cookie, d)
 		case "RpcEndpoint":
-			return decString(v, &t.RPCEndpoint, &t.keep, 1<<0)
+			err = decString(d, &t.RPCEndpoint, &t.keep, 1<<0)
 		case "Transport":
-			return decString(v, &t.Transport, &t.keep, 1<<1)
+			err = decString(d, &t.Transport, &t.keep, 1<<1)
 		case "CredentialSpec":
-			return decString(v, &t.CredentialSpec, &t.keep, 1<<2)
+			err = decString(d, &t.CredentialSpec, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardState) unknownMembers(path string, out []string) []string {
@@ -1237,9 +1488,7 @@ func (t *ContainerCredentialGuardState) unknownMembers(path string, out []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerCredentialGuardSystemInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerCredentialGuardSystemInfo).encode)
 }
 
 func (t *ContainerCredentialGuardSystemInfo) encode(e *encoder) {
@@ -1253,17 +1502,31 @@ func (t *ContainerCredentialGuardSystemInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerCredentialGuardSystemInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerCredentialGuardSystemInfo).decode)
+}
+
+func (t *ContainerCredentialGuardSystemInfo) decode(d *decoder) error {
 	*t = ContainerCredentialGuardSystemInfo{}
-	return scanObject(data, "ContainerCredentialGuardSystemInfo", func(k, v []byte) error {
+	more, err := d.openObject("a ContainerCredentialGuardSystemInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Instances":
-			return decSlice(v, &t.Instances, (*ContainerCredentialGuardInstance).UnmarshalJSON)
+			err = decSlice(d, &t.Instances, (*ContainerCredentialGuardInstance).decode, "an array of ContainerCredentialGuardInstance")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerCredentialGuardSystemInfo) unknownMembers(path string, out []string) []string {
@@ -1276,9 +1539,7 @@ func (t *ContainerCredentialGuardSystemInfo) unknownMembers(path string, out []s
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerHvSocket) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerHvSocket).encode)
 }
 
 func (t *ContainerHvSocket) encode(e *encoder) {
@@ -1296,19 +1557,33 @@ func (t *ContainerHvSocket) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerHvSocket) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerHvSocket).decode)
+}
+
+func (t *ContainerHvSocket) decode(d *decoder) error {
 	*t = ContainerHvSocket{}
-	return scanObject(data, "ContainerHvSocket", func(k, v []byte) error {
+	more, err := d.openObject("a Container_HvSocket object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Config":
-			return decObject(v, &t.Config)
+			err = decObject(d, &t.Config)
 		case "EnablePowerShellDirect":
-			return decBool(v, &t.EnablePowerShellDirect)
+			err = decBool(d, &t.EnablePowerShellDirect)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerHvSocket) unknownMembers(path string, out []string) []string {
@@ -1321,9 +1596,7 @@ func (t *ContainerHvSocket) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerMemory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerMemory).encode)
 }
 
 func (t *ContainerMemory) encode(e *encoder) {
@@ -1337,17 +1610,31 @@ func (t *ContainerMemory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerMemory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerMemory).decode)
+}
+
+func (t *ContainerMemory) decode(d *decoder) error {
 	*t = ContainerMemory{}
-	return scanObject(data, "ContainerMemory", func(k, v []byte) error {
+	more, err := d.openObject("a Container_Memory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SizeInMB":
-			return decUint(v, &t.SizeInMB)
+			err = decUint(d, &t.SizeInMB, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerMemory) unknownMembers(path string, out []string) []string {
@@ -1357,9 +1644,7 @@ func (t *ContainerMemory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainerProcessor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainerProcessor).encode)
 }
 
 func (t *ContainerProcessor) encode(e *encoder) {
@@ -1381,21 +1666,35 @@ func (t *ContainerProcessor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainerProcessor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainerProcessor).decode)
+}
+
+func (t *ContainerProcessor) decode(d *decoder) error {
 	*t = ContainerProcessor{}
-	return scanObject(data, "ContainerProcessor", func(k, v []byte) error {
+	more, err := d.openObject("a Container_Processor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Count":
-			return decUint(v, &t.Count)
+			err = decUint(d, &t.Count, &d.u32)
 		case "Weight":
-			return decInt(v, &t.Weight)
+			err = decInt(d, &t.Weight, &d.i64)
 		case "Maximum":
-			return decInt(v, &t.Maximum)
+			err = decInt(d, &t.Maximum, &d.i64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainerProcessor) unknownMembers(path string, out []string) []string {
@@ -1405,9 +1704,7 @@ func (t *ContainerProcessor) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainersDefBatchedBinding) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainersDefBatchedBinding).encode)
 }
 
 func (t *ContainersDefBatchedBinding) encode(e *encoder) {
@@ -1425,19 +1722,33 @@ func (t *ContainersDefBatchedBinding) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainersDefBatchedBinding) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainersDefBatchedBinding).decode)
+}
+
+func (t *ContainersDefBatchedBinding) decode(d *decoder) error {
 	*t = ContainersDefBatchedBinding{}
-	return scanObject(data, "ContainersDefBatchedBinding", func(k, v []byte) error {
+	more, err := d.openObject("a ContainersDef_BatchedBinding object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "filepath":
-			return decString(v, &t.Filepath, &t.keep, 1<<0)
+			err = decString(d, &t.Filepath, &t.keep, 1<<0)
 		case "bindingroots":
-			return decSlice(v, &t.Bindingroots, elemString[string])
+			err = decSlice(d, &t.Bindingroots, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainersDefBatchedBinding) unknownMembers(path string, out []string) []string {
@@ -1447,9 +1758,7 @@ func (t *ContainersDefBatchedBinding) unknownMembers(path string, out []string) 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainersDefContainer) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainersDefContainer).encode)
 }
 
 func (t *ContainersDefContainer) encode(e *encoder) {
@@ -1463,17 +1772,31 @@ func (t *ContainersDefContainer) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainersDefContainer) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainersDefContainer).decode)
+}
+
+func (t *ContainersDefContainer) decode(d *decoder) error {
 	*t = ContainersDefContainer{}
-	return scanObject(data, "ContainersDefContainer", func(k, v []byte) error {
+	more, err := d.openObject("a ContainersDef_Container object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "namespace":
-			return decObject(v, &t.Namespace)
+			err = decObject(d, &t.Namespace)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainersDefContainer) unknownMembers(path string, out []string) []string {
@@ -1486,9 +1809,7 @@ func (t *ContainersDefContainer) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ContainersDefDevice) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ContainersDefDevice).encode)
 }
 
 func (t *ContainersDefDevice) encode(e *encoder) {
@@ -1502,17 +1823,31 @@ func (t *ContainersDefDevice) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ContainersDefDevice) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ContainersDefDevice).decode)
+}
+
+func (t *ContainersDefDevice) decode(d *decoder) error {
 	*t = ContainersDefDevice{}
-	return scanObject(data, "ContainersDefDevice", func(k, v []byte) error {
+	more, err := d.openObject("a ContainersDef_Device object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "device_extension":
-			return decSlice(v, &t.DeviceExtension, (*DeviceExtension).UnmarshalJSON)
+			err = decSlice(d, &t.DeviceExtension, (*DeviceExtension).decode, "an array of DeviceExtension")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ContainersDefDevice) unknownMembers(path string, out []string) []string {
@@ -1525,9 +1860,7 @@ func (t *ContainersDefDevice) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CPUGroup) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CPUGroup).encode)
 }
 
 func (t *CPUGroup) encode(e *encoder) {
@@ -1541,17 +1874,31 @@ func (t *CPUGroup) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CPUGroup) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CPUGroup).decode)
+}
+
+func (t *CPUGroup) decode(d *decoder) error {
 	*t = CPUGroup{}
-	return scanObject(data, "CPUGroup", func(k, v []byte) error {
+	more, err := d.openObject("a CpuGroup object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CPUGroup) unknownMembers(path string, out []string) []string {
@@ -1561,9 +1908,7 @@ func (t *CPUGroup) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CPUGroupAffinity) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CPUGroupAffinity).encode)
 }
 
 func (t *CPUGroupAffinity) encode(e *encoder) {
@@ -1581,19 +1926,33 @@ func (t *CPUGroupAffinity) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CPUGroupAffinity) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CPUGroupAffinity).decode)
+}
+
+func (t *CPUGroupAffinity) decode(d *decoder) error {
 	*t = CPUGroupAffinity{}
-	return scanObject(data, "CPUGroupAffinity", func(k, v []byte) error {
+	more, err := d.openObject("a CpuGroupAffinity object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "LogicalProcessorCount":
-			return decUint(v, &t.LogicalProcessorCount)
+			err = decUint(d, &t.LogicalProcessorCount, &d.u32)
 		case "LogicalProcessors":
-			return decSlice(v, &t.LogicalProcessors, elemUint[uint32])
+			err = decSlice(d, &t.LogicalProcessors, elemUint[uint32], "an array of uint32")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CPUGroupAffinity) unknownMembers(path string, out []string) []string {
@@ -1603,9 +1962,7 @@ func (t *CPUGroupAffinity) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CPUGroupConfig) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CPUGroupConfig).encode)
 }
 
 func (t *CPUGroupConfig) encode(e *encoder) {
@@ -1631,23 +1988,37 @@ func (t *CPUGroupConfig) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CPUGroupConfig) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CPUGroupConfig).decode)
+}
+
+func (t *CPUGroupConfig) decode(d *decoder) error {
 	*t = CPUGroupConfig{}
-	return scanObject(data, "CPUGroupConfig", func(k, v []byte) error {
+	more, err := d.openObject("a CpuGroupConfig object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GroupId":
-			return decString(v, &t.GroupID, &t.keep, 1<<0)
+			err = decString(d, &t.GroupID, &t.keep, 1<<0)
 		case "Affinity":
-			return decObject(v, &t.Affinity)
+			err = decObject(d, &t.Affinity)
 		case "GroupProperties":
-			return decSlice(v, &t.GroupProperties, (*CPUGroupProperty).UnmarshalJSON)
+			err = decSlice(d, &t.GroupProperties, (*CPUGroupProperty).decode, "an array of CpuGroupProperty")
 		case "HypervisorGroupId":
-			return decUint(v, &t.HypervisorGroupID)
+			err = decUint(d, &t.HypervisorGroupID, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CPUGroupConfig) unknownMembers(path string, out []string) []string {
@@ -1663,9 +2034,7 @@ func (t *CPUGroupConfig) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CPUGroupConfigurations) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CPUGroupConfigurations).encode)
 }
 
 func (t *CPUGroupConfigurations) encode(e *encoder) {
@@ -1679,17 +2048,31 @@ func (t *CPUGroupConfigurations) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CPUGroupConfigurations) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CPUGroupConfigurations).decode)
+}
+
+func (t *CPUGroupConfigurations) decode(d *decoder) error {
 	*t = CPUGroupConfigurations{}
-	return scanObject(data, "CPUGroupConfigurations", func(k, v []byte) error {
+	more, err := d.openObject("a CpuGroupConfigurations object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "CpuGroups":
-			return decSlice(v, &t.CPUGroups, (*CPUGroupConfig).UnmarshalJSON)
+			err = decSlice(d, &t.CPUGroups, (*CPUGroupConfig).decode, "an array of CpuGroupConfig")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CPUGroupConfigurations) unknownMembers(path string, out []string) []string {
@@ -1702,9 +2085,7 @@ func (t *CPUGroupConfigurations) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CPUGroupProperty) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CPUGroupProperty).encode)
 }
 
 func (t *CPUGroupProperty) encode(e *encoder) {
@@ -1722,19 +2103,33 @@ func (t *CPUGroupProperty) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CPUGroupProperty) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CPUGroupProperty).decode)
+}
+
+func (t *CPUGroupProperty) decode(d *decoder) error {
 	*t = CPUGroupProperty{}
-	return scanObject(data, "CPUGroupProperty", func(k, v []byte) error {
+	more, err := d.openObject("a CpuGroupProperty object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyCode":
-			return decUint(v, &t.PropertyCode)
+			err = decUint(d, &t.PropertyCode, &d.u32)
 		case "PropertyValue":
-			return decUint(v, &t.PropertyValue)
+			err = decUint(d, &t.PropertyValue, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CPUGroupProperty) unknownMembers(path string, out []string) []string {
@@ -1744,9 +2139,7 @@ func (t *CPUGroupProperty) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CrashOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CrashOptions).encode)
 }
 
 func (t *CrashOptions) encode(e *encoder) {
@@ -1760,17 +2153,31 @@ func (t *CrashOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CrashOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CrashOptions).decode)
+}
+
+func (t *CrashOptions) decode(d *decoder) error {
 	*t = CrashOptions{}
-	return scanObject(data, "CrashOptions", func(k, v []byte) error {
+	more, err := d.openObject("a CrashOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CrashOptions) unknownMembers(path string, out []string) []string {
@@ -1780,9 +2187,7 @@ func (t *CrashOptions) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CrashReport) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CrashReport).encode)
 }
 
 func (t *CrashReport) encode(e *encoder) {
@@ -1824,31 +2229,45 @@ func (t *CrashReport) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CrashReport) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CrashReport).decode)
+}
+
+func (t *CrashReport) decode(d *decoder) error {
 	*t = CrashReport{}
-	return scanObject(data, "CrashReport", func(k, v []byte) error {
+	more, err := d.openObject("a CrashReport object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SystemId":
-			return decString(v, &t.SystemID, &t.keep, 1<<0)
+			err = decString(d, &t.SystemID, &t.keep, 1<<0)
 		case "ActivityId":
-			return decString(v, &t.ActivityID, &t.keep, 1<<1)
+			err = decString(d, &t.ActivityID, &t.keep, 1<<1)
 		case "WindowsCrashInfo":
-			return decObject(v, &t.WindowsCrashInfo)
+			err = decObject(d, &t.WindowsCrashInfo)
 		case "CrashParameters":
-			return decSlice(v, &t.CrashParameters, elemUint[uint64])
+			err = decSlice(d, &t.CrashParameters, elemUint[uint64], "an array of uint64")
 		case "CrashLog":
-			return decString(v, &t.CrashLog, &t.keep, 1<<2)
+			err = decString(d, &t.CrashLog, &t.keep, 1<<2)
 		case "Status":
-			return decInt(v, &t.Status)
+			err = decInt(d, &t.Status, &d.i32)
 		case "PreOSId":
-			return decUint(v, &t.PreOSID)
+			err = decUint(d, &t.PreOSID, &d.u32)
 		case "CrashStackUnavailable":
-			return decBool(v, &t.CrashStackUnavailable)
+			err = decBool(d, &t.CrashStackUnavailable)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CrashReport) unknownMembers(path string, out []string) []string {
@@ -1861,9 +2280,7 @@ func (t *CrashReport) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t CreateGroupOperation) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*CreateGroupOperation).encode)
 }
 
 func (t *CreateGroupOperation) encode(e *encoder) {
@@ -1885,21 +2302,35 @@ func (t *CreateGroupOperation) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *CreateGroupOperation) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*CreateGroupOperation).decode)
+}
+
+func (t *CreateGroupOperation) decode(d *decoder) error {
 	*t = CreateGroupOperation{}
-	return scanObject(data, "CreateGroupOperation", func(k, v []byte) error {
+	more, err := d.openObject("a CreateGroupOperation object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GroupId":
-			return decString(v, &t.GroupID, &t.keep, 1<<0)
+			err = decString(d, &t.GroupID, &t.keep, 1<<0)
 		case "LogicalProcessorCount":
-			return decUint(v, &t.LogicalProcessorCount)
+			err = decUint(d, &t.LogicalProcessorCount, &d.u32)
 		case "LogicalProcessors":
-			return decSlice(v, &t.LogicalProcessors, elemUint[uint32])
+			err = decSlice(d, &t.LogicalProcessors, elemUint[uint32], "an array of uint32")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *CreateGroupOperation) unknownMembers(path string, out []string) []string {
@@ -1909,9 +2340,7 @@ func (t *CreateGroupOperation) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t DeleteGroupOperation) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*DeleteGroupOperation).encode)
 }
 
 func (t *DeleteGroupOperation) encode(e *encoder) {
@@ -1925,17 +2354,31 @@ func (t *DeleteGroupOperation) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *DeleteGroupOperation) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*DeleteGroupOperation).decode)
+}
+
+func (t *DeleteGroupOperation) decode(d *decoder) error {
 	*t = DeleteGroupOperation{}
-	return scanObject(data, "DeleteGroupOperation", func(k, v []byte) error {
+	more, err := d.openObject("a DeleteGroupOperation object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GroupId":
-			return decString(v, &t.GroupID, &t.keep, 1<<0)
+			err = decString(d, &t.GroupID, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *DeleteGroupOperation) unknownMembers(path string, out []string) []string {
@@ -1945,9 +2388,7 @@ func (t *DeleteGroupOperation) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Device) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Device).encode)
 }
 
 func (t *Device) encode(e *encoder) {
@@ -1969,21 +2410,35 @@ func (t *Device) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Device) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Device).decode)
+}
+
+func (t *Device) decode(d *decoder) error {
 	*t = Device{}
-	return scanObject(data, "Device", func(k, v []byte) error {
+	more, err := d.openObject("a Device object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "InterfaceClassGuid":
-			return decString(v, &t.InterfaceClassGUID, &t.keep, 1<<0)
+			err = decString(d, &t.InterfaceClassGUID, &t.keep, 1<<0)
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<1)
+			err = decString(d, &t.Type, &t.keep, 1<<1)
 		case "LocationPath":
-			return decString(v, &t.LocationPath, &t.keep, 1<<2)
+			err = decString(d, &t.LocationPath, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Device) unknownMembers(path string, out []string) []string {
@@ -1993,9 +2448,7 @@ func (t *Device) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t DeviceCategory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*DeviceCategory).encode)
 }
 
 func (t *DeviceCategory) encode(e *encoder) {
@@ -2013,19 +2466,33 @@ func (t *DeviceCategory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *DeviceCategory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*DeviceCategory).decode)
+}
+
+func (t *DeviceCategory) decode(d *decoder) error {
 	*t = DeviceCategory{}
-	return scanObject(data, "DeviceCategory", func(k, v []byte) error {
+	more, err := d.openObject("a DeviceCategory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "interface_class":
-			return decSlice(v, &t.InterfaceClass, (*InterfaceClass).UnmarshalJSON)
+			err = decSlice(d, &t.InterfaceClass, (*InterfaceClass).decode, "an array of InterfaceClass")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *DeviceCategory) unknownMembers(path string, out []string) []string {
@@ -2038,9 +2505,7 @@ func (t *DeviceCategory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t DeviceExtension) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*DeviceExtension).encode)
 }
 
 func (t *DeviceExtension) encode(e *encoder) {
@@ -2058,19 +2523,33 @@ func (t *DeviceExtension) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *DeviceExtension) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*DeviceExtension).decode)
+}
+
+func (t *DeviceExtension) decode(d *decoder) error {
 	*t = DeviceExtension{}
-	return scanObject(data, "DeviceExtension", func(k, v []byte) error {
+	more, err := d.openObject("a DeviceExtension object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "device_category":
-			return decObject(v, &t.DeviceCategory)
+			err = decObject(d, &t.DeviceCategory)
 		case "namespace":
-			return decObject(v, &t.Namespace)
+			err = decObject(d, &t.Namespace)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *DeviceExtension) unknownMembers(path string, out []string) []string {
@@ -2086,9 +2565,7 @@ func (t *DeviceExtension) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t DeviceInstance) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*DeviceInstance).encode)
 }
 
 func (t *DeviceInstance) encode(e *encoder) {
@@ -2114,23 +2591,37 @@ func (t *DeviceInstance) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *DeviceInstance) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*DeviceInstance).decode)
+}
+
+func (t *DeviceInstance) decode(d *decoder) error {
 	*t = DeviceInstance{}
-	return scanObject(data, "DeviceInstance", func(k, v []byte) error {
+	more, err := d.openObject("a DeviceInstance object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "location_path":
-			return decString(v, &t.LocationPath, &t.keep, 1<<1)
+			err = decString(d, &t.LocationPath, &t.keep, 1<<1)
 		case "port_name":
-			return decString(v, &t.PortName, &t.keep, 1<<2)
+			err = decString(d, &t.PortName, &t.keep, 1<<2)
 		case "interface_class":
-			return decSlice(v, &t.InterfaceClass, (*InterfaceClass).UnmarshalJSON)
+			err = decSlice(d, &t.InterfaceClass, (*InterfaceClass).decode, "an array of InterfaceClass")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *DeviceInstance) unknownMembers(path string, out []string) []string {
@@ -2143,9 +2634,7 @@ func (t *DeviceInstance) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t DeviceNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*DeviceNamespace).encode)
 }
 
 func (t *DeviceNamespace) encode(e *encoder) {
@@ -2167,21 +2656,35 @@ func (t *DeviceNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *DeviceNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*DeviceNamespace).decode)
+}
+
+func (t *DeviceNamespace) decode(d *decoder) error {
 	*t = DeviceNamespace{}
-	return scanObject(data, "DeviceNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a DeviceNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "requires_driverstore":
-			return decBool(v, &t.RequiresDriverstore)
+			err = decBool(d, &t.RequiresDriverstore)
 		case "device_category":
-			return decSlice(v, &t.DeviceCategory, (*DeviceCategory).UnmarshalJSON)
+			err = decSlice(d, &t.DeviceCategory, (*DeviceCategory).decode, "an array of DeviceCategory")
 		case "device_instance":
-			return decSlice(v, &t.DeviceInstance, (*DeviceInstance).UnmarshalJSON)
+			err = decSlice(d, &t.DeviceInstance, (*DeviceInstance).decode, "an array of DeviceInstance")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *DeviceNamespace) unknownMembers(path string, out []string) []string {
@@ -2197,9 +2700,7 @@ func (t *DeviceNamespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Device2) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Device2).encode)
 }
 
 func (t *Device2) encode(e *encoder) {
@@ -2221,21 +2722,35 @@ func (t *Device2) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Device2) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Device2).decode)
+}
+
+func (t *Device2) decode(d *decoder) error {
 	*t = Device2{}
-	return scanObject(data, "Device2", func(k, v []byte) error {
+	more, err := d.openObject("a Device_2 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Version":
-			return decObject(v, &t.Version)
+			err = decObject(d, &t.Version)
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "States":
-			return decMap(v, &t.States, elemRaw)
+			err = decMap(d, &t.States, elemRaw, "a map of Any (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Device2) unknownMembers(path string, out []string) []string {
@@ -2248,9 +2763,7 @@ func (t *Device2) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Devices) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Devices).encode)
 }
 
 func (t *Devices) encode(e *encoder) {
@@ -2332,51 +2845,65 @@ func (t *Devices) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Devices) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Devices).decode)
+}
+
+func (t *Devices) decode(d *decoder) error {
 	*t = Devices{}
-	return scanObject(data, "Devices", func(k, v []byte) error {
+	more, err := d.openObject("a Devices object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ComPorts":
-			return decMap(v, &t.ComPorts, (*ComPort).UnmarshalJSON)
+			err = decMap(d, &t.ComPorts, (*ComPort).decode, "a map of ComPort (a JSON object)")
 		case "Scsi":
-			return decMap(v, &t.SCSI, (*SCSI).UnmarshalJSON)
+			err = decMap(d, &t.SCSI, (*SCSI).decode, "a map of Scsi (a JSON object)")
 		case "VirtualPMem":
-			return decObject(v, &t.VirtualPMem)
+			err = decObject(d, &t.VirtualPMem)
 		case "NetworkAdapters":
-			return decMap(v, &t.NetworkAdapters, (*NetworkAdapter).UnmarshalJSON)
+			err = decMap(d, &t.NetworkAdapters, (*NetworkAdapter).decode, "a map of NetworkAdapter (a JSON object)")
 		case "VideoMonitor":
-			return decObject(v, &t.VideoMonitor)
+			err = decObject(d, &t.VideoMonitor)
 		case "Keyboard":
-			return decObject(v, &t.Keyboard)
+			err = decObject(d, &t.Keyboard)
 		case "Mouse":
-			return decObject(v, &t.Mouse)
+			err = decObject(d, &t.Mouse)
 		case "HvSocket":
-			return decObject(v, &t.HvSocket)
+			err = decObject(d, &t.HvSocket)
 		case "EnhancedModeVideo":
-			return decObject(v, &t.EnhancedModeVideo)
+			err = decObject(d, &t.EnhancedModeVideo)
 		case "GuestCrashReporting":
-			return decObject(v, &t.GuestCrashReporting)
+			err = decObject(d, &t.GuestCrashReporting)
 		case "VirtualSmb":
-			return decObject(v, &t.VirtualSMB)
+			err = decObject(d, &t.VirtualSMB)
 		case "Plan9":
-			return decObject(v, &t.Plan9)
+			err = decObject(d, &t.Plan9)
 		case "Battery":
-			return decObject(v, &t.Battery)
+			err = decObject(d, &t.Battery)
 		case "FlexibleIov":
-			return decMap(v, &t.FlexibleIov, (*FlexibleIoDevice).UnmarshalJSON)
+			err = decMap(d, &t.FlexibleIov, (*FlexibleIoDevice).decode, "a map of FlexibleIoDevice (a JSON object)")
 		case "SharedMemory":
-			return decObject(v, &t.SharedMemory)
+			err = decObject(d, &t.SharedMemory)
 		case "KernelIntegration":
-			return decObject(v, &t.KernelIntegration)
+			err = decObject(d, &t.KernelIntegration)
 		case "VirtioSerial":
-			return decObject(v, &t.VirtioSerial)
+			err = decObject(d, &t.VirtioSerial)
 		case "VirtualPci":
-			return decMap(v, &t.VirtualPCI, (*VirtualPCIDevice).UnmarshalJSON)
+			err = decMap(d, &t.VirtualPCI, (*VirtualPCIDevice).decode, "a map of VirtualPciDevice (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Devices) unknownMembers(path string, out []string) []string {
@@ -2445,9 +2972,7 @@ func (t *Devices) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t EnhancedModeVideo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*EnhancedModeVideo).encode)
 }
 
 func (t *EnhancedModeVideo) encode(e *encoder) {
@@ -2461,17 +2986,31 @@ func (t *EnhancedModeVideo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *EnhancedModeVideo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*EnhancedModeVideo).decode)
+}
+
+func (t *EnhancedModeVideo) decode(d *decoder) error {
 	*t = EnhancedModeVideo{}
-	return scanObject(data, "EnhancedModeVideo", func(k, v []byte) error {
+	more, err := d.openObject("an EnhancedModeVideo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ConnectionOptions":
-			return decObject(v, &t.ConnectionOptions)
+			err = decObject(d, &t.ConnectionOptions)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *EnhancedModeVideo) unknownMembers(path string, out []string) []string {
@@ -2484,9 +3023,7 @@ func (t *EnhancedModeVideo) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ErrorEvent) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ErrorEvent).encode)
 }
 
 func (t *ErrorEvent) encode(e *encoder) {
@@ -2524,29 +3061,43 @@ func (t *ErrorEvent) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ErrorEvent) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ErrorEvent).decode)
+}
+
+func (t *ErrorEvent) decode(d *decoder) error {
 	*t = ErrorEvent{}
-	return scanObject(data, "ErrorEvent", func(k, v []byte) error {
+	more, err := d.openObject("an ErrorEvent object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Message":
-			return decString(v, &t.Message, &t.keep, 1<<0)
+			err = decString(d, &t.Message, &t.keep, 1<<0)
 		case "StackTrace":
-			return decString(v, &t.StackTrace, &t.keep, 1<<1)
+			err = decString(d, &t.StackTrace, &t.keep, 1<<1)
 		case "Provider":
-			return decString(v, &t.Provider, &t.keep, 1<<2)
+			err = decString(d, &t.Provider, &t.keep, 1<<2)
 		case "EventId":
-			return decUint(v, &t.EventID)
+			err = decUint(d, &t.EventID, &d.u16)
 		case "Flags":
-			return decUint(v, &t.Flags)
+			err = decUint(d, &t.Flags, &d.u32)
 		case "Source":
-			return decString(v, &t.Source, &t.keep, 1<<3)
+			err = decString(d, &t.Source, &t.keep, 1<<3)
 		case "Data":
-			return decSlice(v, &t.Data, (*EventData).UnmarshalJSON)
+			err = decSlice(d, &t.Data, (*EventData).decode, "an array of EventData")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ErrorEvent) unknownMembers(path string, out []string) []string {
@@ -2559,9 +3110,7 @@ func (t *ErrorEvent) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t EventData) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*EventData).encode)
 }
 
 func (t *EventData) encode(e *encoder) {
@@ -2579,19 +3128,33 @@ func (t *EventData) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *EventData) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*EventData).decode)
+}
+
+func (t *EventData) decode(d *decoder) error {
 	*t = EventData{}
-	return scanObject(data, "EventData", func(k, v []byte) error {
+	more, err := d.openObject("an EventData object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "Value":
-			return decString(v, &t.Value, &t.keep, 1<<1)
+			err = decString(d, &t.Value, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *EventData) unknownMembers(path string, out []string) []string {
@@ -2601,9 +3164,7 @@ func (t *EventData) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ExportLayerOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ExportLayerOptions).encode)
 }
 
 func (t *ExportLayerOptions) encode(e *encoder) {
@@ -2617,17 +3178,31 @@ func (t *ExportLayerOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ExportLayerOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ExportLayerOptions).decode)
+}
+
+func (t *ExportLayerOptions) decode(d *decoder) error {
 	*t = ExportLayerOptions{}
-	return scanObject(data, "ExportLayerOptions", func(k, v []byte) error {
+	more, err := d.openObject("an ExportLayerOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "IsWritableLayer":
-			return decBool(v, &t.IsWritableLayer)
+			err = decBool(d, &t.IsWritableLayer)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ExportLayerOptions) unknownMembers(path string, out []string) []string {
@@ -2637,9 +3212,7 @@ func (t *ExportLayerOptions) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t FilesystemLayer) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*FilesystemLayer).encode)
 }
 
 func (t *FilesystemLayer) encode(e *encoder) {
@@ -2657,19 +3230,33 @@ func (t *FilesystemLayer) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *FilesystemLayer) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*FilesystemLayer).decode)
+}
+
+func (t *FilesystemLayer) decode(d *decoder) error {
 	*t = FilesystemLayer{}
-	return scanObject(data, "FilesystemLayer", func(k, v []byte) error {
+	more, err := d.openObject("a FilesystemLayer object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "identifier":
-			return decString(v, &t.Identifier, &t.keep, 1<<0)
+			err = decString(d, &t.Identifier, &t.keep, 1<<0)
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *FilesystemLayer) unknownMembers(path string, out []string) []string {
@@ -2679,9 +3266,7 @@ func (t *FilesystemLayer) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t FilesystemNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*FilesystemNamespace).encode)
 }
 
 func (t *FilesystemNamespace) encode(e *encoder) {
@@ -2711,25 +3296,39 @@ func (t *FilesystemNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *FilesystemNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*FilesystemNamespace).decode)
+}
+
+func (t *FilesystemNamespace) decode(d *decoder) error {
 	*t = FilesystemNamespace{}
-	return scanObject(data, "FilesystemNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a FilesystemNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<0)
+			err = decString(d, &t.Path, &t.keep, 1<<0)
 		case "isolation":
-			return decString(v, &t.Isolation, &t.keep, 1<<1)
+			err = decString(d, &t.Isolation, &t.keep, 1<<1)
 		case "nesting":
-			return decString(v, &t.Nesting, &t.keep, 1<<2)
+			err = decString(d, &t.Nesting, &t.keep, 1<<2)
 		case "layer":
-			return decSlice(v, &t.Layer, (*FilesystemLayer).UnmarshalJSON)
+			err = decSlice(d, &t.Layer, (*FilesystemLayer).decode, "an array of FilesystemLayer")
 		case "bindings":
-			return decSlice(v, &t.Bindings, (*ContainersDefBatchedBinding).UnmarshalJSON)
+			err = decSlice(d, &t.Bindings, (*ContainersDefBatchedBinding).decode, "an array of ContainersDef_BatchedBinding")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *FilesystemNamespace) unknownMembers(path string, out []string) []string {
@@ -2745,9 +3344,7 @@ func (t *FilesystemNamespace) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t FilteredPropertyQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*FilteredPropertyQuery).encode)
 }
 
 func (t *FilteredPropertyQuery) encode(e *encoder) {
@@ -2765,19 +3362,33 @@ func (t *FilteredPropertyQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *FilteredPropertyQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*FilteredPropertyQuery).decode)
+}
+
+func (t *FilteredPropertyQuery) decode(d *decoder) error {
 	*t = FilteredPropertyQuery{}
-	return scanObject(data, "FilteredPropertyQuery", func(k, v []byte) error {
+	more, err := d.openObject("a FilteredPropertyQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyType":
-			return decString(v, &t.PropertyType, &t.keep, 1<<0)
+			err = decString(d, &t.PropertyType, &t.keep, 1<<0)
 		case "Filter":
-			return elemRaw(&t.Filter, v)
+			err = elemRaw(&t.Filter, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *FilteredPropertyQuery) unknownMembers(path string, out []string) []string {
@@ -2787,9 +3398,7 @@ func (t *FilteredPropertyQuery) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t FlexibleIoDevice) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*FlexibleIoDevice).encode)
 }
 
 func (t *FlexibleIoDevice) encode(e *encoder) {
@@ -2811,21 +3420,35 @@ func (t *FlexibleIoDevice) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *FlexibleIoDevice) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*FlexibleIoDevice).decode)
+}
+
+func (t *FlexibleIoDevice) decode(d *decoder) error {
 	*t = FlexibleIoDevice{}
-	return scanObject(data, "FlexibleIoDevice", func(k, v []byte) error {
+	more, err := d.openObject("a FlexibleIoDevice object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "EmulatorId":
-			return decString(v, &t.EmulatorID, &t.keep, 1<<0)
+			err = decString(d, &t.EmulatorID, &t.keep, 1<<0)
 		case "HostingModel":
-			return decString(v, &t.HostingModel, &t.keep, 1<<1)
+			err = decString(d, &t.HostingModel, &t.keep, 1<<1)
 		case "Configuration":
-			return decSlice(v, &t.Configuration, elemString[string])
+			err = decSlice(d, &t.Configuration, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *FlexibleIoDevice) unknownMembers(path string, out []string) []string {
@@ -2835,9 +3458,7 @@ func (t *FlexibleIoDevice) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GPUConfiguration) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GPUConfiguration).encode)
 }
 
 func (t *GPUConfiguration) encode(e *encoder) {
@@ -2859,21 +3480,35 @@ func (t *GPUConfiguration) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GPUConfiguration) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GPUConfiguration).decode)
+}
+
+func (t *GPUConfiguration) decode(d *decoder) error {
 	*t = GPUConfiguration{}
-	return scanObject(data, "GPUConfiguration", func(k, v []byte) error {
+	more, err := d.openObject("a GpuConfiguration object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AssignmentMode":
-			return decString(v, &t.AssignmentMode, &t.keep, 1<<0)
+			err = decString(d, &t.AssignmentMode, &t.keep, 1<<0)
 		case "AssignmentRequest":
-			return decMap(v, &t.AssignmentRequest, elemUint[uint16])
+			err = decMap(d, &t.AssignmentRequest, elemUint[uint16], "a map of uint16 (a JSON object)")
 		case "AllowVendorExtension":
-			return decBool(v, &t.AllowVendorExtension)
+			err = decBool(d, &t.AllowVendorExtension)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GPUConfiguration) unknownMembers(path string, out []string) []string {
@@ -2883,9 +3518,7 @@ func (t *GPUConfiguration) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestConnection) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestConnection).encode)
 }
 
 func (t *GuestConnection) encode(e *encoder) {
@@ -2907,21 +3540,35 @@ func (t *GuestConnection) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestConnection) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestConnection).decode)
+}
+
+func (t *GuestConnection) decode(d *decoder) error {
 	*t = GuestConnection{}
-	return scanObject(data, "GuestConnection", func(k, v []byte) error {
+	more, err := d.openObject("a GuestConnection object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "UseVsock":
-			return decBool(v, &t.UseVsock)
+			err = decBool(d, &t.UseVsock)
 		case "UseConnectedSuspend":
-			return decBool(v, &t.UseConnectedSuspend)
+			err = decBool(d, &t.UseConnectedSuspend)
 		case "UseHostTimeZone":
-			return decBool(v, &t.UseHostTimeZone)
+			err = decBool(d, &t.UseHostTimeZone)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestConnection) unknownMembers(path string, out []string) []string {
@@ -2931,9 +3578,7 @@ func (t *GuestConnection) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestConnectionInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestConnectionInfo).encode)
 }
 
 func (t *GuestConnectionInfo) encode(e *encoder) {
@@ -2955,21 +3600,35 @@ func (t *GuestConnectionInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestConnectionInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestConnectionInfo).decode)
+}
+
+func (t *GuestConnectionInfo) decode(d *decoder) error {
 	*t = GuestConnectionInfo{}
-	return scanObject(data, "GuestConnectionInfo", func(k, v []byte) error {
+	more, err := d.openObject("a GuestConnectionInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SupportedSchemaVersions":
-			return decSlice(v, &t.SupportedSchemaVersions, (*Version).UnmarshalJSON)
+			err = decSlice(d, &t.SupportedSchemaVersions, (*Version).decode, "an array of Version")
 		case "ProtocolVersion":
-			return decUint(v, &t.ProtocolVersion)
+			err = decUint(d, &t.ProtocolVersion, &d.u32)
 		case "GuestDefinedCapabilities":
-			return elemRaw(&t.GuestDefinedCapabilities, v)
+			err = elemRaw(&t.GuestDefinedCapabilities, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestConnectionInfo) unknownMembers(path string, out []string) []string {
@@ -2982,9 +3641,7 @@ func (t *GuestConnectionInfo) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestCrash) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestCrash).encode)
 }
 
 func (t *GuestCrash) encode(e *encoder) {
@@ -2998,17 +3655,31 @@ func (t *GuestCrash) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestCrash) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestCrash).decode)
+}
+
+func (t *GuestCrash) decode(d *decoder) error {
 	*t = GuestCrash{}
-	return scanObject(data, "GuestCrash", func(k, v []byte) error {
+	more, err := d.openObject("a GuestCrash object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "CrashParameters":
-			return decSlice(v, &t.CrashParameters, elemUint[uint64])
+			err = decSlice(d, &t.CrashParameters, elemUint[uint64], "an array of uint64")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestCrash) unknownMembers(path string, out []string) []string {
@@ -3018,9 +3689,7 @@ func (t *GuestCrash) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestCrashReporting) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestCrashReporting).encode)
 }
 
 func (t *GuestCrashReporting) encode(e *encoder) {
@@ -3034,17 +3703,31 @@ func (t *GuestCrashReporting) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestCrashReporting) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestCrashReporting).decode)
+}
+
+func (t *GuestCrashReporting) decode(d *decoder) error {
 	*t = GuestCrashReporting{}
-	return scanObject(data, "GuestCrashReporting", func(k, v []byte) error {
+	more, err := d.openObject("a GuestCrashReporting object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "WindowsCrashSettings":
-			return decObject(v, &t.WindowsCrashSettings)
+			err = decObject(d, &t.WindowsCrashSettings)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestCrashReporting) unknownMembers(path string, out []string) []string {
@@ -3057,9 +3740,7 @@ func (t *GuestCrashReporting) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestModifySettingRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestModifySettingRequest).encode)
 }
 
 func (t *GuestModifySettingRequest) encode(e *encoder) {
@@ -3081,21 +3762,35 @@ func (t *GuestModifySettingRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestModifySettingRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestModifySettingRequest).decode)
+}
+
+func (t *GuestModifySettingRequest) decode(d *decoder) error {
 	*t = GuestModifySettingRequest{}
-	return scanObject(data, "GuestModifySettingRequest", func(k, v []byte) error {
+	more, err := d.openObject("a GuestModifySettingRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ResourceType":
-			return decString(v, &t.ResourceType, &t.keep, 1<<0)
+			err = decString(d, &t.ResourceType, &t.keep, 1<<0)
 		case "RequestType":
-			return decString(v, &t.RequestType, &t.keep, 1<<1)
+			err = decString(d, &t.RequestType, &t.keep, 1<<1)
 		case "Settings":
-			return elemRaw(&t.Settings, v)
+			err = elemRaw(&t.Settings, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestModifySettingRequest) unknownMembers(path string, out []string) []string {
@@ -3105,9 +3800,7 @@ func (t *GuestModifySettingRequest) unknownMembers(path string, out []string) []
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestOS) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestOS).encode)
 }
 
 func (t *GuestOS) encode(e *encoder) {
@@ -3121,17 +3814,31 @@ func (t *GuestOS) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestOS) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestOS).decode)
+}
+
+func (t *GuestOS) decode(d *decoder) error {
 	*t = GuestOS{}
-	return scanObject(data, "GuestOS", func(k, v []byte) error {
+	more, err := d.openObject("a GuestOs object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HostName":
-			return decString(v, &t.HostName, &t.keep, 1<<0)
+			err = decString(d, &t.HostName, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestOS) unknownMembers(path string, out []string) []string {
@@ -3141,9 +3848,7 @@ func (t *GuestOS) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t GuestState) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*GuestState).encode)
 }
 
 func (t *GuestState) encode(e *encoder) {
@@ -3169,23 +3874,37 @@ func (t *GuestState) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *GuestState) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*GuestState).decode)
+}
+
+func (t *GuestState) decode(d *decoder) error {
 	*t = GuestState{}
-	return scanObject(data, "GuestState", func(k, v []byte) error {
+	more, err := d.openObject("a GuestState object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GuestStateFilePath":
-			return decString(v, &t.GuestStateFilePath, &t.keep, 1<<0)
+			err = decString(d, &t.GuestStateFilePath, &t.keep, 1<<0)
 		case "RuntimeStateFilePath":
-			return decString(v, &t.RuntimeStateFilePath, &t.keep, 1<<1)
+			err = decString(d, &t.RuntimeStateFilePath, &t.keep, 1<<1)
 		case "ForceTransientState":
-			return decBool(v, &t.ForceTransientState)
+			err = decBool(d, &t.ForceTransientState)
 		case "GuestStateFileType":
-			return decString(v, &t.GuestStateFileType, &t.keep, 1<<2)
+			err = decString(d, &t.GuestStateFileType, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *GuestState) unknownMembers(path string, out []string) []string {
@@ -3195,9 +3914,7 @@ func (t *GuestState) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Heartbeat) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Heartbeat).encode)
 }
 
 func (t *Heartbeat) encode(e *encoder) {
@@ -3207,13 +3924,26 @@ func (t *Heartbeat) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Heartbeat) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Heartbeat).decode)
+}
+
+func (t *Heartbeat) decode(d *decoder) error {
 	*t = Heartbeat{}
-	return scanObject(data, "Heartbeat", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Heartbeat object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Heartbeat) unknownMembers(path string, out []string) []string {
@@ -3223,9 +3953,7 @@ func (t *Heartbeat) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HostFiles) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HostFiles).encode)
 }
 
 func (t *HostFiles) encode(e *encoder) {
@@ -3247,21 +3975,35 @@ func (t *HostFiles) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HostFiles) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HostFiles).decode)
+}
+
+func (t *HostFiles) decode(d *decoder) error {
 	*t = HostFiles{}
-	return scanObject(data, "HostFiles", func(k, v []byte) error {
+	more, err := d.openObject("a HostFiles object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "base_image_path":
-			return decString(v, &t.BaseImagePath, &t.keep, 1<<0)
+			err = decString(d, &t.BaseImagePath, &t.keep, 1<<0)
 		case "sandbox_path":
-			return decString(v, &t.SandboxPath, &t.keep, 1<<1)
+			err = decString(d, &t.SandboxPath, &t.keep, 1<<1)
 		case "file":
-			return decSlice(v, &t.File, elemString[string])
+			err = decSlice(d, &t.File, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HostFiles) unknownMembers(path string, out []string) []string {
@@ -3271,9 +4013,7 @@ func (t *HostFiles) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HostProcessorModificationRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HostProcessorModificationRequest).encode)
 }
 
 func (t *HostProcessorModificationRequest) encode(e *encoder) {
@@ -3291,19 +4031,33 @@ func (t *HostProcessorModificationRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HostProcessorModificationRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HostProcessorModificationRequest).decode)
+}
+
+func (t *HostProcessorModificationRequest) decode(d *decoder) error {
 	*t = HostProcessorModificationRequest{}
-	return scanObject(data, "HostProcessorModificationRequest", func(k, v []byte) error {
+	more, err := d.openObject("a HostProcessorModificationRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Operation":
-			return decString(v, &t.Operation, &t.keep, 1<<0)
+			err = decString(d, &t.Operation, &t.keep, 1<<0)
 		case "OperationDetails":
-			return elemRaw(&t.OperationDetails, v)
+			err = elemRaw(&t.OperationDetails, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HostProcessorModificationRequest) unknownMembers(path string, out []string) []string {
@@ -3313,9 +4067,7 @@ func (t *HostProcessorModificationRequest) unknownMembers(path string, out []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HostedSystem) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HostedSystem).encode)
 }
 
 func (t *HostedSystem) encode(e *encoder) {
@@ -3333,19 +4085,33 @@ func (t *HostedSystem) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HostedSystem) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HostedSystem).decode)
+}
+
+func (t *HostedSystem) decode(d *decoder) error {
 	*t = HostedSystem{}
-	return scanObject(data, "HostedSystem", func(k, v []byte) error {
+	more, err := d.openObject("a HostedSystem object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SchemaVersion":
-			return decObject(v, &t.SchemaVersion)
+			err = decObject(d, &t.SchemaVersion)
 		case "Container":
-			return decObject(v, &t.Container)
+			err = decObject(d, &t.Container)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HostedSystem) unknownMembers(path string, out []string) []string {
@@ -3361,9 +4127,7 @@ func (t *HostedSystem) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HvSocket) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HvSocket).encode)
 }
 
 func (t *HvSocket) encode(e *encoder) {
@@ -3381,19 +4145,33 @@ func (t *HvSocket) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HvSocket) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HvSocket).decode)
+}
+
+func (t *HvSocket) decode(d *decoder) error {
 	*t = HvSocket{}
-	return scanObject(data, "HvSocket", func(k, v []byte) error {
+	more, err := d.openObject("a HvSocket object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Config":
-			return decObject(v, &t.Config)
+			err = decObject(d, &t.Config)
 		case "EnablePowerShellDirect":
-			return decBool(v, &t.EnablePowerShellDirect)
+			err = decBool(d, &t.EnablePowerShellDirect)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HvSocket) unknownMembers(path string, out []string) []string {
@@ -3406,9 +4184,7 @@ func (t *HvSocket) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HvSocketAddress) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HvSocketAddress).encode)
 }
 
 func (t *HvSocketAddress) encode(e *encoder) {
@@ -3426,19 +4202,33 @@ func (t *HvSocketAddress) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HvSocketAddress) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HvSocketAddress).decode)
+}
+
+func (t *HvSocketAddress) decode(d *decoder) error {
 	*t = HvSocketAddress{}
-	return scanObject(data, "HvSocketAddress", func(k, v []byte) error {
+	more, err := d.openObject("a HvSocketAddress object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "LocalAddress":
-			return decString(v, &t.LocalAddress, &t.keep, 1<<0)
+			err = decString(d, &t.LocalAddress, &t.keep, 1<<0)
 		case "ParentAddress":
-			return decString(v, &t.ParentAddress, &t.keep, 1<<1)
+			err = decString(d, &t.ParentAddress, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HvSocketAddress) unknownMembers(path string, out []string) []string {
@@ -3448,9 +4238,7 @@ func (t *HvSocketAddress) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HvSocketServiceConfig) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HvSocketServiceConfig).encode)
 }
 
 func (t *HvSocketServiceConfig) encode(e *encoder) {
@@ -3472,21 +4260,35 @@ func (t *HvSocketServiceConfig) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HvSocketServiceConfig) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HvSocketServiceConfig).decode)
+}
+
+func (t *HvSocketServiceConfig) decode(d *decoder) error {
 	*t = HvSocketServiceConfig{}
-	return scanObject(data, "HvSocketServiceConfig", func(k, v []byte) error {
+	more, err := d.openObject("a HvSocketServiceConfig object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "BindSecurityDescriptor":
-			return decString(v, &t.BindSecurityDescriptor, &t.keep, 1<<0)
+			err = decString(d, &t.BindSecurityDescriptor, &t.keep, 1<<0)
 		case "ConnectSecurityDescriptor":
-			return decString(v, &t.ConnectSecurityDescriptor, &t.keep, 1<<1)
+			err = decString(d, &t.ConnectSecurityDescriptor, &t.keep, 1<<1)
 		case "AllowWildcardBinds":
-			return decBool(v, &t.AllowWildcardBinds)
+			err = decBool(d, &t.AllowWildcardBinds)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HvSocketServiceConfig) unknownMembers(path string, out []string) []string {
@@ -3496,9 +4298,7 @@ func (t *HvSocketServiceConfig) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HvSocketSystemConfig) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HvSocketSystemConfig).encode)
 }
 
 func (t *HvSocketSystemConfig) encode(e *encoder) {
@@ -3520,21 +4320,35 @@ func (t *HvSocketSystemConfig) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HvSocketSystemConfig) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HvSocketSystemConfig).decode)
+}
+
+func (t *HvSocketSystemConfig) decode(d *decoder) error {
 	*t = HvSocketSystemConfig{}
-	return scanObject(data, "HvSocketSystemConfig", func(k, v []byte) error {
+	more, err := d.openObject("a HvSocketSystemConfig object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "DefaultBindSecurityDescriptor":
-			return decString(v, &t.DefaultBindSecurityDescriptor, &t.keep, 1<<0)
+			err = decString(d, &t.DefaultBindSecurityDescriptor, &t.keep, 1<<0)
 		case "DefaultConnectSecurityDescriptor":
-			return decString(v, &t.DefaultConnectSecurityDescriptor, &t.keep, 1<<1)
+			err = decString(d, &t.DefaultConnectSecurityDescriptor, &t.keep, 1<<1)
 		case "ServiceTable":
-			return decMap(v, &t.ServiceTable, (*HvSocketServiceConfig).UnmarshalJSON)
+			err = decMap(d, &t.ServiceTable, (*HvSocketServiceConfig).decode, "a map of HvSocketServiceConfig (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HvSocketSystemConfig) unknownMembers(path string, out []string) []string {
@@ -3548,9 +4362,7 @@ func (t *HvSocketSystemConfig) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t HvSocket2) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*HvSocket2).encode)
 }
 
 func (t *HvSocket2) encode(e *encoder) {
@@ -3564,17 +4376,31 @@ func (t *HvSocket2) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *HvSocket2) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*HvSocket2).decode)
+}
+
+func (t *HvSocket2) decode(d *decoder) error {
 	*t = HvSocket2{}
-	return scanObject(data, "HvSocket2", func(k, v []byte) error {
+	more, err := d.openObject("a HvSocket_2 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HvSocketConfig":
-			return decObject(v, &t.HvSocketConfig)
+			err = decObject(d, &t.HvSocketConfig)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *HvSocket2) unknownMembers(path string, out []string) []string {
@@ -3587,9 +4413,7 @@ func (t *HvSocket2) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t IdleProcessorsRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*IdleProcessorsRequest).encode)
 }
 
 func (t *IdleProcessorsRequest) encode(e *encoder) {
@@ -3603,17 +4427,31 @@ func (t *IdleProcessorsRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *IdleProcessorsRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*IdleProcessorsRequest).decode)
+}
+
+func (t *IdleProcessorsRequest) decode(d *decoder) error {
 	*t = IdleProcessorsRequest{}
-	return scanObject(data, "IdleProcessorsRequest", func(k, v []byte) error {
+	more, err := d.openObject("an IdleProcessorsRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "IdleProcessorCount":
-			return decUint(v, &t.IdleProcessorCount)
+			err = decUint(d, &t.IdleProcessorCount, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *IdleProcessorsRequest) unknownMembers(path string, out []string) []string {
@@ -3623,9 +4461,7 @@ func (t *IdleProcessorsRequest) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t InjectNonMaskableInterrupt) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*InjectNonMaskableInterrupt).encode)
 }
 
 func (t *InjectNonMaskableInterrupt) encode(e *encoder) {
@@ -3635,13 +4471,26 @@ func (t *InjectNonMaskableInterrupt) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *InjectNonMaskableInterrupt) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*InjectNonMaskableInterrupt).decode)
+}
+
+func (t *InjectNonMaskableInterrupt) decode(d *decoder) error {
 	*t = InjectNonMaskableInterrupt{}
-	return scanObject(data, "InjectNonMaskableInterrupt", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("an InjectNonMaskableInterrupt object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *InjectNonMaskableInterrupt) unknownMembers(path string, out []string) []string {
@@ -3651,9 +4500,7 @@ func (t *InjectNonMaskableInterrupt) unknownMembers(path string, out []string) [
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t IntegrationComponentStatus) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*IntegrationComponentStatus).encode)
 }
 
 func (t *IntegrationComponentStatus) encode(e *encoder) {
@@ -3675,21 +4522,35 @@ func (t *IntegrationComponentStatus) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *IntegrationComponentStatus) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*IntegrationComponentStatus).decode)
+}
+
+func (t *IntegrationComponentStatus) decode(d *decoder) error {
 	*t = IntegrationComponentStatus{}
-	return scanObject(data, "IntegrationComponentStatus", func(k, v []byte) error {
+	more, err := d.openObject("an IntegrationComponentStatus object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "IsEnabled":
-			return decBool(v, &t.IsEnabled)
+			err = decBool(d, &t.IsEnabled)
 		case "State":
-			return decString(v, &t.State, &t.keep, 1<<0)
+			err = decString(d, &t.State, &t.keep, 1<<0)
 		case "Reason":
-			return decString(v, &t.Reason, &t.keep, 1<<1)
+			err = decString(d, &t.Reason, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *IntegrationComponentStatus) unknownMembers(path string, out []string) []string {
@@ -3699,9 +4560,7 @@ func (t *IntegrationComponentStatus) unknownMembers(path string, out []string) [
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t InterfaceClass) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*InterfaceClass).encode)
 }
 
 func (t *InterfaceClass) encode(e *encoder) {
@@ -3723,21 +4582,35 @@ func (t *InterfaceClass) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *InterfaceClass) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*InterfaceClass).decode)
+}
+
+func (t *InterfaceClass) decode(d *decoder) error {
 	*t = InterfaceClass{}
-	return scanObject(data, "InterfaceClass", func(k, v []byte) error {
+	more, err := d.openObject("an InterfaceClass object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "identifier":
-			return decString(v, &t.Identifier, &t.keep, 1<<1)
+			err = decString(d, &t.Identifier, &t.keep, 1<<1)
 		case "recurse":
-			return decBool(v, &t.Recurse)
+			err = decBool(d, &t.Recurse)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *InterfaceClass) unknownMembers(path string, out []string) []string {
@@ -3747,9 +4620,7 @@ func (t *InterfaceClass) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t IovSettings) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*IovSettings).encode)
 }
 
 func (t *IovSettings) encode(e *encoder) {
@@ -3771,21 +4642,35 @@ func (t *IovSettings) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *IovSettings) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*IovSettings).decode)
+}
+
+func (t *IovSettings) decode(d *decoder) error {
 	*t = IovSettings{}
-	return scanObject(data, "IovSettings", func(k, v []byte) error {
+	more, err := d.openObject("an IovSettings object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "OffloadWeight":
-			return decUint(v, &t.OffloadWeight)
+			err = decUint(d, &t.OffloadWeight, &d.u32)
 		case "QueuePairsRequested":
-			return decUint(v, &t.QueuePairsRequested)
+			err = decUint(d, &t.QueuePairsRequested, &d.u32)
 		case "InterruptModeration":
-			return decString(v, &t.InterruptModeration, &t.keep, 1<<0)
+			err = decString(d, &t.InterruptModeration, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *IovSettings) unknownMembers(path string, out []string) []string {
@@ -3795,9 +4680,7 @@ func (t *IovSettings) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t IsolationSettings) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*IsolationSettings).encode)
 }
 
 func (t *IsolationSettings) encode(e *encoder) {
@@ -3827,25 +4710,39 @@ func (t *IsolationSettings) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *IsolationSettings) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*IsolationSettings).decode)
+}
+
+func (t *IsolationSettings) decode(d *decoder) error {
 	*t = IsolationSettings{}
-	return scanObject(data, "IsolationSettings", func(k, v []byte) error {
+	more, err := d.openObject("an IsolationSettings object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "IsolationType":
-			return decString(v, &t.IsolationType, &t.keep, 1<<0)
+			err = decString(d, &t.IsolationType, &t.keep, 1<<0)
 		case "DebugHost":
-			return decString(v, &t.DebugHost, &t.keep, 1<<1)
+			err = decString(d, &t.DebugHost, &t.keep, 1<<1)
 		case "DebugPort":
-			return decInt(v, &t.DebugPort)
+			err = decInt(d, &t.DebugPort, &d.i64)
 		case "LaunchData":
-			return decString(v, &t.LaunchData, &t.keep, 1<<2)
+			err = decString(d, &t.LaunchData, &t.keep, 1<<2)
 		case "HclEnabled":
-			return decBool(v, &t.HCLEnabled)
+			err = decBool(d, &t.HCLEnabled)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *IsolationSettings) unknownMembers(path string, out []string) []string {
@@ -3855,9 +4752,7 @@ func (t *IsolationSettings) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t JobCPU) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*JobCPU).encode)
 }
 
 func (t *JobCPU) encode(e *encoder) {
@@ -3875,19 +4770,33 @@ func (t *JobCPU) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *JobCPU) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*JobCPU).decode)
+}
+
+func (t *JobCPU) decode(d *decoder) error {
 	*t = JobCPU{}
-	return scanObject(data, "JobCPU", func(k, v []byte) error {
+	more, err := d.openObject("a JobCpu object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "rate":
-			return decUint(v, &t.Rate)
+			err = decUint(d, &t.Rate, &d.u32)
 		case "weight":
-			return decUint(v, &t.Weight)
+			err = decUint(d, &t.Weight, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *JobCPU) unknownMembers(path string, out []string) []string {
@@ -3897,9 +4806,7 @@ func (t *JobCPU) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t JobMemory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*JobMemory).encode)
 }
 
 func (t *JobMemory) encode(e *encoder) {
@@ -3913,17 +4820,31 @@ func (t *JobMemory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *JobMemory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*JobMemory).decode)
+}
+
+func (t *JobMemory) decode(d *decoder) error {
 	*t = JobMemory{}
-	return scanObject(data, "JobMemory", func(k, v []byte) error {
+	more, err := d.openObject("a JobMemory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "limit":
-			return decUint(v, &t.Limit)
+			err = decUint(d, &t.Limit, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *JobMemory) unknownMembers(path string, out []string) []string {
@@ -3933,9 +4854,7 @@ func (t *JobMemory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t JobNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*JobNamespace).encode)
 }
 
 func (t *JobNamespace) encode(e *encoder) {
@@ -3965,25 +4884,39 @@ func (t *JobNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *JobNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*JobNamespace).decode)
+}
+
+func (t *JobNamespace) decode(d *decoder) error {
 	*t = JobNamespace{}
-	return scanObject(data, "JobNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a JobNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "cpu":
-			return decObject(v, &t.CPU)
+			err = decObject(d, &t.CPU)
 		case "memory":
-			return decObject(v, &t.Memory)
+			err = decObject(d, &t.Memory)
 		case "systemroot":
-			return decObject(v, &t.Systemroot)
+			err = decObject(d, &t.Systemroot)
 		case "terminationpolicy":
-			return decString(v, &t.Terminationpolicy, &t.keep, 1<<0)
+			err = decString(d, &t.Terminationpolicy, &t.keep, 1<<0)
 		case "threadimpersonation":
-			return decBool(v, &t.Threadimpersonation)
+			err = decBool(d, &t.Threadimpersonation)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *JobNamespace) unknownMembers(path string, out []string) []string {
@@ -4002,9 +4935,7 @@ func (t *JobNamespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t JobSystemRoot) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*JobSystemRoot).encode)
 }
 
 func (t *JobSystemRoot) encode(e *encoder) {
@@ -4018,17 +4949,31 @@ func (t *JobSystemRoot) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *JobSystemRoot) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*JobSystemRoot).decode)
+}
+
+func (t *JobSystemRoot) decode(d *decoder) error {
 	*t = JobSystemRoot{}
-	return scanObject(data, "JobSystemRoot", func(k, v []byte) error {
+	more, err := d.openObject("a JobSystemRoot object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<0)
+			err = decString(d, &t.Path, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *JobSystemRoot) unknownMembers(path string, out []string) []string {
@@ -4038,9 +4983,7 @@ func (t *JobSystemRoot) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t KernelIntegration) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*KernelIntegration).encode)
 }
 
 func (t *KernelIntegration) encode(e *encoder) {
@@ -4050,13 +4993,26 @@ func (t *KernelIntegration) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *KernelIntegration) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*KernelIntegration).decode)
+}
+
+func (t *KernelIntegration) decode(d *decoder) error {
 	*t = KernelIntegration{}
-	return scanObject(data, "KernelIntegration", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a KernelIntegration object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *KernelIntegration) unknownMembers(path string, out []string) []string {
@@ -4066,9 +5022,7 @@ func (t *KernelIntegration) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Keyboard) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Keyboard).encode)
 }
 
 func (t *Keyboard) encode(e *encoder) {
@@ -4078,13 +5032,26 @@ func (t *Keyboard) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Keyboard) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Keyboard).decode)
+}
+
+func (t *Keyboard) decode(d *decoder) error {
 	*t = Keyboard{}
-	return scanObject(data, "Keyboard", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Keyboard object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Keyboard) unknownMembers(path string, out []string) []string {
@@ -4094,9 +5061,7 @@ func (t *Keyboard) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t KVPExchange) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*KVPExchange).encode)
 }
 
 func (t *KVPExchange) encode(e *encoder) {
@@ -4118,21 +5083,35 @@ func (t *KVPExchange) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *KVPExchange) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*KVPExchange).decode)
+}
+
+func (t *KVPExchange) decode(d *decoder) error {
 	*t = KVPExchange{}
-	return scanObject(data, "KVPExchange", func(k, v []byte) error {
+	more, err := d.openObject("a KvpExchange object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "EnableHostOSInfoKvpItems":
-			return decString(v, &t.EnableHostOSInfoKVPItems, &t.keep, 1<<0)
+			err = decString(d, &t.EnableHostOSInfoKVPItems, &t.keep, 1<<0)
 		case "EntriesToBeAdded":
-			return decMap(v, &t.EntriesToBeAdded, elemString[string])
+			err = decMap(d, &t.EntriesToBeAdded, elemString[string], "a map of string (a JSON object)")
 		case "EntriesToBeRemoved":
-			return decSlice(v, &t.EntriesToBeRemoved, elemString[string])
+			err = decSlice(d, &t.EntriesToBeRemoved, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *KVPExchange) unknownMembers(path string, out []string) []string {
@@ -4142,9 +5121,7 @@ func (t *KVPExchange) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t KVPQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*KVPQuery).encode)
 }
 
 func (t *KVPQuery) encode(e *encoder) {
@@ -4162,19 +5139,33 @@ func (t *KVPQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *KVPQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*KVPQuery).decode)
+}
+
+func (t *KVPQuery) decode(d *decoder) error {
 	*t = KVPQuery{}
-	return scanObject(data, "KVPQuery", func(k, v []byte) error {
+	more, err := d.openObject("a KvpQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Source":
-			return decString(v, &t.Source, &t.keep, 1<<0)
+			err = decString(d, &t.Source, &t.keep, 1<<0)
 		case "Keys":
-			return decSlice(v, &t.Keys, elemString[string])
+			err = decSlice(d, &t.Keys, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *KVPQuery) unknownMembers(path string, out []string) []string {
@@ -4184,9 +5175,7 @@ func (t *KVPQuery) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Layer) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Layer).encode)
 }
 
 func (t *Layer) encode(e *encoder) {
@@ -4212,23 +5201,37 @@ func (t *Layer) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Layer) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Layer).decode)
+}
+
+func (t *Layer) decode(d *decoder) error {
 	*t = Layer{}
-	return scanObject(data, "Layer", func(k, v []byte) error {
+	more, err := d.openObject("a Layer object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "Path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
 		case "PathType":
-			return decString(v, &t.PathType, &t.keep, 1<<2)
+			err = decString(d, &t.PathType, &t.keep, 1<<2)
 		case "Cache":
-			return decString(v, &t.Cache, &t.keep, 1<<3)
+			err = decString(d, &t.Cache, &t.keep, 1<<3)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Layer) unknownMembers(path string, out []string) []string {
@@ -4238,9 +5241,7 @@ func (t *Layer) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t LayerData) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*LayerData).encode)
 }
 
 func (t *LayerData) encode(e *encoder) {
@@ -4258,19 +5259,33 @@ func (t *LayerData) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *LayerData) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*LayerData).decode)
+}
+
+func (t *LayerData) decode(d *decoder) error {
 	*t = LayerData{}
-	return scanObject(data, "LayerData", func(k, v []byte) error {
+	more, err := d.openObject("a LayerData object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SchemaVersion":
-			return decObject(v, &t.SchemaVersion)
+			err = decObject(d, &t.SchemaVersion)
 		case "Layers":
-			return decSlice(v, &t.Layers, (*Layer).UnmarshalJSON)
+			err = decSlice(d, &t.Layers, (*Layer).decode, "an array of Layer")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *LayerData) unknownMembers(path string, out []string) []string {
@@ -4286,9 +5301,7 @@ func (t *LayerData) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t LinuxKernelDirect) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*LinuxKernelDirect).encode)
 }
 
 func (t *LinuxKernelDirect) encode(e *encoder) {
@@ -4310,21 +5323,35 @@ func (t *LinuxKernelDirect) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *LinuxKernelDirect) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*LinuxKernelDirect).decode)
+}
+
+func (t *LinuxKernelDirect) decode(d *decoder) error {
 	*t = LinuxKernelDirect{}
-	return scanObject(data, "LinuxKernelDirect", func(k, v []byte) error {
+	more, err := d.openObject("a LinuxKernelDirect object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "KernelFilePath":
-			return decString(v, &t.KernelFilePath, &t.keep, 1<<0)
+			err = decString(d, &t.KernelFilePath, &t.keep, 1<<0)
 		case "InitRdPath":
-			return decString(v, &t.InitRdPath, &t.keep, 1<<1)
+			err = decString(d, &t.InitRdPath, &t.keep, 1<<1)
 		case "KernelCmdLine":
-			return decString(v, &t.KernelCmdLine, &t.keep, 1<<2)
+			err = decString(d, &t.KernelCmdLine, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *LinuxKernelDirect) unknownMembers(path string, out []string) []string {
@@ -4334,9 +5361,7 @@ func (t *LinuxKernelDirect) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t LogicalProcessor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*LogicalProcessor).encode)
 }
 
 func (t *LogicalProcessor) encode(e *encoder) {
@@ -4370,27 +5395,41 @@ func (t *LogicalProcessor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *LogicalProcessor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*LogicalProcessor).decode)
+}
+
+func (t *LogicalProcessor) decode(d *decoder) error {
 	*t = LogicalProcessor{}
-	return scanObject(data, "LogicalProcessor", func(k, v []byte) error {
+	more, err := d.openObject("a LogicalProcessor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "LpIndex":
-			return decUint(v, &t.LpIndex)
+			err = decUint(d, &t.LpIndex, &d.u32)
 		case "NodeNumber":
-			return decUint(v, &t.NodeNumber)
+			err = decUint(d, &t.NodeNumber, &d.u8)
 		case "PackageId":
-			return decUint(v, &t.PackageID)
+			err = decUint(d, &t.PackageID, &d.u32)
 		case "CoreId":
-			return decUint(v, &t.CoreID)
+			err = decUint(d, &t.CoreID, &d.u32)
 		case "RootVpIndex":
-			return decInt(v, &t.RootVpIndex)
+			err = decInt(d, &t.RootVpIndex, &d.i32)
 		case "Subnodes":
-			return decSlice(v, &t.Subnodes, (*Subnode).UnmarshalJSON)
+			err = decSlice(d, &t.Subnodes, (*Subnode).decode, "an array of Subnode")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *LogicalProcessor) unknownMembers(path string, out []string) []string {
@@ -4403,9 +5442,7 @@ func (t *LogicalProcessor) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MappedDirectory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MappedDirectory).encode)
 }
 
 func (t *MappedDirectory) encode(e *encoder) {
@@ -4435,25 +5472,39 @@ func (t *MappedDirectory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MappedDirectory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MappedDirectory).decode)
+}
+
+func (t *MappedDirectory) decode(d *decoder) error {
 	*t = MappedDirectory{}
-	return scanObject(data, "MappedDirectory", func(k, v []byte) error {
+	more, err := d.openObject("a MappedDirectory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HostPath":
-			return decString(v, &t.HostPath, &t.keep, 1<<0)
+			err = decString(d, &t.HostPath, &t.keep, 1<<0)
 		case "HostPathType":
-			return decString(v, &t.HostPathType, &t.keep, 1<<1)
+			err = decString(d, &t.HostPathType, &t.keep, 1<<1)
 		case "ContainerPath":
-			return decString(v, &t.ContainerPath, &t.keep, 1<<2)
+			err = decString(d, &t.ContainerPath, &t.keep, 1<<2)
 		case "ReadOnly":
-			return decBool(v, &t.ReadOnly)
+			err = decBool(d, &t.ReadOnly)
 		case "SupportCloudFiles":
-			return decBool(v, &t.SupportCloudFiles)
+			err = decBool(d, &t.SupportCloudFiles)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MappedDirectory) unknownMembers(path string, out []string) []string {
@@ -4463,9 +5514,7 @@ func (t *MappedDirectory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MappedPipe) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MappedPipe).encode)
 }
 
 func (t *MappedPipe) encode(e *encoder) {
@@ -4487,21 +5536,35 @@ func (t *MappedPipe) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MappedPipe) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MappedPipe).decode)
+}
+
+func (t *MappedPipe) decode(d *decoder) error {
 	*t = MappedPipe{}
-	return scanObject(data, "MappedPipe", func(k, v []byte) error {
+	more, err := d.openObject("a MappedPipe object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ContainerPipeName":
-			return decString(v, &t.ContainerPipeName, &t.keep, 1<<0)
+			err = decString(d, &t.ContainerPipeName, &t.keep, 1<<0)
 		case "HostPath":
-			return decString(v, &t.HostPath, &t.keep, 1<<1)
+			err = decString(d, &t.HostPath, &t.keep, 1<<1)
 		case "HostPathType":
-			return decString(v, &t.HostPathType, &t.keep, 1<<2)
+			err = decString(d, &t.HostPathType, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MappedPipe) unknownMembers(path string, out []string) []string {
@@ -4511,9 +5574,7 @@ func (t *MappedPipe) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MappedVirtualDisk) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MappedVirtualDisk).encode)
 }
 
 func (t *MappedVirtualDisk) encode(e *encoder) {
@@ -4531,19 +5592,33 @@ func (t *MappedVirtualDisk) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MappedVirtualDisk) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MappedVirtualDisk).decode)
+}
+
+func (t *MappedVirtualDisk) decode(d *decoder) error {
 	*t = MappedVirtualDisk{}
-	return scanObject(data, "MappedVirtualDisk", func(k, v []byte) error {
+	more, err := d.openObject("a MappedVirtualDisk object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ContainerPath":
-			return decString(v, &t.ContainerPath, &t.keep, 1<<0)
+			err = decString(d, &t.ContainerPath, &t.keep, 1<<0)
 		case "Lun":
-			return decUint(v, &t.LUN)
+			err = decUint(d, &t.LUN, &d.u8)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MappedVirtualDisk) unknownMembers(path string, out []string) []string {
@@ -4553,9 +5628,7 @@ func (t *MappedVirtualDisk) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Memory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Memory).encode)
 }
 
 func (t *Memory) encode(e *encoder) {
@@ -4569,17 +5642,31 @@ func (t *Memory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Memory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Memory).decode)
+}
+
+func (t *Memory) decode(d *decoder) error {
 	*t = Memory{}
-	return scanObject(data, "Memory", func(k, v []byte) error {
+	more, err := d.openObject("a Memory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SizeInMB":
-			return decUint(v, &t.SizeInMB)
+			err = decUint(d, &t.SizeInMB, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Memory) unknownMembers(path string, out []string) []string {
@@ -4589,9 +5676,7 @@ func (t *Memory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MemoryInformationForVM) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MemoryInformationForVM).encode)
 }
 
 func (t *MemoryInformationForVM) encode(e *encoder) {
@@ -4613,21 +5698,35 @@ func (t *MemoryInformationForVM) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MemoryInformationForVM) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MemoryInformationForVM).decode)
+}
+
+func (t *MemoryInformationForVM) decode(d *decoder) error {
 	*t = MemoryInformationForVM{}
-	return scanObject(data, "MemoryInformationForVM", func(k, v []byte) error {
+	more, err := d.openObject("a MemoryInformationForVm object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "VirtualNodeCount":
-			return decUint(v, &t.VirtualNodeCount)
+			err = decUint(d, &t.VirtualNodeCount, &d.u8)
 		case "VirtualMachineMemory":
-			return decObject(v, &t.VirtualMachineMemory)
+			err = decObject(d, &t.VirtualMachineMemory)
 		case "VirtualNodes":
-			return decSlice(v, &t.VirtualNodes, (*VirtualNodeInfo).UnmarshalJSON)
+			err = decSlice(d, &t.VirtualNodes, (*VirtualNodeInfo).decode, "an array of VirtualNodeInfo")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MemoryInformationForVM) unknownMembers(path string, out []string) []string {
@@ -4643,9 +5742,7 @@ func (t *MemoryInformationForVM) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MemoryStats) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MemoryStats).encode)
 }
 
 func (t *MemoryStats) encode(e *encoder) {
@@ -4667,21 +5764,35 @@ func (t *MemoryStats) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MemoryStats) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MemoryStats).decode)
+}
+
+func (t *MemoryStats) decode(d *decoder) error {
 	*t = MemoryStats{}
-	return scanObject(data, "MemoryStats", func(k, v []byte) error {
+	more, err := d.openObject("a MemoryStats object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "MemoryUsageCommitBytes":
-			return decUint(v, &t.MemoryUsageCommitBytes)
+			err = decUint(d, &t.MemoryUsageCommitBytes, &d.u64)
 		case "MemoryUsageCommitPeakBytes":
-			return decUint(v, &t.MemoryUsageCommitPeakBytes)
+			err = decUint(d, &t.MemoryUsageCommitPeakBytes, &d.u64)
 		case "MemoryUsagePrivateWorkingSetBytes":
-			return decUint(v, &t.MemoryUsagePrivateWorkingSetBytes)
+			err = decUint(d, &t.MemoryUsagePrivateWorkingSetBytes, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MemoryStats) unknownMembers(path string, out []string) []string {
@@ -4691,9 +5802,7 @@ func (t *MemoryStats) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MemoryTopology) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MemoryTopology).encode)
 }
 
 func (t *MemoryTopology) encode(e *encoder) {
@@ -4727,27 +5836,41 @@ func (t *MemoryTopology) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MemoryTopology) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MemoryTopology).decode)
+}
+
+func (t *MemoryTopology) decode(d *decoder) error {
 	*t = MemoryTopology{}
-	return scanObject(data, "MemoryTopology", func(k, v []byte) error {
+	more, err := d.openObject("a MemoryTopology object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AccessTrackingEnabled":
-			return decBool(v, &t.AccessTrackingEnabled)
+			err = decBool(d, &t.AccessTrackingEnabled)
 		case "HardwareAccessTrackingSupported":
-			return decBool(v, &t.HardwareAccessTrackingSupported)
+			err = decBool(d, &t.HardwareAccessTrackingSupported)
 		case "DeviceAccessTrackingSupported":
-			return decBool(v, &t.DeviceAccessTrackingSupported)
+			err = decBool(d, &t.DeviceAccessTrackingSupported)
 		case "AccessTrackingRangeSizeInPages":
-			return decUint(v, &t.AccessTrackingRangeSizeInPages)
+			err = decUint(d, &t.AccessTrackingRangeSizeInPages, &d.u64)
 		case "AccessTrackingBitmapSizeInBits":
-			return decUint(v, &t.AccessTrackingBitmapSizeInBits)
+			err = decUint(d, &t.AccessTrackingBitmapSizeInBits, &d.u64)
 		case "GpaMappingSizeInPages":
-			return decUint(v, &t.GPAMappingSizeInPages)
+			err = decUint(d, &t.GPAMappingSizeInPages, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MemoryTopology) unknownMembers(path string, out []string) []string {
@@ -4757,9 +5880,7 @@ func (t *MemoryTopology) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Memory2) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Memory2).encode)
 }
 
 func (t *Memory2) encode(e *encoder) {
@@ -4825,43 +5946,57 @@ func (t *Memory2) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Memory2) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Memory2).decode)
+}
+
+func (t *Memory2) decode(d *decoder) error {
 	*t = Memory2{}
-	return scanObject(data, "Memory2", func(k, v []byte) error {
+	more, err := d.openObject("a Memory_2 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SizeInMB":
-			return decUint(v, &t.SizeInMB)
+			err = decUint(d, &t.SizeInMB, &d.u64)
 		case "AllowOvercommit":
-			return decBool(v, &t.AllowOvercommit)
+			err = decBool(d, &t.AllowOvercommit)
 		case "EnableHotHint":
-			return decBool(v, &t.EnableHotHint)
+			err = decBool(d, &t.EnableHotHint)
 		case "EnableColdHint":
-			return decBool(v, &t.EnableColdHint)
+			err = decBool(d, &t.EnableColdHint)
 		case "EnableDeferredCommit":
-			return decBool(v, &t.EnableDeferredCommit)
+			err = decBool(d, &t.EnableDeferredCommit)
 		case "BackingPageSize":
-			return decString(v, &t.BackingPageSize, &t.keep, 1<<0)
+			err = decString(d, &t.BackingPageSize, &t.keep, 1<<0)
 		case "PinBackingPages":
-			return decBool(v, &t.PinBackingPages)
+			err = decBool(d, &t.PinBackingPages)
 		case "ForbidSmallBackingPages":
-			return decBool(v, &t.ForbidSmallBackingPages)
+			err = decBool(d, &t.ForbidSmallBackingPages)
 		case "EnableColdDiscardHint":
-			return decBool(v, &t.EnableColdDiscardHint)
+			err = decBool(d, &t.EnableColdDiscardHint)
 		case "FaultClusterSizeShift":
-			return decUint(v, &t.FaultClusterSizeShift)
+			err = decUint(d, &t.FaultClusterSizeShift, &d.u32)
 		case "DirectMapFaultClusterSizeShift":
-			return decUint(v, &t.DirectMapFaultClusterSizeShift)
+			err = decUint(d, &t.DirectMapFaultClusterSizeShift, &d.u32)
 		case "LowMmioGapInMB":
-			return decUint(v, &t.LowMMIOGapInMB)
+			err = decUint(d, &t.LowMMIOGapInMB, &d.u64)
 		case "HighMmioBaseInMB":
-			return decUint(v, &t.HighMMIOBaseInMB)
+			err = decUint(d, &t.HighMMIOBaseInMB, &d.u64)
 		case "HighMmioGapInMB":
-			return decUint(v, &t.HighMMIOGapInMB)
+			err = decUint(d, &t.HighMMIOGapInMB, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Memory2) unknownMembers(path string, out []string) []string {
@@ -4871,9 +6006,7 @@ func (t *Memory2) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ModificationRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ModificationRequest).encode)
 }
 
 func (t *ModificationRequest) encode(e *encoder) {
@@ -4891,19 +6024,33 @@ func (t *ModificationRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ModificationRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ModificationRequest).decode)
+}
+
+func (t *ModificationRequest) decode(d *decoder) error {
 	*t = ModificationRequest{}
-	return scanObject(data, "ModificationRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ModificationRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyType":
-			return decString(v, &t.PropertyType, &t.keep, 1<<0)
+			err = decString(d, &t.PropertyType, &t.keep, 1<<0)
 		case "Settings":
-			return elemRaw(&t.Settings, v)
+			err = elemRaw(&t.Settings, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ModificationRequest) unknownMembers(path string, out []string) []string {
@@ -4913,9 +6060,7 @@ func (t *ModificationRequest) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ModifySettingRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ModifySettingRequest).encode)
 }
 
 func (t *ModifySettingRequest) encode(e *encoder) {
@@ -4941,23 +6086,37 @@ func (t *ModifySettingRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ModifySettingRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ModifySettingRequest).decode)
+}
+
+func (t *ModifySettingRequest) decode(d *decoder) error {
 	*t = ModifySettingRequest{}
-	return scanObject(data, "ModifySettingRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ModifySettingRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ResourcePath":
-			return decString(v, &t.ResourcePath, &t.keep, 1<<0)
+			err = decString(d, &t.ResourcePath, &t.keep, 1<<0)
 		case "RequestType":
-			return decString(v, &t.RequestType, &t.keep, 1<<1)
+			err = decString(d, &t.RequestType, &t.keep, 1<<1)
 		case "Settings":
-			return elemRaw(&t.Settings, v)
+			err = elemRaw(&t.Settings, d)
 		case "GuestRequest":
-			return elemRaw(&t.GuestRequest, v)
+			err = elemRaw(&t.GuestRequest, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ModifySettingRequest) unknownMembers(path string, out []string) []string {
@@ -4967,9 +6126,7 @@ func (t *ModifySettingRequest) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MountManagerMountPoint) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MountManagerMountPoint).encode)
 }
 
 func (t *MountManagerMountPoint) encode(e *encoder) {
@@ -4987,19 +6144,33 @@ func (t *MountManagerMountPoint) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MountManagerMountPoint) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MountManagerMountPoint).decode)
+}
+
+func (t *MountManagerMountPoint) decode(d *decoder) error {
 	*t = MountManagerMountPoint{}
-	return scanObject(data, "MountManagerMountPoint", func(k, v []byte) error {
+	more, err := d.openObject("a MountManagerMountPoint object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MountManagerMountPoint) unknownMembers(path string, out []string) []string {
@@ -5009,9 +6180,7 @@ func (t *MountManagerMountPoint) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t MountManagerNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*MountManagerNamespace).encode)
 }
 
 func (t *MountManagerNamespace) encode(e *encoder) {
@@ -5025,17 +6194,31 @@ func (t *MountManagerNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *MountManagerNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*MountManagerNamespace).decode)
+}
+
+func (t *MountManagerNamespace) decode(d *decoder) error {
 	*t = MountManagerNamespace{}
-	return scanObject(data, "MountManagerNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a MountManagerNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "mount_point":
-			return decSlice(v, &t.MountPoint, (*MountManagerMountPoint).UnmarshalJSON)
+			err = decSlice(d, &t.MountPoint, (*MountManagerMountPoint).decode, "an array of MountManagerMountPoint")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *MountManagerNamespace) unknownMembers(path string, out []string) []string {
@@ -5048,9 +6231,7 @@ func (t *MountManagerNamespace) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Mouse) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Mouse).encode)
 }
 
 func (t *Mouse) encode(e *encoder) {
@@ -5060,13 +6241,26 @@ func (t *Mouse) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Mouse) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Mouse).decode)
+}
+
+func (t *Mouse) decode(d *decoder) error {
 	*t = Mouse{}
-	return scanObject(data, "Mouse", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Mouse object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Mouse) unknownMembers(path string, out []string) []string {
@@ -5076,9 +6270,7 @@ func (t *Mouse) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NamedPipeNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NamedPipeNamespace).encode)
 }
 
 func (t *NamedPipeNamespace) encode(e *encoder) {
@@ -5092,17 +6284,31 @@ func (t *NamedPipeNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NamedPipeNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NamedPipeNamespace).decode)
+}
+
+func (t *NamedPipeNamespace) decode(d *decoder) error {
 	*t = NamedPipeNamespace{}
-	return scanObject(data, "NamedPipeNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a NamedPipeNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "symlink":
-			return decSlice(v, &t.Symlink, (*NamedPipeSymlink).UnmarshalJSON)
+			err = decSlice(d, &t.Symlink, (*NamedPipeSymlink).decode, "an array of NamedPipeSymlink")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NamedPipeNamespace) unknownMembers(path string, out []string) []string {
@@ -5115,9 +6321,7 @@ func (t *NamedPipeNamespace) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NamedPipeSymlink) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NamedPipeSymlink).encode)
 }
 
 func (t *NamedPipeSymlink) encode(e *encoder) {
@@ -5135,19 +6339,33 @@ func (t *NamedPipeSymlink) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NamedPipeSymlink) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NamedPipeSymlink).decode)
+}
+
+func (t *NamedPipeSymlink) decode(d *decoder) error {
 	*t = NamedPipeSymlink{}
-	return scanObject(data, "NamedPipeSymlink", func(k, v []byte) error {
+	more, err := d.openObject("a NamedPipeSymlink object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NamedPipeSymlink) unknownMembers(path string, out []string) []string {
@@ -5157,9 +6375,7 @@ func (t *NamedPipeSymlink) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Namespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Namespace).encode)
 }
 
 func (t *Namespace) encode(e *encoder) {
@@ -5205,33 +6421,47 @@ func (t *Namespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Namespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Namespace).decode)
+}
+
+func (t *Namespace) decode(d *decoder) error {
 	*t = Namespace{}
-	return scanObject(data, "Namespace", func(k, v []byte) error {
+	more, err := d.openObject("a Namespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "job":
-			return decObject(v, &t.Job)
+			err = decObject(d, &t.Job)
 		case "filesystem":
-			return decObject(v, &t.Filesystem)
+			err = decObject(d, &t.Filesystem)
 		case "mountmgr":
-			return decObject(v, &t.Mountmgr)
+			err = decObject(d, &t.Mountmgr)
 		case "namedpipe":
-			return decObject(v, &t.Namedpipe)
+			err = decObject(d, &t.Namedpipe)
 		case "ob":
-			return decObject(v, &t.Ob)
+			err = decObject(d, &t.Ob)
 		case "registry":
-			return decObject(v, &t.Registry)
+			err = decObject(d, &t.Registry)
 		case "network":
-			return decObject(v, &t.Network)
+			err = decObject(d, &t.Network)
 		case "device":
-			return decObject(v, &t.Device)
+			err = decObject(d, &t.Device)
 		case "hostfiles":
-			return decObject(v, &t.Hostfiles)
+			err = decObject(d, &t.Hostfiles)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Namespace) unknownMembers(path string, out []string) []string {
@@ -5268,9 +6498,7 @@ func (t *Namespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NetworkAdapter) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NetworkAdapter).encode)
 }
 
 func (t *NetworkAdapter) encode(e *encoder) {
@@ -5304,27 +6532,41 @@ func (t *NetworkAdapter) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NetworkAdapter) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NetworkAdapter).decode)
+}
+
+func (t *NetworkAdapter) decode(d *decoder) error {
 	*t = NetworkAdapter{}
-	return scanObject(data, "NetworkAdapter", func(k, v []byte) error {
+	more, err := d.openObject("a NetworkAdapter object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "EndpointId":
-			return decString(v, &t.EndpointID, &t.keep, 1<<0)
+			err = decString(d, &t.EndpointID, &t.keep, 1<<0)
 		case "MacAddress":
-			return decString(v, &t.MACAddress, &t.keep, 1<<1)
+			err = decString(d, &t.MACAddress, &t.keep, 1<<1)
 		case "InstanceId":
-			return decString(v, &t.InstanceID, &t.keep, 1<<2)
+			err = decString(d, &t.InstanceID, &t.keep, 1<<2)
 		case "DisableInterruptBatching":
-			return decBool(v, &t.DisableInterruptBatching)
+			err = decBool(d, &t.DisableInterruptBatching)
 		case "IovSettings":
-			return decObject(v, &t.IovSettings)
+			err = decObject(d, &t.IovSettings)
 		case "ConnectionState":
-			return decString(v, &t.ConnectionState, &t.keep, 1<<3)
+			err = decString(d, &t.ConnectionState, &t.keep, 1<<3)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NetworkAdapter) unknownMembers(path string, out []string) []string {
@@ -5337,9 +6579,7 @@ func (t *NetworkAdapter) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NetworkModifySettingRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NetworkModifySettingRequest).encode)
 }
 
 func (t *NetworkModifySettingRequest) encode(e *encoder) {
@@ -5361,21 +6601,35 @@ func (t *NetworkModifySettingRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NetworkModifySettingRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NetworkModifySettingRequest).decode)
+}
+
+func (t *NetworkModifySettingRequest) decode(d *decoder) error {
 	*t = NetworkModifySettingRequest{}
-	return scanObject(data, "NetworkModifySettingRequest", func(k, v []byte) error {
+	more, err := d.openObject("a NetworkModifySettingRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "RequestType":
-			return decString(v, &t.RequestType, &t.keep, 1<<0)
+			err = decString(d, &t.RequestType, &t.keep, 1<<0)
 		case "AdapterId":
-			return decString(v, &t.AdapterID, &t.keep, 1<<1)
+			err = decString(d, &t.AdapterID, &t.keep, 1<<1)
 		case "Settings":
-			return elemRaw(&t.Settings, v)
+			err = elemRaw(&t.Settings, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NetworkModifySettingRequest) unknownMembers(path string, out []string) []string {
@@ -5385,9 +6639,7 @@ func (t *NetworkModifySettingRequest) unknownMembers(path string, out []string) 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NetworkNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NetworkNamespace).encode)
 }
 
 func (t *NetworkNamespace) encode(e *encoder) {
@@ -5401,17 +6653,31 @@ func (t *NetworkNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NetworkNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NetworkNamespace).decode)
+}
+
+func (t *NetworkNamespace) decode(d *decoder) error {
 	*t = NetworkNamespace{}
-	return scanObject(data, "NetworkNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a NetworkNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "compartment":
-			return decString(v, &t.Compartment, &t.keep, 1<<0)
+			err = decString(d, &t.Compartment, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NetworkNamespace) unknownMembers(path string, out []string) []string {
@@ -5421,9 +6687,7 @@ func (t *NetworkNamespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NetworkStats) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NetworkStats).encode)
 }
 
 func (t *NetworkStats) encode(e *encoder) {
@@ -5465,31 +6729,45 @@ func (t *NetworkStats) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NetworkStats) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NetworkStats).decode)
+}
+
+func (t *NetworkStats) decode(d *decoder) error {
 	*t = NetworkStats{}
-	return scanObject(data, "NetworkStats", func(k, v []byte) error {
+	more, err := d.openObject("a NetworkStats object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "BytesReceived":
-			return decUint(v, &t.BytesReceived)
+			err = decUint(d, &t.BytesReceived, &d.u64)
 		case "BytesSent":
-			return decUint(v, &t.BytesSent)
+			err = decUint(d, &t.BytesSent, &d.u64)
 		case "PacketsReceived":
-			return decUint(v, &t.PacketsReceived)
+			err = decUint(d, &t.PacketsReceived, &d.u64)
 		case "PacketsSent":
-			return decUint(v, &t.PacketsSent)
+			err = decUint(d, &t.PacketsSent, &d.u64)
 		case "DroppedPacketsIncoming":
-			return decUint(v, &t.DroppedPacketsIncoming)
+			err = decUint(d, &t.DroppedPacketsIncoming, &d.u64)
 		case "DroppedPacketsOutgoing":
-			return decUint(v, &t.DroppedPacketsOutgoing)
+			err = decUint(d, &t.DroppedPacketsOutgoing, &d.u64)
 		case "EndpointId":
-			return decString(v, &t.EndpointID, &t.keep, 1<<0)
+			err = decString(d, &t.EndpointID, &t.keep, 1<<0)
 		case "InstanceId":
-			return decString(v, &t.InstanceID, &t.keep, 1<<1)
+			err = decString(d, &t.InstanceID, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NetworkStats) unknownMembers(path string, out []string) []string {
@@ -5499,9 +6777,7 @@ func (t *NetworkStats) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Networking) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Networking).encode)
 }
 
 func (t *Networking) encode(e *encoder) {
@@ -5531,25 +6807,39 @@ func (t *Networking) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Networking) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Networking).decode)
+}
+
+func (t *Networking) decode(d *decoder) error {
 	*t = Networking{}
-	return scanObject(data, "Networking", func(k, v []byte) error {
+	more, err := d.openObject("a Networking object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AllowUnqualifiedDnsQuery":
-			return decBool(v, &t.AllowUnqualifiedDNSQuery)
+			err = decBool(d, &t.AllowUnqualifiedDNSQuery)
 		case "DnsSearchList":
-			return decString(v, &t.DNSSearchList, &t.keep, 1<<0)
+			err = decString(d, &t.DNSSearchList, &t.keep, 1<<0)
 		case "NetworkSharedContainerName":
-			return decString(v, &t.NetworkSharedContainerName, &t.keep, 1<<1)
+			err = decString(d, &t.NetworkSharedContainerName, &t.keep, 1<<1)
 		case "Namespace":
-			return decString(v, &t.Namespace, &t.keep, 1<<2)
+			err = decString(d, &t.Namespace, &t.keep, 1<<2)
 		case "NetworkAdapters":
-			return decSlice(v, &t.NetworkAdapters, elemString[string])
+			err = decSlice(d, &t.NetworkAdapters, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Networking) unknownMembers(path string, out []string) []string {
@@ -5559,9 +6849,7 @@ func (t *Networking) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Nvram) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Nvram).encode)
 }
 
 func (t *Nvram) encode(e *encoder) {
@@ -5579,19 +6867,33 @@ func (t *Nvram) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Nvram) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Nvram).decode)
+}
+
+func (t *Nvram) decode(d *decoder) error {
 	*t = Nvram{}
-	return scanObject(data, "Nvram", func(k, v []byte) error {
+	more, err := d.openObject("a Nvram object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Vendors":
-			return decMap(v, &t.Vendors, (*NvramVendor).UnmarshalJSON)
+			err = decMap(d, &t.Vendors, (*NvramVendor).decode, "a map of NvramVendor (a JSON object)")
 		case "LastUpdateTime":
-			return decTime(v, &t.LastUpdateTime, &t.keep, 1<<0)
+			err = decTime(d, &t.LastUpdateTime, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Nvram) unknownMembers(path string, out []string) []string {
@@ -5605,9 +6907,7 @@ func (t *Nvram) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NvramVariable) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NvramVariable).encode)
 }
 
 func (t *NvramVariable) encode(e *encoder) {
@@ -5629,21 +6929,35 @@ func (t *NvramVariable) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NvramVariable) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NvramVariable).decode)
+}
+
+func (t *NvramVariable) decode(d *decoder) error {
 	*t = NvramVariable{}
-	return scanObject(data, "NvramVariable", func(k, v []byte) error {
+	more, err := d.openObject("a NvramVariable object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Attributes":
-			return decUint(v, &t.Attributes)
+			err = decUint(d, &t.Attributes, &d.u32)
 		case "Timestamp":
-			return decTime(v, &t.Timestamp, &t.keep, 1<<0)
+			err = decTime(d, &t.Timestamp, &t.keep, 1<<0)
 		case "Data":
-			return decSlice(v, &t.Data, elemUint[uint8])
+			err = decSlice(d, &t.Data, elemUint[uint8], "an array of uint8")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NvramVariable) unknownMembers(path string, out []string) []string {
@@ -5653,9 +6967,7 @@ func (t *NvramVariable) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t NvramVendor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*NvramVendor).encode)
 }
 
 func (t *NvramVendor) encode(e *encoder) {
@@ -5669,17 +6981,31 @@ func (t *NvramVendor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *NvramVendor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*NvramVendor).decode)
+}
+
+func (t *NvramVendor) decode(d *decoder) error {
 	*t = NvramVendor{}
-	return scanObject(data, "NvramVendor", func(k, v []byte) error {
+	more, err := d.openObject("a NvramVendor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Variables":
-			return decMap(v, &t.Variables, (*NvramVariable).UnmarshalJSON)
+			err = decMap(d, &t.Variables, (*NvramVariable).decode, "a map of NvramVariable (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *NvramVendor) unknownMembers(path string, out []string) []string {
@@ -5693,9 +7019,7 @@ func (t *NvramVendor) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ObjectDirectory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ObjectDirectory).encode)
 }
 
 func (t *ObjectDirectory) encode(e *encoder) {
@@ -5725,25 +7049,39 @@ func (t *ObjectDirectory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ObjectDirectory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ObjectDirectory).decode)
+}
+
+func (t *ObjectDirectory) decode(d *decoder) error {
 	*t = ObjectDirectory{}
-	return scanObject(data, "ObjectDirectory", func(k, v []byte) error {
+	more, err := d.openObject("an ObjectDirectory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "clonesd":
-			return decString(v, &t.Clonesd, &t.keep, 1<<1)
+			err = decString(d, &t.Clonesd, &t.keep, 1<<1)
 		case "shadow":
-			return decString(v, &t.Shadow, &t.keep, 1<<2)
+			err = decString(d, &t.Shadow, &t.keep, 1<<2)
 		case "symlink":
-			return decSlice(v, &t.Symlink, (*ObjectSymlink).UnmarshalJSON)
+			err = decSlice(d, &t.Symlink, (*ObjectSymlink).decode, "an array of ObjectSymlink")
 		case "objdir":
-			return decSlice(v, &t.Objdir, (*ObjectDirectory).UnmarshalJSON)
+			err = decSlice(d, &t.Objdir, (*ObjectDirectory).decode, "an array of ObjectDirectory")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ObjectDirectory) unknownMembers(path string, out []string) []string {
@@ -5759,9 +7097,7 @@ func (t *ObjectDirectory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ObjectNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ObjectNamespace).encode)
 }
 
 func (t *ObjectNamespace) encode(e *encoder) {
@@ -5783,21 +7119,35 @@ func (t *ObjectNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ObjectNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ObjectNamespace).decode)
+}
+
+func (t *ObjectNamespace) decode(d *decoder) error {
 	*t = ObjectNamespace{}
-	return scanObject(data, "ObjectNamespace", func(k, v []byte) error {
+	more, err := d.openObject("an ObjectNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "shadow":
-			return decString(v, &t.Shadow, &t.keep, 1<<0)
+			err = decString(d, &t.Shadow, &t.keep, 1<<0)
 		case "symlink":
-			return decSlice(v, &t.Symlink, (*ObjectSymlink).UnmarshalJSON)
+			err = decSlice(d, &t.Symlink, (*ObjectSymlink).decode, "an array of ObjectSymlink")
 		case "objdir":
-			return decSlice(v, &t.Objdir, (*ObjectDirectory).UnmarshalJSON)
+			err = decSlice(d, &t.Objdir, (*ObjectDirectory).decode, "an array of ObjectDirectory")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ObjectNamespace) unknownMembers(path string, out []string) []string {
@@ -5813,9 +7163,7 @@ func (t *ObjectNamespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ObjectSymlink) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ObjectSymlink).encode)
 }
 
 func (t *ObjectSymlink) encode(e *encoder) {
@@ -5845,25 +7193,39 @@ func (t *ObjectSymlink) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ObjectSymlink) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ObjectSymlink).decode)
+}
+
+func (t *ObjectSymlink) decode(d *decoder) error {
 	*t = ObjectSymlink{}
-	return scanObject(data, "ObjectSymlink", func(k, v []byte) error {
+	more, err := d.openObject("an ObjectSymlink object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
 		case "scope":
-			return decString(v, &t.Scope, &t.keep, 1<<2)
+			err = decString(d, &t.Scope, &t.keep, 1<<2)
 		case "pathtoclone":
-			return decString(v, &t.Pathtoclone, &t.keep, 1<<3)
+			err = decString(d, &t.Pathtoclone, &t.keep, 1<<3)
 		case "access_mask":
-			return decUint(v, &t.AccessMask)
+			err = decUint(d, &t.AccessMask, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ObjectSymlink) unknownMembers(path string, out []string) []string {
@@ -5873,9 +7235,7 @@ func (t *ObjectSymlink) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OperationFailure) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OperationFailure).encode)
 }
 
 func (t *OperationFailure) encode(e *encoder) {
@@ -5889,17 +7249,31 @@ func (t *OperationFailure) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OperationFailure) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OperationFailure).decode)
+}
+
+func (t *OperationFailure) decode(d *decoder) error {
 	*t = OperationFailure{}
-	return scanObject(data, "OperationFailure", func(k, v []byte) error {
+	more, err := d.openObject("an OperationFailure object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Detail":
-			return decString(v, &t.Detail, &t.keep, 1<<0)
+			err = decString(d, &t.Detail, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OperationFailure) unknownMembers(path string, out []string) []string {
@@ -5909,9 +7283,7 @@ func (t *OperationFailure) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OperationFailureInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OperationFailureInfo).encode)
 }
 
 func (t *OperationFailureInfo) encode(e *encoder) {
@@ -5925,17 +7297,31 @@ func (t *OperationFailureInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OperationFailureInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OperationFailureInfo).decode)
+}
+
+func (t *OperationFailureInfo) decode(d *decoder) error {
 	*t = OperationFailureInfo{}
-	return scanObject(data, "OperationFailureInfo", func(k, v []byte) error {
+	more, err := d.openObject("an OperationFailureInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Result":
-			return decInt(v, &t.Result)
+			err = decInt(d, &t.Result, &d.i32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OperationFailureInfo) unknownMembers(path string, out []string) []string {
@@ -5945,9 +7331,7 @@ func (t *OperationFailureInfo) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OperationInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OperationInfo).encode)
 }
 
 func (t *OperationInfo) encode(e *encoder) {
@@ -5973,23 +7357,37 @@ func (t *OperationInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OperationInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OperationInfo).decode)
+}
+
+func (t *OperationInfo) decode(d *decoder) error {
 	*t = OperationInfo{}
-	return scanObject(data, "OperationInfo", func(k, v []byte) error {
+	more, err := d.openObject("an OperationInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Operation":
-			return decString(v, &t.Operation, &t.keep, 1<<0)
+			err = decString(d, &t.Operation, &t.keep, 1<<0)
 		case "StartTimestamp":
-			return decTime(v, &t.StartTimestamp, &t.keep, 1<<1)
+			err = decTime(d, &t.StartTimestamp, &t.keep, 1<<1)
 		case "EndTimestamp":
-			return decTime(v, &t.EndTimestamp, &t.keep, 1<<2)
+			err = decTime(d, &t.EndTimestamp, &t.keep, 1<<2)
 		case "FailureInfo":
-			return decObject(v, &t.FailureInfo)
+			err = decObject(d, &t.FailureInfo)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OperationInfo) unknownMembers(path string, out []string) []string {
@@ -6002,9 +7400,7 @@ func (t *OperationInfo) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OperationNotificationInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OperationNotificationInfo).encode)
 }
 
 func (t *OperationNotificationInfo) encode(e *encoder) {
@@ -6014,13 +7410,26 @@ func (t *OperationNotificationInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OperationNotificationInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OperationNotificationInfo).decode)
+}
+
+func (t *OperationNotificationInfo) decode(d *decoder) error {
 	*t = OperationNotificationInfo{}
-	return scanObject(data, "OperationNotificationInfo", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("an OperationNotificationInfo object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OperationNotificationInfo) unknownMembers(path string, out []string) []string {
@@ -6030,9 +7439,7 @@ func (t *OperationNotificationInfo) unknownMembers(path string, out []string) []
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OperationProgress) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OperationProgress).encode)
 }
 
 func (t *OperationProgress) encode(e *encoder) {
@@ -6042,13 +7449,26 @@ func (t *OperationProgress) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OperationProgress) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OperationProgress).decode)
+}
+
+func (t *OperationProgress) decode(d *decoder) error {
 	*t = OperationProgress{}
-	return scanObject(data, "OperationProgress", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("an OperationProgress object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OperationProgress) unknownMembers(path string, out []string) []string {
@@ -6058,9 +7478,7 @@ func (t *OperationProgress) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t OSLayerOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*OSLayerOptions).encode)
 }
 
 func (t *OSLayerOptions) encode(e *encoder) {
@@ -6082,21 +7500,35 @@ func (t *OSLayerOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *OSLayerOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*OSLayerOptions).decode)
+}
+
+func (t *OSLayerOptions) decode(d *decoder) error {
 	*t = OSLayerOptions{}
-	return scanObject(data, "OSLayerOptions", func(k, v []byte) error {
+	more, err := d.openObject("an OsLayerOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "DisableCiCacheOptimization":
-			return decBool(v, &t.DisableCiCacheOptimization)
+			err = decBool(d, &t.DisableCiCacheOptimization)
 		case "SkipUpdateBcdForBoot":
-			return decBool(v, &t.SkipUpdateBcdForBoot)
+			err = decBool(d, &t.SkipUpdateBcdForBoot)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *OSLayerOptions) unknownMembers(path string, out []string) []string {
@@ -6106,9 +7538,7 @@ func (t *OSLayerOptions) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t PauseNotification) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*PauseNotification).encode)
 }
 
 func (t *PauseNotification) encode(e *encoder) {
@@ -6122,17 +7552,31 @@ func (t *PauseNotification) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *PauseNotification) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*PauseNotification).decode)
+}
+
+func (t *PauseNotification) decode(d *decoder) error {
 	*t = PauseNotification{}
-	return scanObject(data, "PauseNotification", func(k, v []byte) error {
+	more, err := d.openObject("a PauseNotification object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Reason":
-			return decString(v, &t.Reason, &t.keep, 1<<0)
+			err = decString(d, &t.Reason, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *PauseNotification) unknownMembers(path string, out []string) []string {
@@ -6142,9 +7586,7 @@ func (t *PauseNotification) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t PauseOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*PauseOptions).encode)
 }
 
 func (t *PauseOptions) encode(e *encoder) {
@@ -6162,19 +7604,33 @@ func (t *PauseOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *PauseOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*PauseOptions).decode)
+}
+
+func (t *PauseOptions) decode(d *decoder) error {
 	*t = PauseOptions{}
-	return scanObject(data, "PauseOptions", func(k, v []byte) error {
+	more, err := d.openObject("a PauseOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SuspensionLevel":
-			return decString(v, &t.SuspensionLevel, &t.keep, 1<<0)
+			err = decString(d, &t.SuspensionLevel, &t.keep, 1<<0)
 		case "HostedNotification":
-			return decObject(v, &t.HostedNotification)
+			err = decObject(d, &t.HostedNotification)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *PauseOptions) unknownMembers(path string, out []string) []string {
@@ -6187,9 +7643,7 @@ func (t *PauseOptions) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Plan9) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Plan9).encode)
 }
 
 func (t *Plan9) encode(e *encoder) {
@@ -6203,17 +7657,31 @@ func (t *Plan9) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Plan9) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Plan9).decode)
+}
+
+func (t *Plan9) decode(d *decoder) error {
 	*t = Plan9{}
-	return scanObject(data, "Plan9", func(k, v []byte) error {
+	more, err := d.openObject("a Plan9 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Shares":
-			return decSlice(v, &t.Shares, (*Plan9Share).UnmarshalJSON)
+			err = decSlice(d, &t.Shares, (*Plan9Share).decode, "an array of Plan9Share")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Plan9) unknownMembers(path string, out []string) []string {
@@ -6226,9 +7694,7 @@ func (t *Plan9) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Plan9Share) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Plan9Share).encode)
 }
 
 func (t *Plan9Share) encode(e *encoder) {
@@ -6262,27 +7728,41 @@ func (t *Plan9Share) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Plan9Share) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Plan9Share).decode)
+}
+
+func (t *Plan9Share) decode(d *decoder) error {
 	*t = Plan9Share{}
-	return scanObject(data, "Plan9Share", func(k, v []byte) error {
+	more, err := d.openObject("a Plan9Share object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "AccessName":
-			return decString(v, &t.AccessName, &t.keep, 1<<1)
+			err = decString(d, &t.AccessName, &t.keep, 1<<1)
 		case "Path":
-			return decString(v, &t.Path, &t.keep, 1<<2)
+			err = decString(d, &t.Path, &t.keep, 1<<2)
 		case "Port":
-			return decUint(v, &t.Port)
+			err = decUint(d, &t.Port, &d.u32)
 		case "AllowedFiles":
-			return decSlice(v, &t.AllowedFiles, elemString[string])
+			err = decSlice(d, &t.AllowedFiles, elemString[string], "an array of string")
 		case "Flags":
-			return decUint(v, &t.Flags)
+			err = decUint(d, &t.Flags, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Plan9Share) unknownMembers(path string, out []string) []string {
@@ -6292,9 +7772,7 @@ func (t *Plan9Share) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessDetails) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessDetails).encode)
 }
 
 func (t *ProcessDetails) encode(e *encoder) {
@@ -6336,31 +7814,45 @@ func (t *ProcessDetails) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessDetails) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessDetails).decode)
+}
+
+func (t *ProcessDetails) decode(d *decoder) error {
 	*t = ProcessDetails{}
-	return scanObject(data, "ProcessDetails", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessDetails object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessId":
-			return decUint(v, &t.ProcessID)
+			err = decUint(d, &t.ProcessID, &d.u32)
 		case "ImageName":
-			return decString(v, &t.ImageName, &t.keep, 1<<0)
+			err = decString(d, &t.ImageName, &t.keep, 1<<0)
 		case "CreateTimestamp":
-			return decTime(v, &t.CreateTimestamp, &t.keep, 1<<1)
+			err = decTime(d, &t.CreateTimestamp, &t.keep, 1<<1)
 		case "UserTime100ns":
-			return decUint(v, &t.UserTime100ns)
+			err = decUint(d, &t.UserTime100ns, &d.u64)
 		case "KernelTime100ns":
-			return decUint(v, &t.KernelTime100ns)
+			err = decUint(d, &t.KernelTime100ns, &d.u64)
 		case "MemoryCommitBytes":
-			return decUint(v, &t.MemoryCommitBytes)
+			err = decUint(d, &t.MemoryCommitBytes, &d.u64)
 		case "MemoryWorkingSetPrivateBytes":
-			return decUint(v, &t.MemoryWorkingSetPrivateBytes)
+			err = decUint(d, &t.MemoryWorkingSetPrivateBytes, &d.u64)
 		case "MemoryWorkingSetSharedBytes":
-			return decUint(v, &t.MemoryWorkingSetSharedBytes)
+			err = decUint(d, &t.MemoryWorkingSetSharedBytes, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessDetails) unknownMembers(path string, out []string) []string {
@@ -6370,9 +7862,7 @@ func (t *ProcessDetails) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessModifyRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessModifyRequest).encode)
 }
 
 func (t *ProcessModifyRequest) encode(e *encoder) {
@@ -6394,21 +7884,35 @@ func (t *ProcessModifyRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessModifyRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessModifyRequest).decode)
+}
+
+func (t *ProcessModifyRequest) decode(d *decoder) error {
 	*t = ProcessModifyRequest{}
-	return scanObject(data, "ProcessModifyRequest", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessModifyRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Operation":
-			return decString(v, &t.Operation, &t.keep, 1<<0)
+			err = decString(d, &t.Operation, &t.keep, 1<<0)
 		case "ConsoleSize":
-			return decObject(v, &t.ConsoleSize)
+			err = decObject(d, &t.ConsoleSize)
 		case "CloseHandle":
-			return decObject(v, &t.CloseHandle)
+			err = decObject(d, &t.CloseHandle)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessModifyRequest) unknownMembers(path string, out []string) []string {
@@ -6424,9 +7928,7 @@ func (t *ProcessModifyRequest) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessParameters) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessParameters).encode)
 }
 
 func (t *ProcessParameters) encode(e *encoder) {
@@ -6496,45 +7998,59 @@ func (t *ProcessParameters) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessParameters) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessParameters).decode)
+}
+
+func (t *ProcessParameters) decode(d *decoder) error {
 	*t = ProcessParameters{}
-	return scanObject(data, "ProcessParameters", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessParameters object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ApplicationName":
-			return decString(v, &t.ApplicationName, &t.keep, 1<<0)
+			err = decString(d, &t.ApplicationName, &t.keep, 1<<0)
 		case "CommandLine":
-			return decString(v, &t.CommandLine, &t.keep, 1<<1)
+			err = decString(d, &t.CommandLine, &t.keep, 1<<1)
 		case "CommandArgs":
-			return decSlice(v, &t.CommandArgs, elemString[string])
+			err = decSlice(d, &t.CommandArgs, elemString[string], "an array of string")
 		case "User":
-			return decString(v, &t.User, &t.keep, 1<<2)
+			err = decString(d, &t.User, &t.keep, 1<<2)
 		case "WorkingDirectory":
-			return decString(v, &t.WorkingDirectory, &t.keep, 1<<3)
+			err = decString(d, &t.WorkingDirectory, &t.keep, 1<<3)
 		case "Environment":
-			return decMap(v, &t.Environment, elemString[string])
+			err = decMap(d, &t.Environment, elemString[string], "a map of string (a JSON object)")
 		case "RestrictedToken":
-			return decBool(v, &t.RestrictedToken)
+			err = decBool(d, &t.RestrictedToken)
 		case "EmulateConsole":
-			return decBool(v, &t.EmulateConsole)
+			err = decBool(d, &t.EmulateConsole)
 		case "CreateStdInPipe":
-			return decBool(v, &t.CreateStdInPipe)
+			err = decBool(d, &t.CreateStdInPipe)
 		case "CreateStdOutPipe":
-			return decBool(v, &t.CreateStdOutPipe)
+			err = decBool(d, &t.CreateStdOutPipe)
 		case "CreateStdErrPipe":
-			return decBool(v, &t.CreateStdErrPipe)
+			err = decBool(d, &t.CreateStdErrPipe)
 		case "ConsoleSize":
-			return decSlice(v, &t.ConsoleSize, elemUint[uint16])
+			err = decSlice(d, &t.ConsoleSize, elemUint[uint16], "an array of uint16")
 		case "UseExistingLogin":
-			return decBool(v, &t.UseExistingLogin)
+			err = decBool(d, &t.UseExistingLogin)
 		case "UseLegacyConsole":
-			return decBool(v, &t.UseLegacyConsole)
+			err = decBool(d, &t.UseLegacyConsole)
 		case "CreateInUtilityVM":
-			return decBool(v, &t.CreateInUtilityVM)
+			err = decBool(d, &t.CreateInUtilityVM)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessParameters) unknownMembers(path string, out []string) []string {
@@ -6544,9 +8060,7 @@ func (t *ProcessParameters) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessStatus) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessStatus).encode)
 }
 
 func (t *ProcessStatus) encode(e *encoder) {
@@ -6572,23 +8086,37 @@ func (t *ProcessStatus) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessStatus) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessStatus).decode)
+}
+
+func (t *ProcessStatus) decode(d *decoder) error {
 	*t = ProcessStatus{}
-	return scanObject(data, "ProcessStatus", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessStatus object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessId":
-			return decUint(v, &t.ProcessID)
+			err = decUint(d, &t.ProcessID, &d.u32)
 		case "Exited":
-			return decBool(v, &t.Exited)
+			err = decBool(d, &t.Exited)
 		case "ExitCode":
-			return decUint(v, &t.ExitCode)
+			err = decUint(d, &t.ExitCode, &d.u32)
 		case "LastWaitResult":
-			return decInt(v, &t.LastWaitResult)
+			err = decInt(d, &t.LastWaitResult, &d.i32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessStatus) unknownMembers(path string, out []string) []string {
@@ -6598,9 +8126,7 @@ func (t *ProcessStatus) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Processor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Processor).encode)
 }
 
 func (t *Processor) encode(e *encoder) {
@@ -6622,21 +8148,35 @@ func (t *Processor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Processor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Processor).decode)
+}
+
+func (t *Processor) decode(d *decoder) error {
 	*t = Processor{}
-	return scanObject(data, "Processor", func(k, v []byte) error {
+	more, err := d.openObject("a Processor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Count":
-			return decUint(v, &t.Count)
+			err = decUint(d, &t.Count, &d.u32)
 		case "Weight":
-			return decInt(v, &t.Weight)
+			err = decInt(d, &t.Weight, &d.i64)
 		case "Maximum":
-			return decInt(v, &t.Maximum)
+			err = decInt(d, &t.Maximum, &d.i64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Processor) unknownMembers(path string, out []string) []string {
@@ -6646,9 +8186,7 @@ func (t *Processor) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessorCapabilitiesInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessorCapabilitiesInfo).encode)
 }
 
 func (t *ProcessorCapabilitiesInfo) encode(e *encoder) {
@@ -6678,25 +8216,39 @@ func (t *ProcessorCapabilitiesInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessorCapabilitiesInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessorCapabilitiesInfo).decode)
+}
+
+func (t *ProcessorCapabilitiesInfo) decode(d *decoder) error {
 	*t = ProcessorCapabilitiesInfo{}
-	return scanObject(data, "ProcessorCapabilitiesInfo", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessorCapabilitiesInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessorFeatures":
-			return decSlice(v, &t.ProcessorFeatures, elemString[ProcessorFeature])
+			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
 		case "XsaveProcessorFeatures":
-			return decSlice(v, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature])
+			err = decSlice(d, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature], "an array of XsaveProcessorFeature")
 		case "CacheLineFlushSize":
-			return decUint(v, &t.CacheLineFlushSize)
+			err = decUint(d, &t.CacheLineFlushSize, &d.u64)
 		case "ImplementedPhysicalAddressBits":
-			return decUint(v, &t.ImplementedPhysicalAddressBits)
+			err = decUint(d, &t.ImplementedPhysicalAddressBits, &d.u64)
 		case "NonArchitecturalCoreSharing":
-			return decString(v, &t.NonArchitecturalCoreSharing, &t.keep, 1<<0)
+			err = decString(d, &t.NonArchitecturalCoreSharing, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessorCapabilitiesInfo) unknownMembers(path string, out []string) []string {
@@ -6706,9 +8258,7 @@ func (t *ProcessorCapabilitiesInfo) unknownMembers(path string, out []string) []
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessorFeatureSet) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessorFeatureSet).encode)
 }
 
 func (t *ProcessorFeatureSet) encode(e *encoder) {
@@ -6730,21 +8280,35 @@ func (t *ProcessorFeatureSet) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessorFeatureSet) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessorFeatureSet).decode)
+}
+
+func (t *ProcessorFeatureSet) decode(d *decoder) error {
 	*t = ProcessorFeatureSet{}
-	return scanObject(data, "ProcessorFeatureSet", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessorFeatureSet object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessorFeatures":
-			return decSlice(v, &t.ProcessorFeatures, elemString[ProcessorFeature])
+			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
 		case "XsaveProcessorFeatures":
-			return decSlice(v, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature])
+			err = decSlice(d, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature], "an array of XsaveProcessorFeature")
 		case "ProcessorFeatureSetMode":
-			return decString(v, &t.ProcessorFeatureSetMode, &t.keep, 1<<0)
+			err = decString(d, &t.ProcessorFeatureSetMode, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessorFeatureSet) unknownMembers(path string, out []string) []string {
@@ -6754,9 +8318,7 @@ func (t *ProcessorFeatureSet) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessorLimits) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessorLimits).encode)
 }
 
 func (t *ProcessorLimits) encode(e *encoder) {
@@ -6782,23 +8344,37 @@ func (t *ProcessorLimits) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessorLimits) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessorLimits).decode)
+}
+
+func (t *ProcessorLimits) decode(d *decoder) error {
 	*t = ProcessorLimits{}
-	return scanObject(data, "ProcessorLimits", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessorLimits object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Limit":
-			return decUint(v, &t.Limit)
+			err = decUint(d, &t.Limit, &d.u64)
 		case "Weight":
-			return decUint(v, &t.Weight)
+			err = decUint(d, &t.Weight, &d.u64)
 		case "Reservation":
-			return decUint(v, &t.Reservation)
+			err = decUint(d, &t.Reservation, &d.u64)
 		case "MaximumFrequencyMHz":
-			return decUint(v, &t.MaximumFrequencyMHz)
+			err = decUint(d, &t.MaximumFrequencyMHz, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessorLimits) unknownMembers(path string, out []string) []string {
@@ -6808,9 +8384,7 @@ func (t *ProcessorLimits) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessorStats) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessorStats).encode)
 }
 
 func (t *ProcessorStats) encode(e *encoder) {
@@ -6832,21 +8406,35 @@ func (t *ProcessorStats) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessorStats) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessorStats).decode)
+}
+
+func (t *ProcessorStats) decode(d *decoder) error {
 	*t = ProcessorStats{}
-	return scanObject(data, "ProcessorStats", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessorStats object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "TotalRuntime100ns":
-			return decUint(v, &t.TotalRuntime100ns)
+			err = decUint(d, &t.TotalRuntime100ns, &d.u64)
 		case "RuntimeUser100ns":
-			return decUint(v, &t.RuntimeUser100ns)
+			err = decUint(d, &t.RuntimeUser100ns, &d.u64)
 		case "RuntimeKernel100ns":
-			return decUint(v, &t.RuntimeKernel100ns)
+			err = decUint(d, &t.RuntimeKernel100ns, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessorStats) unknownMembers(path string, out []string) []string {
@@ -6856,9 +8444,7 @@ func (t *ProcessorStats) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ProcessorTopology) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ProcessorTopology).encode)
 }
 
 func (t *ProcessorTopology) encode(e *encoder) {
@@ -6876,19 +8462,33 @@ func (t *ProcessorTopology) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ProcessorTopology) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ProcessorTopology).decode)
+}
+
+func (t *ProcessorTopology) decode(d *decoder) error {
 	*t = ProcessorTopology{}
-	return scanObject(data, "ProcessorTopology", func(k, v []byte) error {
+	more, err := d.openObject("a ProcessorTopology object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "LogicalProcessorCount":
-			return decUint(v, &t.LogicalProcessorCount)
+			err = decUint(d, &t.LogicalProcessorCount, &d.u32)
 		case "LogicalProcessors":
-			return decSlice(v, &t.LogicalProcessors, (*LogicalProcessor).UnmarshalJSON)
+			err = decSlice(d, &t.LogicalProcessors, (*LogicalProcessor).decode, "an array of LogicalProcessor")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ProcessorTopology) unknownMembers(path string, out []string) []string {
@@ -6901,9 +8501,7 @@ func (t *ProcessorTopology) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Processor2) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Processor2).encode)
 }
 
 func (t *Processor2) encode(e *encoder) {
@@ -6945,31 +8543,45 @@ func (t *Processor2) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Processor2) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Processor2).decode)
+}
+
+func (t *Processor2) decode(d *decoder) error {
 	*t = Processor2{}
-	return scanObject(data, "Processor2", func(k, v []byte) error {
+	more, err := d.openObject("a Processor_2 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Count":
-			return decUint(v, &t.Count)
+			err = decUint(d, &t.Count, &d.u32)
 		case "Limit":
-			return decUint(v, &t.Limit)
+			err = decUint(d, &t.Limit, &d.u64)
 		case "Weight":
-			return decUint(v, &t.Weight)
+			err = decUint(d, &t.Weight, &d.u64)
 		case "ExposeVirtualizationExtensions":
-			return decBool(v, &t.ExposeVirtualizationExtensions)
+			err = decBool(d, &t.ExposeVirtualizationExtensions)
 		case "EnablePerfmonPmu":
-			return decBool(v, &t.EnablePerfmonPmu)
+			err = decBool(d, &t.EnablePerfmonPmu)
 		case "EnablePerfmonPebs":
-			return decBool(v, &t.EnablePerfmonPebs)
+			err = decBool(d, &t.EnablePerfmonPebs)
 		case "EnablePerfmonLbr":
-			return decBool(v, &t.EnablePerfmonLbr)
+			err = decBool(d, &t.EnablePerfmonLbr)
 		case "EnablePerfmonIpt":
-			return decBool(v, &t.EnablePerfmonIpt)
+			err = decBool(d, &t.EnablePerfmonIpt)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Processor2) unknownMembers(path string, out []string) []string {
@@ -6979,9 +8591,7 @@ func (t *Processor2) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Properties) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Properties).encode)
 }
 
 func (t *Properties) encode(e *encoder) {
@@ -7079,59 +8689,73 @@ func (t *Properties) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Properties) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Properties).decode)
+}
+
+func (t *Properties) decode(d *decoder) error {
 	*t = Properties{}
-	return scanObject(data, "Properties", func(k, v []byte) error {
+	more, err := d.openObject("a Properties object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Id":
-			return decString(v, &t.ID, &t.keep, 1<<0)
+			err = decString(d, &t.ID, &t.keep, 1<<0)
 		case "SystemType":
-			return decString(v, &t.SystemType, &t.keep, 1<<1)
+			err = decString(d, &t.SystemType, &t.keep, 1<<1)
 		case "RuntimeOsType":
-			return decString(v, &t.RuntimeOSType, &t.keep, 1<<2)
+			err = decString(d, &t.RuntimeOSType, &t.keep, 1<<2)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<3)
+			err = decString(d, &t.Name, &t.keep, 1<<3)
 		case "Owner":
-			return decString(v, &t.Owner, &t.keep, 1<<4)
+			err = decString(d, &t.Owner, &t.keep, 1<<4)
 		case "RuntimeId":
-			return decString(v, &t.RuntimeID, &t.keep, 1<<5)
+			err = decString(d, &t.RuntimeID, &t.keep, 1<<5)
 		case "RuntimeTemplateId":
-			return decString(v, &t.RuntimeTemplateID, &t.keep, 1<<6)
+			err = decString(d, &t.RuntimeTemplateID, &t.keep, 1<<6)
 		case "State":
-			return decString(v, &t.State, &t.keep, 1<<7)
+			err = decString(d, &t.State, &t.keep, 1<<7)
 		case "Stopped":
-			return decBool(v, &t.Stopped)
+			err = decBool(d, &t.Stopped)
 		case "ExitType":
-			return decString(v, &t.ExitType, &t.keep, 1<<8)
+			err = decString(d, &t.ExitType, &t.keep, 1<<8)
 		case "Memory":
-			return decObject(v, &t.Memory)
+			err = decObject(d, &t.Memory)
 		case "Statistics":
-			return decObject(v, &t.Statistics)
+			err = decObject(d, &t.Statistics)
 		case "ProcessList":
-			return decSlice(v, &t.ProcessList, (*ProcessDetails).UnmarshalJSON)
+			err = decSlice(d, &t.ProcessList, (*ProcessDetails).decode, "an array of ProcessDetails")
 		case "TerminateOnLastHandleClosed":
-			return decBool(v, &t.TerminateOnLastHandleClosed)
+			err = decBool(d, &t.TerminateOnLastHandleClosed)
 		case "HostingSystemId":
-			return decString(v, &t.HostingSystemID, &t.keep, 1<<9)
+			err = decString(d, &t.HostingSystemID, &t.keep, 1<<9)
 		case "SharedMemoryRegionInfo":
-			return decSlice(v, &t.SharedMemoryRegionInfo, (*SharedMemoryRegionInfo).UnmarshalJSON)
+			err = decSlice(d, &t.SharedMemoryRegionInfo, (*SharedMemoryRegionInfo).decode, "an array of SharedMemoryRegionInfo")
 		case "GuestConnectionInfo":
-			return decObject(v, &t.GuestConnectionInfo)
+			err = decObject(d, &t.GuestConnectionInfo)
 		case "ICHeartbeatStatus":
-			return decObject(v, &t.ICHeartbeatStatus)
+			err = decObject(d, &t.ICHeartbeatStatus)
 		case "PropertyResponses":
-			return decMap(v, &t.PropertyResponses, (*PropertyResponse).UnmarshalJSON)
+			err = decMap(d, &t.PropertyResponses, (*PropertyResponse).decode, "a map of PropertyResponse (a JSON object)")
 		case "RuntimeImagePath":
-			return decString(v, &t.RuntimeImagePath, &t.keep, 1<<10)
+			err = decString(d, &t.RuntimeImagePath, &t.keep, 1<<10)
 		case "ServiceSessionId":
-			return decUint(v, &t.ServiceSessionID)
+			err = decUint(d, &t.ServiceSessionID, &d.u32)
 		case "MemoryTopology":
-			return decObject(v, &t.MemoryTopology)
+			err = decObject(d, &t.MemoryTopology)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Properties) unknownMembers(path string, out []string) []string {
@@ -7166,9 +8790,7 @@ func (t *Properties) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t PropertyQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*PropertyQuery).encode)
 }
 
 func (t *PropertyQuery) encode(e *encoder) {
@@ -7186,19 +8808,33 @@ func (t *PropertyQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *PropertyQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*PropertyQuery).decode)
+}
+
+func (t *PropertyQuery) decode(d *decoder) error {
 	*t = PropertyQuery{}
-	return scanObject(data, "PropertyQuery", func(k, v []byte) error {
+	more, err := d.openObject("a PropertyQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyTypes":
-			return decSlice(v, &t.PropertyTypes, elemString[PropertyType])
+			err = decSlice(d, &t.PropertyTypes, elemString[PropertyType], "an array of PropertyType")
 		case "FilteredQueries":
-			return decSlice(v, &t.FilteredQueries, (*FilteredPropertyQuery).UnmarshalJSON)
+			err = decSlice(d, &t.FilteredQueries, (*FilteredPropertyQuery).decode, "an array of FilteredPropertyQuery")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *PropertyQuery) unknownMembers(path string, out []string) []string {
@@ -7211,9 +8847,7 @@ func (t *PropertyQuery) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t PropertyQuery2) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*PropertyQuery2).encode)
 }
 
 func (t *PropertyQuery2) encode(e *encoder) {
@@ -7227,17 +8861,31 @@ func (t *PropertyQuery2) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *PropertyQuery2) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*PropertyQuery2).decode)
+}
+
+func (t *PropertyQuery2) decode(d *decoder) error {
 	*t = PropertyQuery2{}
-	return scanObject(data, "PropertyQuery2", func(k, v []byte) error {
+	more, err := d.openObject("a PropertyQuery_2 object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyTypes":
-			return decSlice(v, &t.PropertyTypes, elemString[PropertyType2])
+			err = decSlice(d, &t.PropertyTypes, elemString[PropertyType2], "an array of PropertyType_2")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *PropertyQuery2) unknownMembers(path string, out []string) []string {
@@ -7247,9 +8895,7 @@ func (t *PropertyQuery2) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t PropertyResponse) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*PropertyResponse).encode)
 }
 
 func (t *PropertyResponse) encode(e *encoder) {
@@ -7267,19 +8913,33 @@ func (t *PropertyResponse) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *PropertyResponse) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*PropertyResponse).decode)
+}
+
+func (t *PropertyResponse) decode(d *decoder) error {
 	*t = PropertyResponse{}
-	return scanObject(data, "PropertyResponse", func(k, v []byte) error {
+	more, err := d.openObject("a PropertyResponse object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Error":
-			return decObject(v, &t.Error)
+			err = decObject(d, &t.Error)
 		case "Response":
-			return elemRaw(&t.Response, v)
+			err = elemRaw(&t.Response, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *PropertyResponse) unknownMembers(path string, out []string) []string {
@@ -7292,9 +8952,7 @@ func (t *PropertyResponse) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t QoSCapabilities) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*QoSCapabilities).encode)
 }
 
 func (t *QoSCapabilities) encode(e *encoder) {
@@ -7308,17 +8966,31 @@ func (t *QoSCapabilities) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *QoSCapabilities) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*QoSCapabilities).decode)
+}
+
+func (t *QoSCapabilities) decode(d *decoder) error {
 	*t = QoSCapabilities{}
-	return scanObject(data, "QoSCapabilities", func(k, v []byte) error {
+	more, err := d.openObject("a QoSCapabilities object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessorQoSSupported":
-			return decBool(v, &t.ProcessorQoSSupported)
+			err = decBool(d, &t.ProcessorQoSSupported)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *QoSCapabilities) unknownMembers(path string, out []string) []string {
@@ -7328,9 +9000,7 @@ func (t *QoSCapabilities) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RDPConnectionOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RDPConnectionOptions).encode)
 }
 
 func (t *RDPConnectionOptions) encode(e *encoder) {
@@ -7348,19 +9018,33 @@ func (t *RDPConnectionOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RDPConnectionOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RDPConnectionOptions).decode)
+}
+
+func (t *RDPConnectionOptions) decode(d *decoder) error {
 	*t = RDPConnectionOptions{}
-	return scanObject(data, "RDPConnectionOptions", func(k, v []byte) error {
+	more, err := d.openObject("a RdpConnectionOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AccessSids":
-			return decSlice(v, &t.AccessSIDs, elemString[string])
+			err = decSlice(d, &t.AccessSIDs, elemString[string], "an array of string")
 		case "NamedPipe":
-			return decString(v, &t.NamedPipe, &t.keep, 1<<0)
+			err = decString(d, &t.NamedPipe, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RDPConnectionOptions) unknownMembers(path string, out []string) []string {
@@ -7370,9 +9054,7 @@ func (t *RDPConnectionOptions) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryChanges) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryChanges).encode)
 }
 
 func (t *RegistryChanges) encode(e *encoder) {
@@ -7390,19 +9072,33 @@ func (t *RegistryChanges) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryChanges) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryChanges).decode)
+}
+
+func (t *RegistryChanges) decode(d *decoder) error {
 	*t = RegistryChanges{}
-	return scanObject(data, "RegistryChanges", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryChanges object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AddValues":
-			return decSlice(v, &t.AddValues, (*RegistryValue).UnmarshalJSON)
+			err = decSlice(d, &t.AddValues, (*RegistryValue).decode, "an array of RegistryValue")
 		case "DeleteKeys":
-			return decSlice(v, &t.DeleteKeys, (*RegistryKey).UnmarshalJSON)
+			err = decSlice(d, &t.DeleteKeys, (*RegistryKey).decode, "an array of RegistryKey")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryChanges) unknownMembers(path string, out []string) []string {
@@ -7418,9 +9114,7 @@ func (t *RegistryChanges) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryDeleteKey) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryDeleteKey).encode)
 }
 
 func (t *RegistryDeleteKey) encode(e *encoder) {
@@ -7434,17 +9128,31 @@ func (t *RegistryDeleteKey) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryDeleteKey) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryDeleteKey).decode)
+}
+
+func (t *RegistryDeleteKey) decode(d *decoder) error {
 	*t = RegistryDeleteKey{}
-	return scanObject(data, "RegistryDeleteKey", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryDeleteKey object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryDeleteKey) unknownMembers(path string, out []string) []string {
@@ -7454,9 +9162,7 @@ func (t *RegistryDeleteKey) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryFlushState) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryFlushState).encode)
 }
 
 func (t *RegistryFlushState) encode(e *encoder) {
@@ -7470,17 +9176,31 @@ func (t *RegistryFlushState) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryFlushState) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryFlushState).decode)
+}
+
+func (t *RegistryFlushState) decode(d *decoder) error {
 	*t = RegistryFlushState{}
-	return scanObject(data, "RegistryFlushState", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryFlushState object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Enabled":
-			return decBool(v, &t.Enabled)
+			err = decBool(d, &t.Enabled)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryFlushState) unknownMembers(path string, out []string) []string {
@@ -7490,9 +9210,7 @@ func (t *RegistryFlushState) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryHiveStack) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryHiveStack).encode)
 }
 
 func (t *RegistryHiveStack) encode(e *encoder) {
@@ -7518,23 +9236,37 @@ func (t *RegistryHiveStack) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryHiveStack) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryHiveStack).decode)
+}
+
+func (t *RegistryHiveStack) decode(d *decoder) error {
 	*t = RegistryHiveStack{}
-	return scanObject(data, "RegistryHiveStack", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryHiveStack object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "hive":
-			return decString(v, &t.Hive, &t.keep, 1<<0)
+			err = decString(d, &t.Hive, &t.keep, 1<<0)
 		case "layer":
-			return decSlice(v, &t.Layer, (*RegistryLayer).UnmarshalJSON)
+			err = decSlice(d, &t.Layer, (*RegistryLayer).decode, "an array of RegistryLayer")
 		case "mkkey":
-			return decSlice(v, &t.Mkkey, (*RegistryMakeKey).UnmarshalJSON)
+			err = decSlice(d, &t.Mkkey, (*RegistryMakeKey).decode, "an array of RegistryMakeKey")
 		case "delkey":
-			return decSlice(v, &t.Delkey, (*RegistryDeleteKey).UnmarshalJSON)
+			err = decSlice(d, &t.Delkey, (*RegistryDeleteKey).decode, "an array of RegistryDeleteKey")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryHiveStack) unknownMembers(path string, out []string) []string {
@@ -7553,9 +9285,7 @@ func (t *RegistryHiveStack) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryKey) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryKey).encode)
 }
 
 func (t *RegistryKey) encode(e *encoder) {
@@ -7577,21 +9307,35 @@ func (t *RegistryKey) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryKey) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryKey).decode)
+}
+
+func (t *RegistryKey) decode(d *decoder) error {
 	*t = RegistryKey{}
-	return scanObject(data, "RegistryKey", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryKey object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Hive":
-			return decString(v, &t.Hive, &t.keep, 1<<0)
+			err = decString(d, &t.Hive, &t.keep, 1<<0)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<1)
+			err = decString(d, &t.Name, &t.keep, 1<<1)
 		case "Volatile":
-			return decBool(v, &t.Volatile)
+			err = decBool(d, &t.Volatile)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryKey) unknownMembers(path string, out []string) []string {
@@ -7601,9 +9345,7 @@ func (t *RegistryKey) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryLayer) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryLayer).encode)
 }
 
 func (t *RegistryLayer) encode(e *encoder) {
@@ -7649,33 +9391,47 @@ func (t *RegistryLayer) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryLayer) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryLayer).decode)
+}
+
+func (t *RegistryLayer) decode(d *decoder) error {
 	*t = RegistryLayer{}
-	return scanObject(data, "RegistryLayer", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryLayer object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "hosthive":
-			return decString(v, &t.Hosthive, &t.keep, 1<<0)
+			err = decString(d, &t.Hosthive, &t.keep, 1<<0)
 		case "filepath":
-			return decString(v, &t.Filepath, &t.keep, 1<<1)
+			err = decString(d, &t.Filepath, &t.keep, 1<<1)
 		case "identifier":
-			return decString(v, &t.Identifier, &t.keep, 1<<2)
+			err = decString(d, &t.Identifier, &t.keep, 1<<2)
 		case "readonly":
-			return decBool(v, &t.Readonly)
+			err = decBool(d, &t.Readonly)
 		case "immutable":
-			return decBool(v, &t.Immutable)
+			err = decBool(d, &t.Immutable)
 		case "inherittrustclass":
-			return decBool(v, &t.Inherittrustclass)
+			err = decBool(d, &t.Inherittrustclass)
 		case "trustedhive":
-			return decBool(v, &t.Trustedhive)
+			err = decBool(d, &t.Trustedhive)
 		case "writethrough":
-			return decBool(v, &t.Writethrough)
+			err = decBool(d, &t.Writethrough)
 		case "fileaccesstoken":
-			return decUint(v, &t.Fileaccesstoken)
+			err = decUint(d, &t.Fileaccesstoken, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryLayer) unknownMembers(path string, out []string) []string {
@@ -7685,9 +9441,7 @@ func (t *RegistryLayer) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryMakeKey) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryMakeKey).encode)
 }
 
 func (t *RegistryMakeKey) encode(e *encoder) {
@@ -7717,25 +9471,39 @@ func (t *RegistryMakeKey) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryMakeKey) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryMakeKey).decode)
+}
+
+func (t *RegistryMakeKey) decode(d *decoder) error {
 	*t = RegistryMakeKey{}
-	return scanObject(data, "RegistryMakeKey", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryMakeKey object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "clonesd":
-			return decString(v, &t.Clonesd, &t.keep, 1<<1)
+			err = decString(d, &t.Clonesd, &t.keep, 1<<1)
 		case "mkkey":
-			return decSlice(v, &t.Mkkey, (*RegistryMakeKey).UnmarshalJSON)
+			err = decSlice(d, &t.Mkkey, (*RegistryMakeKey).decode, "an array of RegistryMakeKey")
 		case "mkvalue":
-			return decSlice(v, &t.Mkvalue, (*RegistryMakeValue).UnmarshalJSON)
+			err = decSlice(d, &t.Mkvalue, (*RegistryMakeValue).decode, "an array of RegistryMakeValue")
 		case "volatile":
-			return decBool(v, &t.Volatile)
+			err = decBool(d, &t.Volatile)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryMakeKey) unknownMembers(path string, out []string) []string {
@@ -7751,9 +9519,7 @@ func (t *RegistryMakeKey) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryMakeValue) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryMakeValue).encode)
 }
 
 func (t *RegistryMakeValue) encode(e *encoder) {
@@ -7783,25 +9549,39 @@ func (t *RegistryMakeValue) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryMakeValue) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryMakeValue).decode)
+}
+
+func (t *RegistryMakeValue) decode(d *decoder) error {
 	*t = RegistryMakeValue{}
-	return scanObject(data, "RegistryMakeValue", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryMakeValue object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "data_multistring":
-			return decString(v, &t.DataMultistring, &t.keep, 1<<1)
+			err = decString(d, &t.DataMultistring, &t.keep, 1<<1)
 		case "data_dword":
-			return decUint(v, &t.DataDword)
+			err = decUint(d, &t.DataDword, &d.u32)
 		case "data_string":
-			return decString(v, &t.DataString, &t.keep, 1<<2)
+			err = decString(d, &t.DataString, &t.keep, 1<<2)
 		case "data_binary":
-			return elemBytes(&t.DataBinary, v)
+			err = elemBytes(&t.DataBinary, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryMakeValue) unknownMembers(path string, out []string) []string {
@@ -7811,9 +9591,7 @@ func (t *RegistryMakeValue) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryNamespace) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryNamespace).encode)
 }
 
 func (t *RegistryNamespace) encode(e *encoder) {
@@ -7835,21 +9613,35 @@ func (t *RegistryNamespace) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryNamespace) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryNamespace).decode)
+}
+
+func (t *RegistryNamespace) decode(d *decoder) error {
 	*t = RegistryNamespace{}
-	return scanObject(data, "RegistryNamespace", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryNamespace object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "symlink":
-			return decSlice(v, &t.Symlink, (*RegistrySymlink).UnmarshalJSON)
+			err = decSlice(d, &t.Symlink, (*RegistrySymlink).decode, "an array of RegistrySymlink")
 		case "redirectionnode":
-			return decSlice(v, &t.Redirectionnode, (*RegistryRedirectionNode).UnmarshalJSON)
+			err = decSlice(d, &t.Redirectionnode, (*RegistryRedirectionNode).decode, "an array of RegistryRedirectionNode")
 		case "hivestack":
-			return decSlice(v, &t.Hivestack, (*RegistryHiveStack).UnmarshalJSON)
+			err = decSlice(d, &t.Hivestack, (*RegistryHiveStack).decode, "an array of RegistryHiveStack")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryNamespace) unknownMembers(path string, out []string) []string {
@@ -7868,9 +9660,7 @@ func (t *RegistryNamespace) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryRedirectionNode) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryRedirectionNode).encode)
 }
 
 func (t *RegistryRedirectionNode) encode(e *encoder) {
@@ -7904,27 +9694,41 @@ func (t *RegistryRedirectionNode) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryRedirectionNode) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryRedirectionNode).decode)
+}
+
+func (t *RegistryRedirectionNode) decode(d *decoder) error {
 	*t = RegistryRedirectionNode{}
-	return scanObject(data, "RegistryRedirectionNode", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryRedirectionNode object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "containerpath":
-			return decString(v, &t.Containerpath, &t.keep, 1<<0)
+			err = decString(d, &t.Containerpath, &t.keep, 1<<0)
 		case "hostpath":
-			return decString(v, &t.Hostpath, &t.keep, 1<<1)
+			err = decString(d, &t.Hostpath, &t.keep, 1<<1)
 		case "hivestack":
-			return decString(v, &t.Hivestack, &t.keep, 1<<2)
+			err = decString(d, &t.Hivestack, &t.keep, 1<<2)
 		case "access_mask":
-			return decUint(v, &t.AccessMask)
+			err = decUint(d, &t.AccessMask, &d.u32)
 		case "trustedhive":
-			return decBool(v, &t.Trustedhive)
+			err = decBool(d, &t.Trustedhive)
 		case "exitnode":
-			return decBool(v, &t.Exitnode)
+			err = decBool(d, &t.Exitnode)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryRedirectionNode) unknownMembers(path string, out []string) []string {
@@ -7934,9 +9738,7 @@ func (t *RegistryRedirectionNode) unknownMembers(path string, out []string) []st
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistrySymlink) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistrySymlink).encode)
 }
 
 func (t *RegistrySymlink) encode(e *encoder) {
@@ -7954,19 +9756,33 @@ func (t *RegistrySymlink) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistrySymlink) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistrySymlink).decode)
+}
+
+func (t *RegistrySymlink) decode(d *decoder) error {
 	*t = RegistrySymlink{}
-	return scanObject(data, "RegistrySymlink", func(k, v []byte) error {
+	more, err := d.openObject("a RegistrySymlink object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "key":
-			return decString(v, &t.Key, &t.keep, 1<<0)
+			err = decString(d, &t.Key, &t.keep, 1<<0)
 		case "target":
-			return decString(v, &t.Target, &t.keep, 1<<1)
+			err = decString(d, &t.Target, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistrySymlink) unknownMembers(path string, out []string) []string {
@@ -7976,9 +9792,7 @@ func (t *RegistrySymlink) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RegistryValue) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RegistryValue).encode)
 }
 
 func (t *RegistryValue) encode(e *encoder) {
@@ -8020,31 +9834,45 @@ func (t *RegistryValue) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RegistryValue) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RegistryValue).decode)
+}
+
+func (t *RegistryValue) decode(d *decoder) error {
 	*t = RegistryValue{}
-	return scanObject(data, "RegistryValue", func(k, v []byte) error {
+	more, err := d.openObject("a RegistryValue object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Key":
-			return decObject(v, &t.Key)
+			err = decObject(d, &t.Key)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<1)
+			err = decString(d, &t.Type, &t.keep, 1<<1)
 		case "StringValue":
-			return decString(v, &t.StringValue, &t.keep, 1<<2)
+			err = decString(d, &t.StringValue, &t.keep, 1<<2)
 		case "BinaryValue":
-			return elemBytes(&t.BinaryValue, v)
+			err = elemBytes(&t.BinaryValue, d)
 		case "DWordValue":
-			return decUint(v, &t.DWordValue)
+			err = decUint(d, &t.DWordValue, &d.u32)
 		case "QWordValue":
-			return decUint(v, &t.QWordValue)
+			err = decUint(d, &t.QWordValue, &d.u64)
 		case "CustomType":
-			return decUint(v, &t.CustomType)
+			err = decUint(d, &t.CustomType, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RegistryValue) unknownMembers(path string, out []string) []string {
@@ -8057,9 +9885,7 @@ func (t *RegistryValue) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RestoreState) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RestoreState).encode)
 }
 
 func (t *RestoreState) encode(e *encoder) {
@@ -8077,19 +9903,33 @@ func (t *RestoreState) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RestoreState) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RestoreState).decode)
+}
+
+func (t *RestoreState) decode(d *decoder) error {
 	*t = RestoreState{}
-	return scanObject(data, "RestoreState", func(k, v []byte) error {
+	more, err := d.openObject("a RestoreState object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SaveStateFilePath":
-			return decString(v, &t.SaveStateFilePath, &t.keep, 1<<0)
+			err = decString(d, &t.SaveStateFilePath, &t.keep, 1<<0)
 		case "TemplateSystemId":
-			return decString(v, &t.TemplateSystemID, &t.keep, 1<<1)
+			err = decString(d, &t.TemplateSystemID, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RestoreState) unknownMembers(path string, out []string) []string {
@@ -8099,9 +9939,7 @@ func (t *RestoreState) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ResultError) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ResultError).encode)
 }
 
 func (t *ResultError) encode(e *encoder) {
@@ -8127,23 +9965,37 @@ func (t *ResultError) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ResultError) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ResultError).decode)
+}
+
+func (t *ResultError) decode(d *decoder) error {
 	*t = ResultError{}
-	return scanObject(data, "ResultError", func(k, v []byte) error {
+	more, err := d.openObject("a ResultError object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Error":
-			return decInt(v, &t.Error)
+			err = decInt(d, &t.Error, &d.i32)
 		case "ErrorMessage":
-			return decString(v, &t.ErrorMessage, &t.keep, 1<<0)
+			err = decString(d, &t.ErrorMessage, &t.keep, 1<<0)
 		case "ErrorEvents":
-			return decSlice(v, &t.ErrorEvents, (*ErrorEvent).UnmarshalJSON)
+			err = decSlice(d, &t.ErrorEvents, (*ErrorEvent).decode, "an array of ErrorEvent")
 		case "Attribution":
-			return decSlice(v, &t.Attribution, (*AttributionRecord).UnmarshalJSON)
+			err = decSlice(d, &t.Attribution, (*AttributionRecord).decode, "an array of AttributionRecord")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ResultError) unknownMembers(path string, out []string) []string {
@@ -8159,9 +10011,7 @@ func (t *ResultError) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Rs4NetworkModifySettingRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Rs4NetworkModifySettingRequest).encode)
 }
 
 func (t *Rs4NetworkModifySettingRequest) encode(e *encoder) {
@@ -8183,21 +10033,35 @@ func (t *Rs4NetworkModifySettingRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Rs4NetworkModifySettingRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Rs4NetworkModifySettingRequest).decode)
+}
+
+func (t *Rs4NetworkModifySettingRequest) decode(d *decoder) error {
 	*t = Rs4NetworkModifySettingRequest{}
-	return scanObject(data, "Rs4NetworkModifySettingRequest", func(k, v []byte) error {
+	more, err := d.openObject("a Rs4NetworkModifySettingRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "RequestType":
-			return decString(v, &t.RequestType, &t.keep, 1<<0)
+			err = decString(d, &t.RequestType, &t.keep, 1<<0)
 		case "AdapterInstanceID":
-			return decString(v, &t.AdapterInstanceID, &t.keep, 1<<1)
+			err = decString(d, &t.AdapterInstanceID, &t.keep, 1<<1)
 		case "Settings":
-			return elemRaw(&t.Settings, v)
+			err = elemRaw(&t.Settings, d)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Rs4NetworkModifySettingRequest) unknownMembers(path string, out []string) []string {
@@ -8207,9 +10071,7 @@ func (t *Rs4NetworkModifySettingRequest) unknownMembers(path string, out []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t RuntimeState) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*RuntimeState).encode)
 }
 
 func (t *RuntimeState) encode(e *encoder) {
@@ -8227,19 +10089,33 @@ func (t *RuntimeState) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *RuntimeState) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*RuntimeState).decode)
+}
+
+func (t *RuntimeState) decode(d *decoder) error {
 	*t = RuntimeState{}
-	return scanObject(data, "RuntimeState", func(k, v []byte) error {
+	more, err := d.openObject("a RuntimeState object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Version":
-			return decObject(v, &t.Version)
+			err = decObject(d, &t.Version)
 		case "Devices":
-			return decMap(v, &t.Devices, (*Device2).UnmarshalJSON)
+			err = decMap(d, &t.Devices, (*Device2).decode, "a map of Device_2 (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *RuntimeState) unknownMembers(path string, out []string) []string {
@@ -8256,9 +10132,7 @@ func (t *RuntimeState) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SaveOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SaveOptions).encode)
 }
 
 func (t *SaveOptions) encode(e *encoder) {
@@ -8276,19 +10150,33 @@ func (t *SaveOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SaveOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SaveOptions).decode)
+}
+
+func (t *SaveOptions) decode(d *decoder) error {
 	*t = SaveOptions{}
-	return scanObject(data, "SaveOptions", func(k, v []byte) error {
+	more, err := d.openObject("a SaveOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SaveType":
-			return decString(v, &t.SaveType, &t.keep, 1<<0)
+			err = decString(d, &t.SaveType, &t.keep, 1<<0)
 		case "SaveStateFilePath":
-			return decString(v, &t.SaveStateFilePath, &t.keep, 1<<1)
+			err = decString(d, &t.SaveStateFilePath, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SaveOptions) unknownMembers(path string, out []string) []string {
@@ -8298,9 +10186,7 @@ func (t *SaveOptions) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SCSI) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SCSI).encode)
 }
 
 func (t *SCSI) encode(e *encoder) {
@@ -8318,19 +10204,33 @@ func (t *SCSI) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SCSI) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SCSI).decode)
+}
+
+func (t *SCSI) decode(d *decoder) error {
 	*t = SCSI{}
-	return scanObject(data, "SCSI", func(k, v []byte) error {
+	more, err := d.openObject("a Scsi object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Attachments":
-			return decMap(v, &t.Attachments, (*Attachment).UnmarshalJSON)
+			err = decMap(d, &t.Attachments, (*Attachment).decode, "a map of Attachment (a JSON object)")
 		case "DisableInterruptBatching":
-			return decBool(v, &t.DisableInterruptBatching)
+			err = decBool(d, &t.DisableInterruptBatching)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SCSI) unknownMembers(path string, out []string) []string {
@@ -8344,9 +10244,7 @@ func (t *SCSI) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SecuritySettings) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SecuritySettings).encode)
 }
 
 func (t *SecuritySettings) encode(e *encoder) {
@@ -8364,19 +10262,33 @@ func (t *SecuritySettings) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SecuritySettings) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SecuritySettings).decode)
+}
+
+func (t *SecuritySettings) decode(d *decoder) error {
 	*t = SecuritySettings{}
-	return scanObject(data, "SecuritySettings", func(k, v []byte) error {
+	more, err := d.openObject("a SecuritySettings object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "EnableTpm":
-			return decBool(v, &t.EnableTPM)
+			err = decBool(d, &t.EnableTPM)
 		case "Isolation":
-			return decObject(v, &t.Isolation)
+			err = decObject(d, &t.Isolation)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SecuritySettings) unknownMembers(path string, out []string) []string {
@@ -8389,9 +10301,7 @@ func (t *SecuritySettings) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ServiceProperties) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ServiceProperties).encode)
 }
 
 func (t *ServiceProperties) encode(e *encoder) {
@@ -8409,19 +10319,33 @@ func (t *ServiceProperties) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ServiceProperties) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ServiceProperties).decode)
+}
+
+func (t *ServiceProperties) decode(d *decoder) error {
 	*t = ServiceProperties{}
-	return scanObject(data, "ServiceProperties", func(k, v []byte) error {
+	more, err := d.openObject("a ServiceProperties object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Properties":
-			return decSlice(v, &t.Properties, elemRaw)
+			err = decSlice(d, &t.Properties, elemRaw, "an array of Any")
 		case "PropertyResponses":
-			return decMap(v, &t.PropertyResponses, (*PropertyResponse).UnmarshalJSON)
+			err = decMap(d, &t.PropertyResponses, (*PropertyResponse).decode, "a map of PropertyResponse (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ServiceProperties) unknownMembers(path string, out []string) []string {
@@ -8435,9 +10359,7 @@ func (t *ServiceProperties) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ServicePropertyQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ServicePropertyQuery).encode)
 }
 
 func (t *ServicePropertyQuery) encode(e *encoder) {
@@ -8455,19 +10377,33 @@ func (t *ServicePropertyQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ServicePropertyQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ServicePropertyQuery).decode)
+}
+
+func (t *ServicePropertyQuery) decode(d *decoder) error {
 	*t = ServicePropertyQuery{}
-	return scanObject(data, "ServicePropertyQuery", func(k, v []byte) error {
+	more, err := d.openObject("a Service_PropertyQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyTypes":
-			return decSlice(v, &t.PropertyTypes, elemString[GetPropertyType])
+			err = decSlice(d, &t.PropertyTypes, elemString[GetPropertyType], "an array of GetPropertyType")
 		case "PropertyQueries":
-			return decMap(v, &t.PropertyQueries, elemRaw)
+			err = decMap(d, &t.PropertyQueries, elemRaw, "a map of Any (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ServicePropertyQuery) unknownMembers(path string, out []string) []string {
@@ -8477,9 +10413,7 @@ func (t *ServicePropertyQuery) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Services) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Services).encode)
 }
 
 func (t *Services) encode(e *encoder) {
@@ -8505,23 +10439,37 @@ func (t *Services) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Services) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Services).decode)
+}
+
+func (t *Services) decode(d *decoder) error {
 	*t = Services{}
-	return scanObject(data, "Services", func(k, v []byte) error {
+	more, err := d.openObject("a Services object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Heartbeat":
-			return decObject(v, &t.Heartbeat)
+			err = decObject(d, &t.Heartbeat)
 		case "Shutdown":
-			return decObject(v, &t.Shutdown)
+			err = decObject(d, &t.Shutdown)
 		case "Timesync":
-			return decObject(v, &t.Timesync)
+			err = decObject(d, &t.Timesync)
 		case "KvpExchange":
-			return decObject(v, &t.KVPExchange)
+			err = decObject(d, &t.KVPExchange)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Services) unknownMembers(path string, out []string) []string {
@@ -8543,9 +10491,7 @@ func (t *Services) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SetPropertyOperation) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SetPropertyOperation).encode)
 }
 
 func (t *SetPropertyOperation) encode(e *encoder) {
@@ -8567,21 +10513,35 @@ func (t *SetPropertyOperation) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SetPropertyOperation) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SetPropertyOperation).decode)
+}
+
+func (t *SetPropertyOperation) decode(d *decoder) error {
 	*t = SetPropertyOperation{}
-	return scanObject(data, "SetPropertyOperation", func(k, v []byte) error {
+	more, err := d.openObject("a SetPropertyOperation object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GroupId":
-			return decString(v, &t.GroupID, &t.keep, 1<<0)
+			err = decString(d, &t.GroupID, &t.keep, 1<<0)
 		case "PropertyCode":
-			return decUint(v, &t.PropertyCode)
+			err = decUint(d, &t.PropertyCode, &d.u32)
 		case "PropertyValue":
-			return decUint(v, &t.PropertyValue)
+			err = decUint(d, &t.PropertyValue, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SetPropertyOperation) unknownMembers(path string, out []string) []string {
@@ -8591,9 +10551,7 @@ func (t *SetPropertyOperation) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SharedMemoryConfiguration) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SharedMemoryConfiguration).encode)
 }
 
 func (t *SharedMemoryConfiguration) encode(e *encoder) {
@@ -8607,17 +10565,31 @@ func (t *SharedMemoryConfiguration) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SharedMemoryConfiguration) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SharedMemoryConfiguration).decode)
+}
+
+func (t *SharedMemoryConfiguration) decode(d *decoder) error {
 	*t = SharedMemoryConfiguration{}
-	return scanObject(data, "SharedMemoryConfiguration", func(k, v []byte) error {
+	more, err := d.openObject("a SharedMemoryConfiguration object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Regions":
-			return decSlice(v, &t.Regions, (*SharedMemoryRegion).UnmarshalJSON)
+			err = decSlice(d, &t.Regions, (*SharedMemoryRegion).decode, "an array of SharedMemoryRegion")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SharedMemoryConfiguration) unknownMembers(path string, out []string) []string {
@@ -8630,9 +10602,7 @@ func (t *SharedMemoryConfiguration) unknownMembers(path string, out []string) []
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SharedMemoryRegion) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SharedMemoryRegion).encode)
 }
 
 func (t *SharedMemoryRegion) encode(e *encoder) {
@@ -8662,25 +10632,39 @@ func (t *SharedMemoryRegion) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SharedMemoryRegion) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SharedMemoryRegion).decode)
+}
+
+func (t *SharedMemoryRegion) decode(d *decoder) error {
 	*t = SharedMemoryRegion{}
-	return scanObject(data, "SharedMemoryRegion", func(k, v []byte) error {
+	more, err := d.openObject("a SharedMemoryRegion object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SectionName":
-			return decString(v, &t.SectionName, &t.keep, 1<<0)
+			err = decString(d, &t.SectionName, &t.keep, 1<<0)
 		case "StartOffset":
-			return decUint(v, &t.StartOffset)
+			err = decUint(d, &t.StartOffset, &d.u64)
 		case "Length":
-			return decUint(v, &t.Length)
+			err = decUint(d, &t.Length, &d.u64)
 		case "AllowGuestWrite":
-			return decBool(v, &t.AllowGuestWrite)
+			err = decBool(d, &t.AllowGuestWrite)
 		case "HiddenFromGuest":
-			return decBool(v, &t.HiddenFromGuest)
+			err = decBool(d, &t.HiddenFromGuest)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SharedMemoryRegion) unknownMembers(path string, out []string) []string {
@@ -8690,9 +10674,7 @@ func (t *SharedMemoryRegion) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SharedMemoryRegionInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SharedMemoryRegionInfo).encode)
 }
 
 func (t *SharedMemoryRegionInfo) encode(e *encoder) {
@@ -8710,19 +10692,33 @@ func (t *SharedMemoryRegionInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SharedMemoryRegionInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SharedMemoryRegionInfo).decode)
+}
+
+func (t *SharedMemoryRegionInfo) decode(d *decoder) error {
 	*t = SharedMemoryRegionInfo{}
-	return scanObject(data, "SharedMemoryRegionInfo", func(k, v []byte) error {
+	more, err := d.openObject("a SharedMemoryRegionInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SectionName":
-			return decString(v, &t.SectionName, &t.keep, 1<<0)
+			err = decString(d, &t.SectionName, &t.keep, 1<<0)
 		case "GuestPhysicalAddress":
-			return decUint(v, &t.GuestPhysicalAddress)
+			err = decUint(d, &t.GuestPhysicalAddress, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SharedMemoryRegionInfo) unknownMembers(path string, out []string) []string {
@@ -8732,9 +10728,7 @@ func (t *SharedMemoryRegionInfo) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Shutdown) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Shutdown).encode)
 }
 
 func (t *Shutdown) encode(e *encoder) {
@@ -8744,13 +10738,26 @@ func (t *Shutdown) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Shutdown) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Shutdown).decode)
+}
+
+func (t *Shutdown) decode(d *decoder) error {
 	*t = Shutdown{}
-	return scanObject(data, "Shutdown", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Shutdown object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Shutdown) unknownMembers(path string, out []string) []string {
@@ -8760,9 +10767,7 @@ func (t *Shutdown) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t ShutdownOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*ShutdownOptions).encode)
 }
 
 func (t *ShutdownOptions) encode(e *encoder) {
@@ -8788,23 +10793,37 @@ func (t *ShutdownOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *ShutdownOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*ShutdownOptions).decode)
+}
+
+func (t *ShutdownOptions) decode(d *decoder) error {
 	*t = ShutdownOptions{}
-	return scanObject(data, "ShutdownOptions", func(k, v []byte) error {
+	more, err := d.openObject("a ShutdownOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Mechanism":
-			return decString(v, &t.Mechanism, &t.keep, 1<<0)
+			err = decString(d, &t.Mechanism, &t.keep, 1<<0)
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<1)
+			err = decString(d, &t.Type, &t.keep, 1<<1)
 		case "Force":
-			return decBool(v, &t.Force)
+			err = decBool(d, &t.Force)
 		case "Reason":
-			return decString(v, &t.Reason, &t.keep, 1<<2)
+			err = decString(d, &t.Reason, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *ShutdownOptions) unknownMembers(path string, out []string) []string {
@@ -8814,9 +10833,7 @@ func (t *ShutdownOptions) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SignalProcessOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SignalProcessOptions).encode)
 }
 
 func (t *SignalProcessOptions) encode(e *encoder) {
@@ -8830,17 +10847,31 @@ func (t *SignalProcessOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SignalProcessOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SignalProcessOptions).decode)
+}
+
+func (t *SignalProcessOptions) decode(d *decoder) error {
 	*t = SignalProcessOptions{}
-	return scanObject(data, "SignalProcessOptions", func(k, v []byte) error {
+	more, err := d.openObject("a SignalProcessOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Signal":
-			return decString(v, &t.Signal, &t.keep, 1<<0)
+			err = decString(d, &t.Signal, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SignalProcessOptions) unknownMembers(path string, out []string) []string {
@@ -8850,9 +10881,7 @@ func (t *SignalProcessOptions) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Statistics) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Statistics).encode)
 }
 
 func (t *Statistics) encode(e *encoder) {
@@ -8890,29 +10919,43 @@ func (t *Statistics) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Statistics) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Statistics).decode)
+}
+
+func (t *Statistics) decode(d *decoder) error {
 	*t = Statistics{}
-	return scanObject(data, "Statistics", func(k, v []byte) error {
+	more, err := d.openObject("a Statistics object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Timestamp":
-			return decTime(v, &t.Timestamp, &t.keep, 1<<0)
+			err = decTime(d, &t.Timestamp, &t.keep, 1<<0)
 		case "ContainerStartTime":
-			return decTime(v, &t.ContainerStartTime, &t.keep, 1<<1)
+			err = decTime(d, &t.ContainerStartTime, &t.keep, 1<<1)
 		case "Uptime100ns":
-			return decUint(v, &t.Uptime100ns)
+			err = decUint(d, &t.Uptime100ns, &d.u64)
 		case "Processor":
-			return decObject(v, &t.Processor)
+			err = decObject(d, &t.Processor)
 		case "Memory":
-			return decObject(v, &t.Memory)
+			err = decObject(d, &t.Memory)
 		case "Storage":
-			return decObject(v, &t.Storage)
+			err = decObject(d, &t.Storage)
 		case "Network":
-			return decSlice(v, &t.Network, (*NetworkStats).UnmarshalJSON)
+			err = decSlice(d, &t.Network, (*NetworkStats).decode, "an array of NetworkStats")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Statistics) unknownMembers(path string, out []string) []string {
@@ -8934,9 +10977,7 @@ func (t *Statistics) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Storage) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Storage).encode)
 }
 
 func (t *Storage) encode(e *encoder) {
@@ -8958,21 +10999,35 @@ func (t *Storage) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Storage) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Storage).decode)
+}
+
+func (t *Storage) decode(d *decoder) error {
 	*t = Storage{}
-	return scanObject(data, "Storage", func(k, v []byte) error {
+	more, err := d.openObject("a Storage object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Layers":
-			return decSlice(v, &t.Layers, (*Layer).UnmarshalJSON)
+			err = decSlice(d, &t.Layers, (*Layer).decode, "an array of Layer")
 		case "Path":
-			return decString(v, &t.Path, &t.keep, 1<<0)
+			err = decString(d, &t.Path, &t.keep, 1<<0)
 		case "QoS":
-			return decObject(v, &t.QoS)
+			err = decObject(d, &t.QoS)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Storage) unknownMembers(path string, out []string) []string {
@@ -8988,9 +11043,7 @@ func (t *Storage) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t StorageQoS) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*StorageQoS).encode)
 }
 
 func (t *StorageQoS) encode(e *encoder) {
@@ -9008,19 +11061,33 @@ func (t *StorageQoS) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *StorageQoS) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*StorageQoS).decode)
+}
+
+func (t *StorageQoS) decode(d *decoder) error {
 	*t = StorageQoS{}
-	return scanObject(data, "StorageQoS", func(k, v []byte) error {
+	more, err := d.openObject("a StorageQoS object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "IopsMaximum":
-			return decUint(v, &t.IopsMaximum)
+			err = decUint(d, &t.IopsMaximum, &d.u64)
 		case "BandwidthMaximum":
-			return decUint(v, &t.BandwidthMaximum)
+			err = decUint(d, &t.BandwidthMaximum, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *StorageQoS) unknownMembers(path string, out []string) []string {
@@ -9030,9 +11097,7 @@ func (t *StorageQoS) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t StorageStats) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*StorageStats).encode)
 }
 
 func (t *StorageStats) encode(e *encoder) {
@@ -9058,23 +11123,37 @@ func (t *StorageStats) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *StorageStats) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*StorageStats).decode)
+}
+
+func (t *StorageStats) decode(d *decoder) error {
 	*t = StorageStats{}
-	return scanObject(data, "StorageStats", func(k, v []byte) error {
+	more, err := d.openObject("a StorageStats object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ReadCountNormalized":
-			return decUint(v, &t.ReadCountNormalized)
+			err = decUint(d, &t.ReadCountNormalized, &d.u64)
 		case "ReadSizeBytes":
-			return decUint(v, &t.ReadSizeBytes)
+			err = decUint(d, &t.ReadSizeBytes, &d.u64)
 		case "WriteCountNormalized":
-			return decUint(v, &t.WriteCountNormalized)
+			err = decUint(d, &t.WriteCountNormalized, &d.u64)
 		case "WriteSizeBytes":
-			return decUint(v, &t.WriteSizeBytes)
+			err = decUint(d, &t.WriteSizeBytes, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *StorageStats) unknownMembers(path string, out []string) []string {
@@ -9084,9 +11163,7 @@ func (t *StorageStats) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Subnode) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Subnode).encode)
 }
 
 func (t *Subnode) encode(e *encoder) {
@@ -9104,19 +11181,33 @@ func (t *Subnode) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Subnode) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Subnode).decode)
+}
+
+func (t *Subnode) decode(d *decoder) error {
 	*t = Subnode{}
-	return scanObject(data, "Subnode", func(k, v []byte) error {
+	more, err := d.openObject("a Subnode object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "Id":
-			return decUint(v, &t.ID)
+			err = decUint(d, &t.ID, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Subnode) unknownMembers(path string, out []string) []string {
@@ -9126,9 +11217,7 @@ func (t *Subnode) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemExit) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemExit).encode)
 }
 
 func (t *SystemExit) encode(e *encoder) {
@@ -9146,19 +11235,33 @@ func (t *SystemExit) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemExit) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemExit).decode)
+}
+
+func (t *SystemExit) decode(d *decoder) error {
 	*t = SystemExit{}
-	return scanObject(data, "SystemExit", func(k, v []byte) error {
+	more, err := d.openObject("a SystemExit object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Detail":
-			return decString(v, &t.Detail, &t.keep, 1<<0)
+			err = decString(d, &t.Detail, &t.keep, 1<<0)
 		case "Initiator":
-			return decString(v, &t.Initiator, &t.keep, 1<<1)
+			err = decString(d, &t.Initiator, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemExit) unknownMembers(path string, out []string) []string {
@@ -9168,9 +11271,7 @@ func (t *SystemExit) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemExitStatus) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemExitStatus).encode)
 }
 
 func (t *SystemExitStatus) encode(e *encoder) {
@@ -9192,21 +11293,35 @@ func (t *SystemExitStatus) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemExitStatus) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemExitStatus).decode)
+}
+
+func (t *SystemExitStatus) decode(d *decoder) error {
 	*t = SystemExitStatus{}
-	return scanObject(data, "SystemExitStatus", func(k, v []byte) error {
+	more, err := d.openObject("a SystemExitStatus object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Status":
-			return decInt(v, &t.Status)
+			err = decInt(d, &t.Status, &d.i32)
 		case "ExitType":
-			return decString(v, &t.ExitType, &t.keep, 1<<0)
+			err = decString(d, &t.ExitType, &t.keep, 1<<0)
 		case "Attribution":
-			return decSlice(v, &t.Attribution, (*AttributionRecord).UnmarshalJSON)
+			err = decSlice(d, &t.Attribution, (*AttributionRecord).decode, "an array of AttributionRecord")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemExitStatus) unknownMembers(path string, out []string) []string {
@@ -9219,9 +11334,7 @@ func (t *SystemExitStatus) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemProcessorModificationRequest) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemProcessorModificationRequest).encode)
 }
 
 func (t *SystemProcessorModificationRequest) encode(e *encoder) {
@@ -9235,17 +11348,31 @@ func (t *SystemProcessorModificationRequest) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemProcessorModificationRequest) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemProcessorModificationRequest).decode)
+}
+
+func (t *SystemProcessorModificationRequest) decode(d *decoder) error {
 	*t = SystemProcessorModificationRequest{}
-	return scanObject(data, "SystemProcessorModificationRequest", func(k, v []byte) error {
+	more, err := d.openObject("a SystemProcessorModificationRequest object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "GroupId":
-			return decString(v, &t.GroupID, &t.keep, 1<<0)
+			err = decString(d, &t.GroupID, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemProcessorModificationRequest) unknownMembers(path string, out []string) []string {
@@ -9255,9 +11382,7 @@ func (t *SystemProcessorModificationRequest) unknownMembers(path string, out []s
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemQuery).encode)
 }
 
 func (t *SystemQuery) encode(e *encoder) {
@@ -9283,23 +11408,37 @@ func (t *SystemQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemQuery).decode)
+}
+
+func (t *SystemQuery) decode(d *decoder) error {
 	*t = SystemQuery{}
-	return scanObject(data, "SystemQuery", func(k, v []byte) error {
+	more, err := d.openObject("a SystemQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Ids":
-			return decSlice(v, &t.IDs, elemString[string])
+			err = decSlice(d, &t.IDs, elemString[string], "an array of string")
 		case "Names":
-			return decSlice(v, &t.Names, elemString[string])
+			err = decSlice(d, &t.Names, elemString[string], "an array of string")
 		case "Types":
-			return decSlice(v, &t.Types, elemString[SystemType])
+			err = decSlice(d, &t.Types, elemString[SystemType], "an array of SystemType")
 		case "Owners":
-			return decSlice(v, &t.Owners, elemString[string])
+			err = decSlice(d, &t.Owners, elemString[string], "an array of string")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemQuery) unknownMembers(path string, out []string) []string {
@@ -9309,9 +11448,7 @@ func (t *SystemQuery) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemTime) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemTime).encode)
 }
 
 func (t *SystemTime) encode(e *encoder) {
@@ -9353,31 +11490,45 @@ func (t *SystemTime) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemTime) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemTime).decode)
+}
+
+func (t *SystemTime) decode(d *decoder) error {
 	*t = SystemTime{}
-	return scanObject(data, "SystemTime", func(k, v []byte) error {
+	more, err := d.openObject("a SystemTime object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Year":
-			return decUint(v, &t.Year)
+			err = decUint(d, &t.Year, &d.u16)
 		case "Month":
-			return decUint(v, &t.Month)
+			err = decUint(d, &t.Month, &d.u16)
 		case "DayOfWeek":
-			return decUint(v, &t.DayOfWeek)
+			err = decUint(d, &t.DayOfWeek, &d.u16)
 		case "Day":
-			return decUint(v, &t.Day)
+			err = decUint(d, &t.Day, &d.u16)
 		case "Hour":
-			return decUint(v, &t.Hour)
+			err = decUint(d, &t.Hour, &d.u16)
 		case "Minute":
-			return decUint(v, &t.Minute)
+			err = decUint(d, &t.Minute, &d.u16)
 		case "Second":
-			return decUint(v, &t.Second)
+			err = decUint(d, &t.Second, &d.u16)
 		case "Milliseconds":
-			return decUint(v, &t.Milliseconds)
+			err = decUint(d, &t.Milliseconds, &d.u16)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemTime) unknownMembers(path string, out []string) []string {
@@ -9387,9 +11538,7 @@ func (t *SystemTime) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t SystemPropertyQuery) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*SystemPropertyQuery).encode)
 }
 
 func (t *SystemPropertyQuery) encode(e *encoder) {
@@ -9407,19 +11556,33 @@ func (t *SystemPropertyQuery) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *SystemPropertyQuery) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*SystemPropertyQuery).decode)
+}
+
+func (t *SystemPropertyQuery) decode(d *decoder) error {
 	*t = SystemPropertyQuery{}
-	return scanObject(data, "SystemPropertyQuery", func(k, v []byte) error {
+	more, err := d.openObject("a System_PropertyQuery object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "PropertyTypes":
-			return decSlice(v, &t.PropertyTypes, elemString[SystemPropertyType])
+			err = decSlice(d, &t.PropertyTypes, elemString[SystemPropertyType], "an array of System_PropertyType")
 		case "Queries":
-			return decMap(v, &t.Queries, elemRaw)
+			err = decMap(d, &t.Queries, elemRaw, "a map of Any (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *SystemPropertyQuery) unknownMembers(path string, out []string) []string {
@@ -9429,9 +11592,7 @@ func (t *SystemPropertyQuery) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t TimeZoneInformation) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*TimeZoneInformation).encode)
 }
 
 func (t *TimeZoneInformation) encode(e *encoder) {
@@ -9469,29 +11630,43 @@ func (t *TimeZoneInformation) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *TimeZoneInformation) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*TimeZoneInformation).decode)
+}
+
+func (t *TimeZoneInformation) decode(d *decoder) error {
 	*t = TimeZoneInformation{}
-	return scanObject(data, "TimeZoneInformation", func(k, v []byte) error {
+	more, err := d.openObject("a TimeZoneInformation object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Bias":
-			return decInt(v, &t.Bias)
+			err = decInt(d, &t.Bias, &d.i32)
 		case "StandardName":
-			return decString(v, &t.StandardName, &t.keep, 1<<0)
+			err = decString(d, &t.StandardName, &t.keep, 1<<0)
 		case "StandardDate":
-			return decObject(v, &t.StandardDate)
+			err = decObject(d, &t.StandardDate)
 		case "StandardBias":
-			return decInt(v, &t.StandardBias)
+			err = decInt(d, &t.StandardBias, &d.i32)
 		case "DaylightName":
-			return decString(v, &t.DaylightName, &t.keep, 1<<1)
+			err = decString(d, &t.DaylightName, &t.keep, 1<<1)
 		case "DaylightDate":
-			return decObject(v, &t.DaylightDate)
+			err = decObject(d, &t.DaylightDate)
 		case "DaylightBias":
-			return decInt(v, &t.DaylightBias)
+			err = decInt(d, &t.DaylightBias, &d.i32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *TimeZoneInformation) unknownMembers(path string, out []string) []string {
@@ -9507,9 +11682,7 @@ func (t *TimeZoneInformation) unknownMembers(path string, out []string) []string
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Timesync) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Timesync).encode)
 }
 
 func (t *Timesync) encode(e *encoder) {
@@ -9519,13 +11692,26 @@ func (t *Timesync) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Timesync) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Timesync).decode)
+}
+
+func (t *Timesync) decode(d *decoder) error {
 	*t = Timesync{}
-	return scanObject(data, "Timesync", func(k, v []byte) error {
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+	more, err := d.openObject("a Timesync object")
+	for more {
+		k := d.key
+		t.Unknown, err = decUnknown(d, t.Unknown, k)
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Timesync) unknownMembers(path string, out []string) []string {
@@ -9535,9 +11721,7 @@ func (t *Timesync) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Topology) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Topology).encode)
 }
 
 func (t *Topology) encode(e *encoder) {
@@ -9555,19 +11739,33 @@ func (t *Topology) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Topology) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Topology).decode)
+}
+
+func (t *Topology) decode(d *decoder) error {
 	*t = Topology{}
-	return scanObject(data, "Topology", func(k, v []byte) error {
+	more, err := d.openObject("a Topology object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Memory":
-			return decObject(v, &t.Memory)
+			err = decObject(d, &t.Memory)
 		case "Processor":
-			return decObject(v, &t.Processor)
+			err = decObject(d, &t.Processor)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Topology) unknownMembers(path string, out []string) []string {
@@ -9583,9 +11781,7 @@ func (t *Topology) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t TripleFault) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*TripleFault).encode)
 }
 
 func (t *TripleFault) encode(e *encoder) {
@@ -9599,17 +11795,31 @@ func (t *TripleFault) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *TripleFault) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*TripleFault).decode)
+}
+
+func (t *TripleFault) decode(d *decoder) error {
 	*t = TripleFault{}
-	return scanObject(data, "TripleFault", func(k, v []byte) error {
+	more, err := d.openObject("a TripleFault object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ErrorType":
-			return decUint(v, &t.ErrorType)
+			err = decUint(d, &t.ErrorType, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *TripleFault) unknownMembers(path string, out []string) []string {
@@ -9619,9 +11829,7 @@ func (t *TripleFault) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t UEFI) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*UEFI).encode)
 }
 
 func (t *UEFI) encode(e *encoder) {
@@ -9655,27 +11863,41 @@ func (t *UEFI) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *UEFI) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*UEFI).decode)
+}
+
+func (t *UEFI) decode(d *decoder) error {
 	*t = UEFI{}
-	return scanObject(data, "UEFI", func(k, v []byte) error {
+	more, err := d.openObject("a Uefi object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "EnableDebugger":
-			return decBool(v, &t.EnableDebugger)
+			err = decBool(d, &t.EnableDebugger)
 		case "SecureBootTemplateId":
-			return decString(v, &t.SecureBootTemplateID, &t.keep, 1<<0)
+			err = decString(d, &t.SecureBootTemplateID, &t.keep, 1<<0)
 		case "BootThis":
-			return decObject(v, &t.BootThis)
+			err = decObject(d, &t.BootThis)
 		case "Console":
-			return decString(v, &t.Console, &t.keep, 1<<1)
+			err = decString(d, &t.Console, &t.keep, 1<<1)
 		case "StopOnBootFailure":
-			return decBool(v, &t.StopOnBootFailure)
+			err = decBool(d, &t.StopOnBootFailure)
 		case "ApplySecureBootTemplate":
-			return decString(v, &t.ApplySecureBootTemplate, &t.keep, 1<<2)
+			err = decString(d, &t.ApplySecureBootTemplate, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *UEFI) unknownMembers(path string, out []string) []string {
@@ -9688,9 +11910,7 @@ func (t *UEFI) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t UEFIBootEntry) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*UEFIBootEntry).encode)
 }
 
 func (t *UEFIBootEntry) encode(e *encoder) {
@@ -9720,25 +11940,39 @@ func (t *UEFIBootEntry) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *UEFIBootEntry) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*UEFIBootEntry).decode)
+}
+
+func (t *UEFIBootEntry) decode(d *decoder) error {
 	*t = UEFIBootEntry{}
-	return scanObject(data, "UEFIBootEntry", func(k, v []byte) error {
+	more, err := d.openObject("a UefiBootEntry object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "DeviceType":
-			return decString(v, &t.DeviceType, &t.keep, 1<<0)
+			err = decString(d, &t.DeviceType, &t.keep, 1<<0)
 		case "DevicePath":
-			return decString(v, &t.DevicePath, &t.keep, 1<<1)
+			err = decString(d, &t.DevicePath, &t.keep, 1<<1)
 		case "DiskNumber":
-			return decUint(v, &t.DiskNumber)
+			err = decUint(d, &t.DiskNumber, &d.u16)
 		case "OptionalData":
-			return decString(v, &t.OptionalData, &t.keep, 1<<2)
+			err = decString(d, &t.OptionalData, &t.keep, 1<<2)
 		case "VmbFsRootPath":
-			return decString(v, &t.VmbFsRootPath, &t.keep, 1<<3)
+			err = decString(d, &t.VmbFsRootPath, &t.keep, 1<<3)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *UEFIBootEntry) unknownMembers(path string, out []string) []string {
@@ -9748,9 +11982,7 @@ func (t *UEFIBootEntry) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t Version) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*Version).encode)
 }
 
 func (t *Version) encode(e *encoder) {
@@ -9768,19 +12000,33 @@ func (t *Version) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *Version) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*Version).decode)
+}
+
+func (t *Version) decode(d *decoder) error {
 	*t = Version{}
-	return scanObject(data, "Version", func(k, v []byte) error {
+	more, err := d.openObject("a Version object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Major":
-			return decUint(v, &t.Major)
+			err = decUint(d, &t.Major, &d.u32)
 		case "Minor":
-			return decUint(v, &t.Minor)
+			err = decUint(d, &t.Minor, &d.u32)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *Version) unknownMembers(path string, out []string) []string {
@@ -9790,9 +12036,7 @@ func (t *Version) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VideoMonitor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VideoMonitor).encode)
 }
 
 func (t *VideoMonitor) encode(e *encoder) {
@@ -9814,21 +12058,35 @@ func (t *VideoMonitor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VideoMonitor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VideoMonitor).decode)
+}
+
+func (t *VideoMonitor) decode(d *decoder) error {
 	*t = VideoMonitor{}
-	return scanObject(data, "VideoMonitor", func(k, v []byte) error {
+	more, err := d.openObject("a VideoMonitor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HorizontalResolution":
-			return decUint(v, &t.HorizontalResolution)
+			err = decUint(d, &t.HorizontalResolution, &d.u16)
 		case "VerticalResolution":
-			return decUint(v, &t.VerticalResolution)
+			err = decUint(d, &t.VerticalResolution, &d.u16)
 		case "ConnectionOptions":
-			return decObject(v, &t.ConnectionOptions)
+			err = decObject(d, &t.ConnectionOptions)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VideoMonitor) unknownMembers(path string, out []string) []string {
@@ -9841,9 +12099,7 @@ func (t *VideoMonitor) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtioSerial) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtioSerial).encode)
 }
 
 func (t *VirtioSerial) encode(e *encoder) {
@@ -9857,17 +12113,31 @@ func (t *VirtioSerial) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtioSerial) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtioSerial).decode)
+}
+
+func (t *VirtioSerial) decode(d *decoder) error {
 	*t = VirtioSerial{}
-	return scanObject(data, "VirtioSerial", func(k, v []byte) error {
+	more, err := d.openObject("a VirtioSerial object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Ports":
-			return decMap(v, &t.Ports, (*VirtioSerialPort).UnmarshalJSON)
+			err = decMap(d, &t.Ports, (*VirtioSerialPort).decode, "a map of VirtioSerialPort (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtioSerial) unknownMembers(path string, out []string) []string {
@@ -9881,9 +12151,7 @@ func (t *VirtioSerial) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtioSerialPort) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtioSerialPort).encode)
 }
 
 func (t *VirtioSerialPort) encode(e *encoder) {
@@ -9905,21 +12173,35 @@ func (t *VirtioSerialPort) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtioSerialPort) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtioSerialPort).decode)
+}
+
+func (t *VirtioSerialPort) decode(d *decoder) error {
 	*t = VirtioSerialPort{}
-	return scanObject(data, "VirtioSerialPort", func(k, v []byte) error {
+	more, err := d.openObject("a VirtioSerialPort object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "NamedPipe":
-			return decString(v, &t.NamedPipe, &t.keep, 1<<0)
+			err = decString(d, &t.NamedPipe, &t.keep, 1<<0)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<1)
+			err = decString(d, &t.Name, &t.keep, 1<<1)
 		case "ConsoleSupport":
-			return decBool(v, &t.ConsoleSupport)
+			err = decBool(d, &t.ConsoleSupport)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtioSerialPort) unknownMembers(path string, out []string) []string {
@@ -9929,9 +12211,7 @@ func (t *VirtioSerialPort) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualDeviceFailure) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualDeviceFailure).encode)
 }
 
 func (t *VirtualDeviceFailure) encode(e *encoder) {
@@ -9957,23 +12237,37 @@ func (t *VirtualDeviceFailure) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualDeviceFailure) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualDeviceFailure).decode)
+}
+
+func (t *VirtualDeviceFailure) decode(d *decoder) error {
 	*t = VirtualDeviceFailure{}
-	return scanObject(data, "VirtualDeviceFailure", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualDeviceFailure object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Detail":
-			return decString(v, &t.Detail, &t.keep, 1<<0)
+			err = decString(d, &t.Detail, &t.keep, 1<<0)
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<1)
+			err = decString(d, &t.Name, &t.keep, 1<<1)
 		case "DeviceId":
-			return decString(v, &t.DeviceID, &t.keep, 1<<2)
+			err = decString(d, &t.DeviceID, &t.keep, 1<<2)
 		case "InstanceId":
-			return decString(v, &t.InstanceID, &t.keep, 1<<3)
+			err = decString(d, &t.InstanceID, &t.keep, 1<<3)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualDeviceFailure) unknownMembers(path string, out []string) []string {
@@ -9983,9 +12277,7 @@ func (t *VirtualDeviceFailure) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualMachine) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualMachine).encode)
 }
 
 func (t *VirtualMachine) encode(e *encoder) {
@@ -10043,39 +12335,53 @@ func (t *VirtualMachine) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualMachine) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualMachine).decode)
+}
+
+func (t *VirtualMachine) decode(d *decoder) error {
 	*t = VirtualMachine{}
-	return scanObject(data, "VirtualMachine", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualMachine object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "StopOnReset":
-			return decBool(v, &t.StopOnReset)
+			err = decBool(d, &t.StopOnReset)
 		case "Chipset":
-			return decObject(v, &t.Chipset)
+			err = decObject(d, &t.Chipset)
 		case "ComputeTopology":
-			return decObject(v, &t.ComputeTopology)
+			err = decObject(d, &t.ComputeTopology)
 		case "Devices":
-			return decObject(v, &t.Devices)
+			err = decObject(d, &t.Devices)
 		case "GuestState":
-			return decObject(v, &t.GuestState)
+			err = decObject(d, &t.GuestState)
 		case "RestoreState":
-			return decObject(v, &t.RestoreState)
+			err = decObject(d, &t.RestoreState)
 		case "RegistryChanges":
-			return decObject(v, &t.RegistryChanges)
+			err = decObject(d, &t.RegistryChanges)
 		case "StorageQoS":
-			return decObject(v, &t.StorageQoS)
+			err = decObject(d, &t.StorageQoS)
 		case "GuestConnection":
-			return decObject(v, &t.GuestConnection)
+			err = decObject(d, &t.GuestConnection)
 		case "Services":
-			return decObject(v, &t.Services)
+			err = decObject(d, &t.Services)
 		case "Version":
-			return decObject(v, &t.Version)
+			err = decObject(d, &t.Version)
 		case "SecuritySettings":
-			return decObject(v, &t.SecuritySettings)
+			err = decObject(d, &t.SecuritySettings)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualMachine) unknownMembers(path string, out []string) []string {
@@ -10118,9 +12424,7 @@ func (t *VirtualMachine) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualMachineHvSocket) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualMachineHvSocket).encode)
 }
 
 func (t *VirtualMachineHvSocket) encode(e *encoder) {
@@ -10134,17 +12438,31 @@ func (t *VirtualMachineHvSocket) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualMachineHvSocket) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualMachineHvSocket).decode)
+}
+
+func (t *VirtualMachineHvSocket) decode(d *decoder) error {
 	*t = VirtualMachineHvSocket{}
-	return scanObject(data, "VirtualMachineHvSocket", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualMachine_HvSocket object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HvSocketConfig":
-			return decObject(v, &t.HvSocketConfig)
+			err = decObject(d, &t.HvSocketConfig)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualMachineHvSocket) unknownMembers(path string, out []string) []string {
@@ -10157,9 +12475,7 @@ func (t *VirtualMachineHvSocket) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualMachineMemory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualMachineMemory).encode)
 }
 
 func (t *VirtualMachineMemory) encode(e *encoder) {
@@ -10229,45 +12545,59 @@ func (t *VirtualMachineMemory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualMachineMemory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualMachineMemory).decode)
+}
+
+func (t *VirtualMachineMemory) decode(d *decoder) error {
 	*t = VirtualMachineMemory{}
-	return scanObject(data, "VirtualMachineMemory", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualMachine_Memory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "SizeInMB":
-			return decUint(v, &t.SizeInMB)
+			err = decUint(d, &t.SizeInMB, &d.u64)
 		case "AllowOvercommit":
-			return decBool(v, &t.AllowOvercommit)
+			err = decBool(d, &t.AllowOvercommit)
 		case "BackingPageSize":
-			return decString(v, &t.BackingPageSize, &t.keep, 1<<0)
+			err = decString(d, &t.BackingPageSize, &t.keep, 1<<0)
 		case "FaultClusterSizeShift":
-			return decUint(v, &t.FaultClusterSizeShift)
+			err = decUint(d, &t.FaultClusterSizeShift, &d.u32)
 		case "DirectMapFaultClusterSizeShift":
-			return decUint(v, &t.DirectMapFaultClusterSizeShift)
+			err = decUint(d, &t.DirectMapFaultClusterSizeShift, &d.u32)
 		case "PinBackingPages":
-			return decBool(v, &t.PinBackingPages)
+			err = decBool(d, &t.PinBackingPages)
 		case "ForbidSmallBackingPages":
-			return decBool(v, &t.ForbidSmallBackingPages)
+			err = decBool(d, &t.ForbidSmallBackingPages)
 		case "EnableHotHint":
-			return decBool(v, &t.EnableHotHint)
+			err = decBool(d, &t.EnableHotHint)
 		case "EnableColdHint":
-			return decBool(v, &t.EnableColdHint)
+			err = decBool(d, &t.EnableColdHint)
 		case "EnableColdDiscardHint":
-			return decBool(v, &t.EnableColdDiscardHint)
+			err = decBool(d, &t.EnableColdDiscardHint)
 		case "EnableDeferredCommit":
-			return decBool(v, &t.EnableDeferredCommit)
+			err = decBool(d, &t.EnableDeferredCommit)
 		case "LowMmioGapInMB":
-			return decUint(v, &t.LowMMIOGapInMB)
+			err = decUint(d, &t.LowMMIOGapInMB, &d.u64)
 		case "HighMmioBaseInMB":
-			return decUint(v, &t.HighMMIOBaseInMB)
+			err = decUint(d, &t.HighMMIOBaseInMB, &d.u64)
 		case "HighMmioGapInMB":
-			return decUint(v, &t.HighMMIOGapInMB)
+			err = decUint(d, &t.HighMMIOGapInMB, &d.u64)
 		case "Backing":
-			return decString(v, &t.Backing, &t.keep, 1<<1)
+			err = decString(d, &t.Backing, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualMachineMemory) unknownMembers(path string, out []string) []string {
@@ -10277,9 +12607,7 @@ func (t *VirtualMachineMemory) unknownMembers(path string, out []string) []strin
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualMachineProcessor) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualMachineProcessor).encode)
 }
 
 func (t *VirtualMachineProcessor) encode(e *encoder) {
@@ -10349,45 +12677,59 @@ func (t *VirtualMachineProcessor) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualMachineProcessor) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualMachineProcessor).decode)
+}
+
+func (t *VirtualMachineProcessor) decode(d *decoder) error {
 	*t = VirtualMachineProcessor{}
-	return scanObject(data, "VirtualMachineProcessor", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualMachine_Processor object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Count":
-			return decUint(v, &t.Count)
+			err = decUint(d, &t.Count, &d.u32)
 		case "Limit":
-			return decUint(v, &t.Limit)
+			err = decUint(d, &t.Limit, &d.u64)
 		case "Weight":
-			return decUint(v, &t.Weight)
+			err = decUint(d, &t.Weight, &d.u64)
 		case "Reservation":
-			return decUint(v, &t.Reservation)
+			err = decUint(d, &t.Reservation, &d.u64)
 		case "MaximumFrequencyMHz":
-			return decUint(v, &t.MaximumFrequencyMHz)
+			err = decUint(d, &t.MaximumFrequencyMHz, &d.u32)
 		case "ExposeVirtualizationExtensions":
-			return decBool(v, &t.ExposeVirtualizationExtensions)
+			err = decBool(d, &t.ExposeVirtualizationExtensions)
 		case "EnablePerfmonPmu":
-			return decBool(v, &t.EnablePerfmonPmu)
+			err = decBool(d, &t.EnablePerfmonPmu)
 		case "EnablePerfmonArchPmu":
-			return decBool(v, &t.EnablePerfmonArchPmu)
+			err = decBool(d, &t.EnablePerfmonArchPmu)
 		case "EnablePerfmonPebs":
-			return decBool(v, &t.EnablePerfmonPebs)
+			err = decBool(d, &t.EnablePerfmonPebs)
 		case "EnablePerfmonLbr":
-			return decBool(v, &t.EnablePerfmonLbr)
+			err = decBool(d, &t.EnablePerfmonLbr)
 		case "EnablePerfmonIpt":
-			return decBool(v, &t.EnablePerfmonIpt)
+			err = decBool(d, &t.EnablePerfmonIpt)
 		case "CpuGroup":
-			return decObject(v, &t.CPUGroup)
+			err = decObject(d, &t.CPUGroup)
 		case "EnablePageShattering":
-			return decBool(v, &t.EnablePageShattering)
+			err = decBool(d, &t.EnablePageShattering)
 		case "DisableSpeculationControls":
-			return decBool(v, &t.DisableSpeculationControls)
+			err = decBool(d, &t.DisableSpeculationControls)
 		case "ProcessorFeatureSet":
-			return decObject(v, &t.ProcessorFeatureSet)
+			err = decObject(d, &t.ProcessorFeatureSet)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualMachineProcessor) unknownMembers(path string, out []string) []string {
@@ -10403,9 +12745,7 @@ func (t *VirtualMachineProcessor) unknownMembers(path string, out []string) []st
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualNodeInfo) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualNodeInfo).encode)
 }
 
 func (t *VirtualNodeInfo) encode(e *encoder) {
@@ -10431,23 +12771,37 @@ func (t *VirtualNodeInfo) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualNodeInfo) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualNodeInfo).decode)
+}
+
+func (t *VirtualNodeInfo) decode(d *decoder) error {
 	*t = VirtualNodeInfo{}
-	return scanObject(data, "VirtualNodeInfo", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualNodeInfo object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "VirtualNodeIndex":
-			return decUint(v, &t.VirtualNodeIndex)
+			err = decUint(d, &t.VirtualNodeIndex, &d.u8)
 		case "PhysicalNodeNumber":
-			return decUint(v, &t.PhysicalNodeNumber)
+			err = decUint(d, &t.PhysicalNodeNumber, &d.u8)
 		case "VirtualProcessorCount":
-			return decUint(v, &t.VirtualProcessorCount)
+			err = decUint(d, &t.VirtualProcessorCount, &d.u32)
 		case "MemoryUsageInPages":
-			return decUint(v, &t.MemoryUsageInPages)
+			err = decUint(d, &t.MemoryUsageInPages, &d.u64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualNodeInfo) unknownMembers(path string, out []string) []string {
@@ -10457,9 +12811,7 @@ func (t *VirtualNodeInfo) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualPMemController) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualPMemController).encode)
 }
 
 func (t *VirtualPMemController) encode(e *encoder) {
@@ -10485,23 +12837,37 @@ func (t *VirtualPMemController) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualPMemController) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualPMemController).decode)
+}
+
+func (t *VirtualPMemController) decode(d *decoder) error {
 	*t = VirtualPMemController{}
-	return scanObject(data, "VirtualPMemController", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualPMemController object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Devices":
-			return decMap(v, &t.Devices, (*VirtualPMemDevice).UnmarshalJSON)
+			err = decMap(d, &t.Devices, (*VirtualPMemDevice).decode, "a map of VirtualPMemDevice (a JSON object)")
 		case "MaximumCount":
-			return decUint(v, &t.MaximumCount)
+			err = decUint(d, &t.MaximumCount, &d.u8)
 		case "MaximumSizeBytes":
-			return decUint(v, &t.MaximumSizeBytes)
+			err = decUint(d, &t.MaximumSizeBytes, &d.u64)
 		case "Backing":
-			return decString(v, &t.Backing, &t.keep, 1<<0)
+			err = decString(d, &t.Backing, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualPMemController) unknownMembers(path string, out []string) []string {
@@ -10515,9 +12881,7 @@ func (t *VirtualPMemController) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualPMemDevice) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualPMemDevice).encode)
 }
 
 func (t *VirtualPMemDevice) encode(e *encoder) {
@@ -10547,25 +12911,39 @@ func (t *VirtualPMemDevice) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualPMemDevice) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualPMemDevice).decode)
+}
+
+func (t *VirtualPMemDevice) decode(d *decoder) error {
 	*t = VirtualPMemDevice{}
-	return scanObject(data, "VirtualPMemDevice", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualPMemDevice object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HostPath":
-			return decString(v, &t.HostPath, &t.keep, 1<<0)
+			err = decString(d, &t.HostPath, &t.keep, 1<<0)
 		case "ReadOnly":
-			return decBool(v, &t.ReadOnly)
+			err = decBool(d, &t.ReadOnly)
 		case "ImageFormat":
-			return decString(v, &t.ImageFormat, &t.keep, 1<<1)
+			err = decString(d, &t.ImageFormat, &t.keep, 1<<1)
 		case "SizeBytes":
-			return decUint(v, &t.SizeBytes)
+			err = decUint(d, &t.SizeBytes, &d.u64)
 		case "Mappings":
-			return decMap(v, &t.Mappings, (*VirtualPMemMapping).UnmarshalJSON)
+			err = decMap(d, &t.Mappings, (*VirtualPMemMapping).decode, "a map of VirtualPMemMapping (a JSON object)")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualPMemDevice) unknownMembers(path string, out []string) []string {
@@ -10579,9 +12957,7 @@ func (t *VirtualPMemDevice) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualPMemMapping) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualPMemMapping).encode)
 }
 
 func (t *VirtualPMemMapping) encode(e *encoder) {
@@ -10599,19 +12975,33 @@ func (t *VirtualPMemMapping) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualPMemMapping) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualPMemMapping).decode)
+}
+
+func (t *VirtualPMemMapping) decode(d *decoder) error {
 	*t = VirtualPMemMapping{}
-	return scanObject(data, "VirtualPMemMapping", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualPMemMapping object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "HostPath":
-			return decString(v, &t.HostPath, &t.keep, 1<<0)
+			err = decString(d, &t.HostPath, &t.keep, 1<<0)
 		case "ImageFormat":
-			return decString(v, &t.ImageFormat, &t.keep, 1<<1)
+			err = decString(d, &t.ImageFormat, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualPMemMapping) unknownMembers(path string, out []string) []string {
@@ -10621,9 +13011,7 @@ func (t *VirtualPMemMapping) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualPCIDevice) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualPCIDevice).encode)
 }
 
 func (t *VirtualPCIDevice) encode(e *encoder) {
@@ -10637,17 +13025,31 @@ func (t *VirtualPCIDevice) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualPCIDevice) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualPCIDevice).decode)
+}
+
+func (t *VirtualPCIDevice) decode(d *decoder) error {
 	*t = VirtualPCIDevice{}
-	return scanObject(data, "VirtualPCIDevice", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualPciDevice object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Functions":
-			return decSlice(v, &t.Functions, (*VirtualPCIFunction).UnmarshalJSON)
+			err = decSlice(d, &t.Functions, (*VirtualPCIFunction).decode, "an array of VirtualPciFunction")
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualPCIDevice) unknownMembers(path string, out []string) []string {
@@ -10660,9 +13062,7 @@ func (t *VirtualPCIDevice) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualPCIFunction) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualPCIFunction).encode)
 }
 
 func (t *VirtualPCIFunction) encode(e *encoder) {
@@ -10684,21 +13084,35 @@ func (t *VirtualPCIFunction) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualPCIFunction) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualPCIFunction).decode)
+}
+
+func (t *VirtualPCIFunction) decode(d *decoder) error {
 	*t = VirtualPCIFunction{}
-	return scanObject(data, "VirtualPCIFunction", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualPciFunction object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "DeviceInstancePath":
-			return decString(v, &t.DeviceInstancePath, &t.keep, 1<<0)
+			err = decString(d, &t.DeviceInstancePath, &t.keep, 1<<0)
 		case "VirtualFunction":
-			return decUint(v, &t.VirtualFunction)
+			err = decUint(d, &t.VirtualFunction, &d.u16)
 		case "AllowDirectTranslatedP2P":
-			return decBool(v, &t.AllowDirectTranslatedP2P)
+			err = decBool(d, &t.AllowDirectTranslatedP2P)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualPCIFunction) unknownMembers(path string, out []string) []string {
@@ -10708,9 +13122,7 @@ func (t *VirtualPCIFunction) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualSMB) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualSMB).encode)
 }
 
 func (t *VirtualSMB) encode(e *encoder) {
@@ -10728,19 +13140,33 @@ func (t *VirtualSMB) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualSMB) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualSMB).decode)
+}
+
+func (t *VirtualSMB) decode(d *decoder) error {
 	*t = VirtualSMB{}
-	return scanObject(data, "VirtualSMB", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualSmb object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Shares":
-			return decSlice(v, &t.Shares, (*VirtualSMBShare).UnmarshalJSON)
+			err = decSlice(d, &t.Shares, (*VirtualSMBShare).decode, "an array of VirtualSmbShare")
 		case "DirectFileMappingInMB":
-			return decInt(v, &t.DirectFileMappingInMB)
+			err = decInt(d, &t.DirectFileMappingInMB, &d.i64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualSMB) unknownMembers(path string, out []string) []string {
@@ -10753,9 +13179,7 @@ func (t *VirtualSMB) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualSMBShare) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualSMBShare).encode)
 }
 
 func (t *VirtualSMBShare) encode(e *encoder) {
@@ -10781,23 +13205,37 @@ func (t *VirtualSMBShare) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualSMBShare) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualSMBShare).decode)
+}
+
+func (t *VirtualSMBShare) decode(d *decoder) error {
 	*t = VirtualSMBShare{}
-	return scanObject(data, "VirtualSMBShare", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualSmbShare object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "Name":
-			return decString(v, &t.Name, &t.keep, 1<<0)
+			err = decString(d, &t.Name, &t.keep, 1<<0)
 		case "Path":
-			return decString(v, &t.Path, &t.keep, 1<<1)
+			err = decString(d, &t.Path, &t.keep, 1<<1)
 		case "AllowedFiles":
-			return decSlice(v, &t.AllowedFiles, elemString[string])
+			err = decSlice(d, &t.AllowedFiles, elemString[string], "an array of string")
 		case "Options":
-			return decObject(v, &t.Options)
+			err = decObject(d, &t.Options)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualSMBShare) unknownMembers(path string, out []string) []string {
@@ -10810,9 +13248,7 @@ func (t *VirtualSMBShare) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VirtualSMBShareOptions) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VirtualSMBShareOptions).encode)
 }
 
 func (t *VirtualSMBShareOptions) encode(e *encoder) {
@@ -10898,53 +13334,67 @@ func (t *VirtualSMBShareOptions) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VirtualSMBShareOptions) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VirtualSMBShareOptions).decode)
+}
+
+func (t *VirtualSMBShareOptions) decode(d *decoder) error {
 	*t = VirtualSMBShareOptions{}
-	return scanObject(data, "VirtualSMBShareOptions", func(k, v []byte) error {
+	more, err := d.openObject("a VirtualSmbShareOptions object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ReadOnly":
-			return decBool(v, &t.ReadOnly)
+			err = decBool(d, &t.ReadOnly)
 		case "ShareRead":
-			return decBool(v, &t.ShareRead)
+			err = decBool(d, &t.ShareRead)
 		case "CacheIo":
-			return decBool(v, &t.CacheIo)
+			err = decBool(d, &t.CacheIo)
 		case "NoOplocks":
-			return decBool(v, &t.NoOplocks)
+			err = decBool(d, &t.NoOplocks)
 		case "TakeBackupPrivilege":
-			return decBool(v, &t.TakeBackupPrivilege)
+			err = decBool(d, &t.TakeBackupPrivilege)
 		case "UseShareRootIdentity":
-			return decBool(v, &t.UseShareRootIdentity)
+			err = decBool(d, &t.UseShareRootIdentity)
 		case "NoDirectmap":
-			return decBool(v, &t.NoDirectmap)
+			err = decBool(d, &t.NoDirectmap)
 		case "NoLocks":
-			return decBool(v, &t.NoLocks)
+			err = decBool(d, &t.NoLocks)
 		case "NoDirnotify":
-			return decBool(v, &t.NoDirnotify)
+			err = decBool(d, &t.NoDirnotify)
 		case "VmSharedMemory":
-			return decBool(v, &t.VMSharedMemory)
+			err = decBool(d, &t.VMSharedMemory)
 		case "RestrictFileAccess":
-			return decBool(v, &t.RestrictFileAccess)
+			err = decBool(d, &t.RestrictFileAccess)
 		case "ForceLevelIIOplocks":
-			return decBool(v, &t.ForceLevelIIOplocks)
+			err = decBool(d, &t.ForceLevelIIOplocks)
 		case "ReparseBaseLayer":
-			return decBool(v, &t.ReparseBaseLayer)
+			err = decBool(d, &t.ReparseBaseLayer)
 		case "PseudoOplocks":
-			return decBool(v, &t.PseudoOplocks)
+			err = decBool(d, &t.PseudoOplocks)
 		case "NonCacheIo":
-			return decBool(v, &t.NonCacheIo)
+			err = decBool(d, &t.NonCacheIo)
 		case "PseudoDirnotify":
-			return decBool(v, &t.PseudoDirnotify)
+			err = decBool(d, &t.PseudoDirnotify)
 		case "SingleFileMapping":
-			return decBool(v, &t.SingleFileMapping)
+			err = decBool(d, &t.SingleFileMapping)
 		case "SupportCloudFiles":
-			return decBool(v, &t.SupportCloudFiles)
+			err = decBool(d, &t.SupportCloudFiles)
 		case "FilterEncryptionAttributes":
-			return decBool(v, &t.FilterEncryptionAttributes)
+			err = decBool(d, &t.FilterEncryptionAttributes)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VirtualSMBShareOptions) unknownMembers(path string, out []string) []string {
@@ -10954,9 +13404,7 @@ func (t *VirtualSMBShareOptions) unknownMembers(path string, out []string) []str
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VMMemory) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VMMemory).encode)
 }
 
 func (t *VMMemory) encode(e *encoder) {
@@ -10994,29 +13442,43 @@ func (t *VMMemory) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VMMemory) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VMMemory).decode)
+}
+
+func (t *VMMemory) decode(d *decoder) error {
 	*t = VMMemory{}
-	return scanObject(data, "VMMemory", func(k, v []byte) error {
+	more, err := d.openObject("a VmMemory object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "AvailableMemory":
-			return decInt(v, &t.AvailableMemory)
+			err = decInt(d, &t.AvailableMemory, &d.i32)
 		case "AvailableMemoryBuffer":
-			return decInt(v, &t.AvailableMemoryBuffer)
+			err = decInt(d, &t.AvailableMemoryBuffer, &d.i32)
 		case "ReservedMemory":
-			return decUint(v, &t.ReservedMemory)
+			err = decUint(d, &t.ReservedMemory, &d.u64)
 		case "AssignedMemory":
-			return decUint(v, &t.AssignedMemory)
+			err = decUint(d, &t.AssignedMemory, &d.u64)
 		case "SlpActive":
-			return decBool(v, &t.SlpActive)
+			err = decBool(d, &t.SlpActive)
 		case "BalancingEnabled":
-			return decBool(v, &t.BalancingEnabled)
+			err = decBool(d, &t.BalancingEnabled)
 		case "DmOperationInProgress":
-			return decBool(v, &t.DmOperationInProgress)
+			err = decBool(d, &t.DmOperationInProgress)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VMMemory) unknownMembers(path string, out []string) []string {
@@ -11026,9 +13488,7 @@ func (t *VMMemory) unknownMembers(path string, out []string) []string {
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t VMProcessorRequirements) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*VMProcessorRequirements).encode)
 }
 
 func (t *VMProcessorRequirements) encode(e *encoder) {
@@ -11058,25 +13518,39 @@ func (t *VMProcessorRequirements) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *VMProcessorRequirements) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*VMProcessorRequirements).decode)
+}
+
+func (t *VMProcessorRequirements) decode(d *decoder) error {
 	*t = VMProcessorRequirements{}
-	return scanObject(data, "VMProcessorRequirements", func(k, v []byte) error {
+	more, err := d.openObject("a VmProcessorRequirements object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ProcessorFeatures":
-			return decSlice(v, &t.ProcessorFeatures, elemString[ProcessorFeature])
+			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
 		case "XsaveProcessorFeatures":
-			return decSlice(v, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature])
+			err = decSlice(d, &t.XsaveProcessorFeatures, elemString[XsaveProcessorFeature], "an array of XsaveProcessorFeature")
 		case "CacheLineFlushSize":
-			return decUint(v, &t.CacheLineFlushSize)
+			err = decUint(d, &t.CacheLineFlushSize, &d.u64)
 		case "ImplementedPhysicalAddressBits":
-			return decUint(v, &t.ImplementedPhysicalAddressBits)
+			err = decUint(d, &t.ImplementedPhysicalAddressBits, &d.u64)
 		case "NonArchitecturalCoreSharing":
-			return decString(v, &t.NonArchitecturalCoreSharing, &t.keep, 1<<0)
+			err = decString(d, &t.NonArchitecturalCoreSharing, &t.keep, 1<<0)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *VMProcessorRequirements) unknownMembers(path string, out []string) []string {
@@ -11086,9 +13560,7 @@ func (t *VMProcessorRequirements) unknownMembers(path string, out []string) []st
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t WindowsCrashReport) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*WindowsCrashReport).encode)
 }
 
 func (t *WindowsCrashReport) encode(e *encoder) {
@@ -11138,35 +13610,49 @@ func (t *WindowsCrashReport) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *WindowsCrashReport) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*WindowsCrashReport).decode)
+}
+
+func (t *WindowsCrashReport) decode(d *decoder) error {
 	*t = WindowsCrashReport{}
-	return scanObject(data, "WindowsCrashReport", func(k, v []byte) error {
+	more, err := d.openObject("a WindowsCrashReport object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "DumpFile":
-			return decString(v, &t.DumpFile, &t.keep, 1<<0)
+			err = decString(d, &t.DumpFile, &t.keep, 1<<0)
 		case "OsMajorVersion":
-			return decUint(v, &t.OSMajorVersion)
+			err = decUint(d, &t.OSMajorVersion, &d.u32)
 		case "OsMinorVersion":
-			return decUint(v, &t.OSMinorVersion)
+			err = decUint(d, &t.OSMinorVersion, &d.u32)
 		case "OsBuildNumber":
-			return decUint(v, &t.OSBuildNumber)
+			err = decUint(d, &t.OSBuildNumber, &d.u32)
 		case "OsServicePackMajorVersion":
-			return decUint(v, &t.OSServicePackMajorVersion)
+			err = decUint(d, &t.OSServicePackMajorVersion, &d.u32)
 		case "OsServicePackMinorVersion":
-			return decUint(v, &t.OSServicePackMinorVersion)
+			err = decUint(d, &t.OSServicePackMinorVersion, &d.u32)
 		case "OsSuiteMask":
-			return decUint(v, &t.OSSuiteMask)
+			err = decUint(d, &t.OSSuiteMask, &d.u32)
 		case "OsProductType":
-			return decUint(v, &t.OSProductType)
+			err = decUint(d, &t.OSProductType, &d.u32)
 		case "Status":
-			return decInt(v, &t.Status)
+			err = decInt(d, &t.Status, &d.i32)
 		case "FinalPhase":
-			return decString(v, &t.FinalPhase, &t.keep, 1<<1)
+			err = decString(d, &t.FinalPhase, &t.keep, 1<<1)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *WindowsCrashReport) unknownMembers(path string, out []string) []string {
@@ -11176,9 +13662,7 @@ func (t *WindowsCrashReport) unknownMembers(path string, out []string) []string 
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t WindowsCrashReporting) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*WindowsCrashReporting).encode)
 }
 
 func (t *WindowsCrashReporting) encode(e *encoder) {
@@ -11196,19 +13680,33 @@ func (t *WindowsCrashReporting) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *WindowsCrashReporting) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*WindowsCrashReporting).decode)
+}
+
+func (t *WindowsCrashReporting) decode(d *decoder) error {
 	*t = WindowsCrashReporting{}
-	return scanObject(data, "WindowsCrashReporting", func(k, v []byte) error {
+	more, err := d.openObject("a WindowsCrashReporting object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "DumpFileName":
-			return decString(v, &t.DumpFileName, &t.keep, 1<<0)
+			err = decString(d, &t.DumpFileName, &t.keep, 1<<0)
 		case "MaxDumpSize":
-			return decInt(v, &t.MaxDumpSize)
+			err = decInt(d, &t.MaxDumpSize, &d.i64)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *WindowsCrashReporting) unknownMembers(path string, out []string) []string {
@@ -11218,9 +13716,7 @@ func (t *WindowsCrashReporting) unknownMembers(path string, out []string) []stri
 
 // MarshalJSON encodes t: members that are set, in schema order, then the unknown members.
 func (t WorkerExit) MarshalJSON() ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 64)}
-	t.encode(&e)
-	return e.buf, e.err
+	return encodeDocument(&t, (*WorkerExit).encode)
 }
 
 func (t *WorkerExit) encode(e *encoder) {
@@ -11246,23 +13742,37 @@ func (t *WorkerExit) encode(e *encoder) {
 }
 
 // UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not
-// list are kept in Unknown; member names match exactly.
+// list are kept in Unknown; member names match exactly. Errors are a *PathError or a
+// *SyntaxError.
 func (t *WorkerExit) UnmarshalJSON(data []byte) error {
+	return decodeDocument(data, t, (*WorkerExit).decode)
+}
+
+func (t *WorkerExit) decode(d *decoder) error {
 	*t = WorkerExit{}
-	return scanObject(data, "WorkerExit", func(k, v []byte) error {
+	more, err := d.openObject("a WorkerExit object")
+	for more {
+		k := d.key
 		switch string(k) {
 		case "ExitCode":
-			return decUint(v, &t.ExitCode)
+			err = decUint(d, &t.ExitCode, &d.u32)
 		case "Type":
-			return decString(v, &t.Type, &t.keep, 1<<0)
+			err = decString(d, &t.Type, &t.keep, 1<<0)
 		case "Detail":
-			return decString(v, &t.Detail, &t.keep, 1<<1)
+			err = decString(d, &t.Detail, &t.keep, 1<<1)
 		case "Initiator":
-			return decString(v, &t.Initiator, &t.keep, 1<<2)
+			err = decString(d, &t.Initiator, &t.keep, 1<<2)
+		default:
+			t.Unknown, err = decUnknown(d, t.Unknown, k)
 		}
-		t.Unknown = addUnknown(t.Unknown, k, v)
-		return nil
-	})
+		if err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		}
+		more, err = d.next()
+	}
+	return err
 }
 
 func (t *WorkerExit) unknownMembers(path string, out []string) []string {

@@ -1,425 +1,580 @@
 package schema
 
 import (
+	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"math"
 	"reflect"
+	"strconv"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// The generated UnmarshalJSON methods walk a document once with the small
-// scanner below: each member's value is located without decoding it, known
-// members are decoded straight into their fields (scalars without
-// reflection) and the rest are copied into Unknown. Member names match
-// exactly, unlike encoding/json's case-insensitive matching, so a member
-// that differs only in case is kept verbatim as an unknown member.
+// The generated UnmarshalJSON methods read a document in one pass with the
+// decoder below: each method reads its object member by member, decoding
+// known members straight into their fields (without reflection) and copying
+// the others into Unknown, and hands nested objects to their own methods.
+// The decoder checks the whole text as it goes, so nothing needs to check
+// it first. Member names match exactly, unlike encoding/json's
+// case-insensitive matching, so a member that differs only in case is kept
+// verbatim as an unknown member. Of repeated members the last wins, as with
+// encoding/json; Check reports them.
+//
+// Boolean and integer fields are pointers. Rather than one allocation per
+// value, the decoder hands out pointers into small arrays it allocates per
+// scalar type (slab), so a document's integers share a few allocations.
 
-// PathError is a decoding error about one member of a document: its value
-// has the wrong JSON type, or is not a valid time, number or enum text.
-// Path is the member's JSON Pointer (RFC 6901), such as
-// "/Container/Storage/Layers/0/Id", the form UnknownMembers uses too.
-type PathError struct {
-	Path string
-	Err  error
+// slab hands out pointers to distinct elements of arrays it allocates in
+// growing chunks.
+type slab[T any] struct {
+	free []T
+	next int
 }
 
-// Error returns "schema: PATH: cause".
-func (e *PathError) Error() string { return "schema: " + e.Path + ": " + e.Err.Error() }
-
-// Unwrap returns the cause.
-func (e *PathError) Unwrap() error { return e.Err }
-
-// wrapPath prefixes the path of err with the segment seg (a member name or
-// an array index), making err a *PathError if it is not one yet.
-func wrapPath(seg string, err error) error {
-	var pe *PathError
-	if errors.As(err, &pe) {
-		pe.Path = "/" + escapePointer(seg) + pe.Path
-		return pe
+func (s *slab[T]) new() *T {
+	if len(s.free) == 0 {
+		s.next = min(max(2*s.next, 8), 512)
+		s.free = make([]T, s.next)
 	}
-	return &PathError{Path: "/" + escapePointer(seg), Err: err}
+	p := &s.free[0]
+	s.free = s.free[1:]
+	return p
 }
 
-var errSyntax = errors.New("invalid JSON")
+// decoder reads one JSON document.
+type decoder struct {
+	data []byte
+	i    int    // the next byte to read
+	key  []byte // the name of the member whose value is at i
+	chk  *checker
 
-func syntaxErr(data []byte, i int) error {
-	return fmt.Errorf("%w at offset %d of %d", errSyntax, i, len(data))
+	bools slab[bool]
+	u8    slab[uint8]
+	u16   slab[uint16]
+	u32   slab[uint32]
+	u64   slab[uint64]
+	i8    slab[int8]
+	i16   slab[int16]
+	i32   slab[int32]
+	i64   slab[int64]
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// decodeDocument decodes data, one JSON document, into t with dec, the
+// generated decode method of T. A null document leaves t zero.
+func decodeDocument[T any](data []byte, t *T, dec func(*T, *decoder) error) error {
+	d := &decoder{data: data}
+	d.space()
+	return d.end(dec(t, d))
+}
 
-func skipSpace(d []byte, i int) int {
-	for i < len(d) && isSpace(d[i]) {
-		i++
+// end finishes a document whose value gave err. A syntax error anywhere
+// in the document comes before any other error, as with encoding/json,
+// which checks the text first.
+func (d *decoder) end(err error) error {
+	if err != nil {
+		if _, ok := err.(*SyntaxError); !ok {
+			whole := decoder{data: d.data}
+			whole.space()
+			if serr := whole.end(whole.skip()); serr != nil {
+				return serr
+			}
+		}
+		if te, ok := err.(*TypeError); ok {
+			return &PathError{Err: te}
+		}
+		return err
 	}
-	return i
+	d.space()
+	if d.i != len(d.data) {
+		return d.syntax("the end of the document")
+	}
+	return nil
 }
 
-func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
-
-// skipString returns the index after the string starting at d[i] == '"' and
-// whether it holds escapes or bytes that need checking.
-func skipString(d []byte, i int) (end int, plain bool, err error) {
-	plain = true
-	for i++; i < len(d); i++ {
-		switch c := d[i]; {
-		case c == '"':
-			return i + 1, plain, nil
-		case c == '\\':
-			plain = false
-			i++
-			if i >= len(d) {
-				return 0, false, syntaxErr(d, i)
-			}
-			switch d[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(d) {
-					return 0, false, syntaxErr(d, i)
-				}
-				for _, h := range d[i+1 : i+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return 0, false, syntaxErr(d, i)
-					}
-				}
-				i += 4
-			default:
-				return 0, false, syntaxErr(d, i)
-			}
-		case c < 0x20:
-			return 0, false, syntaxErr(d, i)
-		case c >= utf8.RuneSelf:
-			plain = false
+func (d *decoder) space() {
+	for d.i < len(d.data) {
+		switch d.data[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
 		}
 	}
-	return 0, false, syntaxErr(d, i)
 }
 
-func skipDigits(d []byte, i int) int {
-	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
-		i++
+// syntax returns the error about the byte at i, which is not what the
+// grammar allows there (want).
+func (d *decoder) syntax(want string) error {
+	if d.i >= len(d.data) {
+		return newSyntaxError(d.data, d.i, "unexpected end of the document, want "+want)
 	}
-	return i
+	r, _ := utf8.DecodeRune(d.data[d.i:])
+	return newSyntaxError(d.data, d.i, "unexpected "+strconv.QuoteRune(r)+", want "+want)
 }
 
-func skipNumber(d []byte, i int) (int, error) {
-	start := i
-	if i < len(d) && d[i] == '-' {
+// peek returns the byte at i, or 0 at the end.
+func (d *decoder) peek() byte {
+	if d.i < len(d.data) {
+		return d.data[d.i]
+	}
+	return 0
+}
+
+// null reports whether a null is at i, and reads it.
+func (d *decoder) null() bool {
+	if len(d.data)-d.i >= 4 && string(d.data[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// literal reads lit (true, false or null) at i.
+func (d *decoder) literal(lit string) error {
+	for j := range len(lit) {
+		if d.i+j >= len(d.data) || d.data[d.i+j] != lit[j] {
+			d.i += j
+			return d.syntax("the literal " + lit)
+		}
+	}
+	d.i += len(lit)
+	return nil
+}
+
+// mismatch reads the value at i, which the schema type described by want
+// cannot hold, and returns the *TypeError saying so (or a syntax error,
+// if the value is not JSON).
+func (d *decoder) mismatch(want string) error {
+	start := d.i
+	if err := d.skip(); err != nil {
+		return err
+	}
+	var what string
+	switch d.data[start] {
+	case '{':
+		what = "a JSON object"
+	case '[':
+		what = "a JSON array"
+	case '"':
+		what = "a JSON string"
+	case 't', 'f':
+		what = "a JSON boolean (" + string(d.data[start:d.i]) + ")"
+	default:
+		what = "the number " + string(d.data[start:d.i])
+	}
+	return &TypeError{Value: what, Want: want}
+}
+
+// openObject reads the start of an object and, if it has members, the name
+// of the first, reporting whether it has. null is an object without
+// members. want describes the object for errors ("a Container object").
+func (d *decoder) openObject(want string) (bool, error) {
+	switch d.peek() {
+	case '{':
+		d.i++
+		d.space()
+		if d.peek() == '}' {
+			d.i++
+			return false, nil
+		}
+		if d.chk != nil {
+			d.chk.enter()
+		}
+		if err := d.member(); err != nil {
+			return false, err
+		}
+		return true, nil
+	case 'n':
+		if d.null() {
+			return false, nil
+		}
+	case 0:
+		return false, d.syntax("a value")
+	}
+	return false, d.mismatch(want)
+}
+
+// next reads what follows a member's value: the name of the next member,
+// reporting true, or the end of the object.
+func (d *decoder) next() (bool, error) {
+	d.space()
+	switch d.peek() {
+	case ',':
+		d.i++
+		d.space()
+		if err := d.member(); err != nil {
+			return false, err
+		}
+		return true, nil
+	case '}':
+		d.i++
+		if d.chk != nil {
+			d.chk.leave()
+		}
+		return false, nil
+	}
+	return false, d.syntax("',' or '}'")
+}
+
+// member reads a member name and its colon into key.
+func (d *decoder) member() error {
+	if d.peek() != '"' {
+		return d.syntax("a member name")
+	}
+	start := d.i
+	k, err := d.stringBytes()
+	if err != nil {
+		return err
+	}
+	d.key = k
+	if d.chk != nil {
+		d.chk.member(k, start)
+	}
+	d.space()
+	if d.peek() != ':' {
+		return d.syntax("':'")
+	}
+	d.i++
+	d.space()
+	if d.chk != nil {
+		d.chk.value(d.i)
+	}
+	return nil
+}
+
+// inMember handles err from the value of member k. A type error is
+// recorded by Check, which then goes on; otherwise the error is returned
+// with k added to its path.
+func (d *decoder) inMember(k []byte, err error) error {
+	if d.chk != nil {
+		return d.chk.note(err)
+	}
+	return wrapPath(string(k), err)
+}
+
+// inElement is inMember for the element n of an array.
+func (d *decoder) inElement(n int, err error) error {
+	if d.chk != nil {
+		return d.chk.note(err)
+	}
+	return wrapPath(strconv.Itoa(n), err)
+}
+
+// stringBytes reads the string at i and returns its text: a slice of data
+// when the string is plain, else a new unescaped copy. Invalid UTF-8 and
+// lone surrogates become U+FFFD, as with encoding/json.
+func (d *decoder) stringBytes() ([]byte, error) {
+	start := d.i + 1
+	ascii := true
+	for j := start; j < len(d.data); j++ {
+		switch c := d.data[j]; {
+		case c == '"':
+			s := d.data[start:j]
+			if !ascii && !utf8.Valid(s) {
+				return d.unescape(start)
+			}
+			d.i = j + 1
+			return s, nil
+		case c == '\\' || c < 0x20:
+			return d.unescape(start)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	d.i = len(d.data)
+	return nil, d.syntax(`'"'`)
+}
+
+// unescape reads the rest of a string whose text starts at start.
+func (d *decoder) unescape(start int) ([]byte, error) {
+	out := make([]byte, 0, 32)
+	i := start
+	for i < len(d.data) {
+		c := d.data[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			return out, nil
+		case c < 0x20:
+			d.i = i
+			return nil, newSyntaxError(d.data, i, "control character "+strconv.QuoteRune(rune(c))+" in a string")
+		case c < utf8.RuneSelf && c != '\\':
+			out = append(out, c)
+			i++
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(d.data[i:])
+			out = utf8.AppendRune(out, r) // RuneError for invalid bytes
+			i += n
+		default: // a backslash
+			if i+1 >= len(d.data) {
+				d.i = len(d.data)
+				return nil, d.syntax("an escape")
+			}
+			e := d.data[i+1]
+			i += 2
+			switch e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := hex4(d.data, i)
+				if !ok {
+					d.i = i
+					return nil, d.syntax("four hexadecimal digits")
+				}
+				i += 4
+				if utf16.IsSurrogate(r) {
+					if r2, ok := hex4(d.data, i+2); ok && d.data[i] == '\\' && d.data[i+1] == 'u' {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							r = dec
+							i += 6
+						} else {
+							r = utf8.RuneError
+						}
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				d.i = i - 1
+				return nil, d.syntax("an escape (one of \"\\/bfnrtu)")
+			}
+		}
+	}
+	d.i = len(d.data)
+	return nil, d.syntax(`'"'`)
+}
+
+// hex4 reads four hexadecimal digits at data[i:].
+func hex4(data []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(data) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range data[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// number reads the number at i and returns its text.
+func (d *decoder) number() ([]byte, error) {
+	start := d.i
+	i := d.i
+	if i < len(d.data) && d.data[i] == '-' {
 		i++
 	}
 	switch {
-	case i < len(d) && d[i] == '0':
+	case i < len(d.data) && d.data[i] == '0':
 		i++
-	case i < len(d) && '1' <= d[i] && d[i] <= '9':
-		i = skipDigits(d, i)
+	case i < len(d.data) && '1' <= d.data[i] && d.data[i] <= '9':
+		i = skipDigits(d.data, i)
 	default:
-		return 0, syntaxErr(d, start)
+		d.i = i
+		return nil, d.syntax("a digit")
 	}
-	if i < len(d) && d[i] == '.' {
-		j := skipDigits(d, i+1)
+	if i < len(d.data) && d.data[i] == '.' {
+		j := skipDigits(d.data, i+1)
 		if j == i+1 {
-			return 0, syntaxErr(d, i)
+			d.i = j
+			return nil, d.syntax("a digit")
 		}
 		i = j
 	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+	if i < len(d.data) && (d.data[i] == 'e' || d.data[i] == 'E') {
 		i++
-		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+		if i < len(d.data) && (d.data[i] == '+' || d.data[i] == '-') {
 			i++
 		}
-		j := skipDigits(d, i)
+		j := skipDigits(d.data, i)
 		if j == i {
-			return 0, syntaxErr(d, i)
+			d.i = j
+			return nil, d.syntax("a digit")
 		}
 		i = j
 	}
-	return i, nil
+	d.i = i
+	return d.data[start:i], nil
 }
 
-// skipValue returns the index after the JSON value starting at d[i].
-func skipValue(d []byte, i int) (int, error) {
-	if i >= len(d) {
-		return 0, syntaxErr(d, i)
+func skipDigits(data []byte, i int) int {
+	for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+		i++
 	}
-	switch c := d[i]; c {
-	case '"':
-		end, _, err := skipString(d, i)
-		return end, err
-	case '{', '[':
-		return skipContainer(d, i)
-	case 't', 'f', 'n':
-		for _, lit := range [...]string{"true", "false", "null"} {
-			if len(d)-i >= len(lit) && string(d[i:i+len(lit)]) == lit {
-				return i + len(lit), nil
-			}
-		}
-		return 0, syntaxErr(d, i)
-	default:
-		return skipNumber(d, i)
-	}
+	return i
 }
 
-// skipContainer skips an object or array, checking its structure.
-func skipContainer(d []byte, i int) (int, error) {
-	var stackBuf [32]byte
-	stack := stackBuf[:0]
-	for {
-		// At the start of a container.
-		open := d[i]
-		stack = append(stack, open)
-		i = skipSpace(d, i+1)
-		if i < len(d) && (d[i] == '}' && open == '{' || d[i] == ']' && open == '[') {
-			i++
-			stack = stack[:len(stack)-1]
-			goto closed
-		}
-	member:
-		if stack[len(stack)-1] == '{' {
-			if i >= len(d) || d[i] != '"' {
-				return 0, syntaxErr(d, i)
-			}
-			end, _, err := skipString(d, i)
-			if err != nil {
-				return 0, err
-			}
-			i = skipSpace(d, end)
-			if i >= len(d) || d[i] != ':' {
-				return 0, syntaxErr(d, i)
-			}
-			i = skipSpace(d, i+1)
-		}
-		if i < len(d) && (d[i] == '{' || d[i] == '[') {
-			continue
-		}
-		{
-			end, err := skipValue(d, i)
-			if err != nil {
-				return 0, err
-			}
-			i = end
-		}
-	closed:
-		for {
-			if len(stack) == 0 {
-				return i, nil
-			}
-			i = skipSpace(d, i)
-			if i >= len(d) {
-				return 0, syntaxErr(d, i)
-			}
-			top := stack[len(stack)-1]
-			switch {
-			case d[i] == ',':
-				i = skipSpace(d, i+1)
-				goto member
-			case d[i] == '}' && top == '{', d[i] == ']' && top == '[':
-				i++
-				stack = stack[:len(stack)-1]
-			default:
-				return 0, syntaxErr(d, i)
-			}
-		}
-	}
-}
-
-// scanObject calls fn for each member of the JSON object data, in order.
-// A null document is no object and no error. Errors from fn are wrapped
-// with the member name.
-func scanObject(data []byte, typ string, fn func(key, val []byte) error) error {
-	i := skipSpace(data, 0)
-	if i >= len(data) {
-		return syntaxErr(data, i)
-	}
-	if data[i] != '{' {
-		end, err := skipValue(data, i)
-		if err != nil {
-			return err
-		}
-		if v := data[i:end]; isNull(v) {
-			return checkEnd(data, end)
-		}
-		return &json.UnmarshalTypeError{Value: kindOf(data[i]), Type: reflect.TypeFor[map[string]any](), Struct: typ}
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return checkEnd(data, i+1)
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return syntaxErr(data, i)
-		}
-		kend, plain, err := skipString(data, i)
-		if err != nil {
-			return err
-		}
-		key := data[i+1 : kend-1]
-		if !plain {
-			var s string
-			if err := json.Unmarshal(data[i:kend], &s); err != nil {
+// skip reads the value at i, checking it.
+func (d *decoder) skip() error {
+	switch d.peek() {
+	case '{':
+		more, err := d.openObject("")
+		for more && err == nil {
+			if err = d.skip(); err != nil {
 				return err
 			}
-			key = []byte(s)
+			more, err = d.next()
 		}
-		i = skipSpace(data, kend)
-		if i >= len(data) || data[i] != ':' {
-			return syntaxErr(data, i)
-		}
-		i = skipSpace(data, i+1)
-		vend, err := skipValue(data, i)
-		if err != nil {
-			return err
-		}
-		if err := fn(key, data[i:vend]); err != nil {
-			return wrapPath(string(key), err)
-		}
-		i = skipSpace(data, vend)
-		if i >= len(data) {
-			return syntaxErr(data, i)
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return checkEnd(data, i+1)
-		default:
-			return syntaxErr(data, i)
-		}
+		return err
+	case '[':
+		return d.array("", func(int) error { return d.skip() })
+	case '"':
+		_, err := d.stringBytes()
+		return err
+	case 't':
+		return d.literal("true")
+	case 'f':
+		return d.literal("false")
+	case 'n':
+		return d.literal("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		_, err := d.number()
+		return err
 	}
+	return d.syntax("a value")
 }
 
-// scanArray calls fn for each element of the JSON array data.
-func scanArray(data []byte, fn func(n int, val []byte) error) error {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '[' {
-		return syntaxErr(data, i)
+// array reads an array, calling elem for each element at i. null is an
+// array without elements. want describes the array for errors.
+func (d *decoder) array(want string, elem func(n int) error) error {
+	switch d.peek() {
+	case '[':
+	case 'n':
+		if d.null() {
+			return nil
+		}
+		return d.mismatch(want)
+	case 0:
+		return d.syntax("a value")
+	default:
+		return d.mismatch(want)
 	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == ']' {
-		return checkEnd(data, i+1)
+	d.i++
+	d.space()
+	if d.peek() == ']' {
+		d.i++
+		return nil
+	}
+	if d.chk != nil {
+		d.chk.enter()
 	}
 	for n := 0; ; n++ {
-		end, err := skipValue(data, i)
+		if d.chk != nil {
+			d.chk.index(n, d.i)
+		}
+		if err := elem(n); err != nil {
+			return err
+		}
+		d.space()
+		switch d.peek() {
+		case ',':
+			d.i++
+			d.space()
+		case ']':
+			d.i++
+			if d.chk != nil {
+				d.chk.leave()
+			}
+			return nil
+		default:
+			return d.syntax("',' or ']'")
+		}
+	}
+}
+
+// raw reads the value at i and returns a copy of its text.
+func (d *decoder) raw() (json.RawMessage, error) {
+	start := d.i
+	if err := d.skip(); err != nil {
+		return nil, err
+	}
+	return append(json.RawMessage(nil), d.data[start:d.i]...), nil
+}
+
+// The decoders of member values. Each reads the value at i; null leaves
+// the field as it is. A value of the wrong type is read whole and gives a
+// *TypeError.
+
+// decString decodes a string. An empty string sets bit in *keep, so that
+// encoding writes it back.
+func decString[S ~string](d *decoder, p *S, keep *uint64, bit uint64) error {
+	if d.peek() == '"' {
+		b, err := d.stringBytes()
 		if err != nil {
 			return err
 		}
-		if err := fn(n, data[i:end]); err != nil {
-			return wrapPath(fmt.Sprint(n), err)
+		*p = S(b)
+		if len(b) == 0 {
+			*keep |= bit
 		}
-		i = skipSpace(data, end)
-		if i >= len(data) {
-			return syntaxErr(data, i)
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
-			return checkEnd(data, i+1)
-		default:
-			return syntaxErr(data, i)
-		}
-	}
-}
-
-func checkEnd(data []byte, i int) error {
-	if i = skipSpace(data, i); i != len(data) {
-		return syntaxErr(data, i)
-	}
-	return nil
-}
-
-func kindOf(c byte) string {
-	switch c {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
-func typeErr[T any](v []byte) error {
-	val := kindOf(v[0])
-	if val == "number" {
-		val = "number " + string(v)
-	}
-	return &json.UnmarshalTypeError{Value: val, Type: reflect.TypeFor[T]()}
-}
-
-// decString decodes a JSON string into p. null leaves p alone. An empty
-// string sets bit in *keep so that encoding writes it back.
-func decString[S ~string](v []byte, p *S, keep *uint64, bit uint64) error {
-	if isNull(v) {
 		return nil
 	}
-	if v[0] != '"' {
-		return typeErr[S](v)
-	}
-	if len(v) == 2 {
-		*p = ""
-		*keep |= bit
+	if d.null() {
 		return nil
 	}
-	return elemString(p, v)
+	return d.mismatch("a string")
 }
 
-func elemString[S ~string](p *S, v []byte) error {
-	if isNull(v) {
+func elemString[S ~string](p *S, d *decoder) error {
+	var keep uint64
+	return decString(d, p, &keep, 0)
+}
+
+func decBool(d *decoder, p **bool) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
 	}
-	if v[0] != '"' {
-		return typeErr[S](v)
-	}
-	body := v[1 : len(v)-1]
-	plain := true
-	for _, c := range body {
-		if c == '\\' || c >= utf8.RuneSelf {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		*p = S(body)
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	var v bool
+	if err := elemBool(&v, d); err != nil {
 		return err
 	}
-	*p = S(s)
-	return nil
-}
-
-func decBool(v []byte, p **bool) error {
-	if isNull(v) {
-		return nil
-	}
-	b := new(bool)
-	if err := elemBool(b, v); err != nil {
-		return err
-	}
+	b := d.bools.new()
+	*b = v
 	*p = b
 	return nil
 }
 
-func elemBool(p *bool, v []byte) error {
-	switch string(v) {
-	case "true":
+func elemBool(p *bool, d *decoder) error {
+	switch d.peek() {
+	case 't':
+		if err := d.literal("true"); err != nil {
+			return err
+		}
 		*p = true
-	case "false":
+		return nil
+	case 'f':
+		if err := d.literal("false"); err != nil {
+			return err
+		}
 		*p = false
-	case "null":
-	default:
-		return typeErr[bool](v)
+		return nil
+	case 'n':
+		if d.null() {
+			return nil
+		}
 	}
-	return nil
+	return d.mismatch("a boolean")
 }
 
 type unsigned interface {
@@ -430,101 +585,134 @@ type signed interface {
 	~int8 | ~int16 | ~int32 | ~int64
 }
 
-func decUint[T unsigned](v []byte, p **T) error {
-	if isNull(v) {
+// intWords describes an integer type for errors: "a uint32 (a whole
+// number from 0 to 4294967295)".
+func intWords[T unsigned | signed]() string {
+	t := reflect.TypeFor[T]()
+	lo, hi := "0", strconv.FormatUint(math.MaxUint64>>(64-t.Bits()), 10)
+	article := "a "
+	if t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 {
+		lo = strconv.FormatInt(math.MinInt64>>(64-t.Bits()), 10)
+		hi = strconv.FormatInt(math.MaxInt64>>(64-t.Bits()), 10)
+		article = "an "
+	}
+	return article + t.Kind().String() + " (a whole number from " + lo + " to " + hi + ")"
+}
+
+// decUint decodes an unsigned integer into a pointer from s.
+func decUint[T unsigned](d *decoder, p **T, s *slab[T]) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
 	}
-	x := new(T)
-	if err := elemUint(x, v); err != nil {
+	var v T
+	if err := elemUint(&v, d); err != nil {
 		return err
 	}
+	x := s.new()
+	*x = v
 	*p = x
 	return nil
 }
 
-func elemUint[T unsigned](p *T, v []byte) error {
-	if isNull(v) {
-		return nil
+func elemUint[T unsigned](p *T, d *decoder) error {
+	c := d.peek()
+	if c != '-' && (c < '0' || c > '9') {
+		if c == 'n' && d.null() {
+			return nil
+		}
+		return d.mismatch(intWords[T]())
 	}
-	if len(v) == 0 || v[0] < '0' || v[0] > '9' || len(v) > 20 {
-		return typeErr[T](v)
+	text, err := d.number()
+	if err != nil {
+		return err
 	}
 	var n uint64
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return typeErr[T](v)
+	for _, c := range text {
+		if c < '0' || c > '9' || n > (math.MaxUint64-uint64(c-'0'))/10 {
+			return &TypeError{Value: "the number " + string(text), Want: intWords[T]()}
 		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return typeErr[T](v)
-		}
-		n = n*10 + d
+		n = n*10 + uint64(c-'0')
 	}
 	if uint64(T(n)) != n {
-		return typeErr[T](v)
+		return &TypeError{Value: "the number " + string(text), Want: intWords[T]()}
 	}
 	*p = T(n)
 	return nil
 }
 
-func decInt[T signed](v []byte, p **T) error {
-	if isNull(v) {
+// decInt decodes a signed integer into a pointer from s.
+func decInt[T signed](d *decoder, p **T, s *slab[T]) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
 	}
-	x := new(T)
-	if err := elemInt(x, v); err != nil {
+	var v T
+	if err := elemInt(&v, d); err != nil {
 		return err
 	}
+	x := s.new()
+	*x = v
 	*p = x
 	return nil
 }
 
-func elemInt[T signed](p *T, v []byte) error {
-	if isNull(v) {
-		return nil
+func elemInt[T signed](p *T, d *decoder) error {
+	c := d.peek()
+	if c != '-' && (c < '0' || c > '9') {
+		if c == 'n' && d.null() {
+			return nil
+		}
+		return d.mismatch(intWords[T]())
 	}
-	neg := len(v) > 0 && v[0] == '-'
-	digits := v
-	if neg {
-		digits = v[1:]
+	text, err := d.number()
+	if err != nil {
+		return err
 	}
-	if len(digits) == 0 || len(digits) > 19 {
-		return typeErr[T](v)
+	digits := text
+	if text[0] == '-' {
+		digits = text[1:]
 	}
-	var n int64
+	var n uint64 // the magnitude, at most 1<<63
 	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return typeErr[T](v)
+		if c < '0' || c > '9' || n > (1<<63-uint64(c-'0'))/10 {
+			return &TypeError{Value: "the number " + string(text), Want: intWords[T]()}
 		}
-		d := int64(c - '0')
-		if n > (1<<63-1-d)/10 {
-			// Only -9223372036854775808 gets here legitimately.
-			if neg && string(digits) == "9223372036854775808" {
-				n = -1 << 63
-				neg = false
-				break
-			}
-			return typeErr[T](v)
-		}
-		n = n*10 + d
+		n = n*10 + uint64(c-'0')
 	}
-	if neg {
-		n = -n
+	v := int64(n) // 1<<63 wraps to math.MinInt64, right only if negative
+	if text[0] == '-' {
+		v = -v
+	} else if n == 1<<63 {
+		return &TypeError{Value: "the number " + string(text), Want: intWords[T]()}
 	}
-	if int64(T(n)) != n {
-		return typeErr[T](v)
+	if int64(T(v)) != v {
+		return &TypeError{Value: "the number " + string(text), Want: intWords[T]()}
 	}
-	*p = T(n)
+	*p = T(v)
 	return nil
 }
 
+const timeWords = "a date-time (an RFC 3339 string such as \"2026-04-21T12:34:56Z\")"
+
 // decTime decodes an RFC 3339 date-time. A zero time sets bit in *keep.
-func decTime(v []byte, p *time.Time, keep *uint64, bit uint64) error {
-	if isNull(v) {
-		return nil
+func decTime(d *decoder, p *time.Time, keep *uint64, bit uint64) error {
+	switch d.peek() {
+	case '"':
+	case 'n':
+		if d.null() {
+			return nil
+		}
+		return d.mismatch(timeWords)
+	default:
+		return d.mismatch(timeWords)
 	}
-	if err := p.UnmarshalJSON(v); err != nil {
+	start := d.i
+	b, err := d.stringBytes()
+	if err != nil {
 		return err
+	}
+	if err := p.UnmarshalText(b); err != nil {
+		*p = time.Time{}
+		return &TypeError{Value: "the string " + string(d.data[start:d.i]), Want: timeWords}
 	}
 	if p.IsZero() {
 		*keep |= bit
@@ -532,53 +720,92 @@ func decTime(v []byte, p *time.Time, keep *uint64, bit uint64) error {
 	return nil
 }
 
-func elemBytes(p *[]byte, v []byte) error {
-	if isNull(v) {
-		return nil
-	}
-	return json.Unmarshal(v, p)
-}
+const bytesWords = "base64 text (a string)"
 
-// elemRaw copies a free-form value, null included.
-func elemRaw(p *json.RawMessage, v []byte) error {
-	*p = append(json.RawMessage(nil), v...)
+func elemBytes(p *[]byte, d *decoder) error {
+	switch d.peek() {
+	case '"':
+	case 'n':
+		if d.null() {
+			return nil
+		}
+		return d.mismatch(bytesWords)
+	default:
+		return d.mismatch(bytesWords)
+	}
+	start := d.i
+	b, err := d.stringBytes()
+	if err != nil {
+		return err
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+	n, err := base64.StdEncoding.Decode(out, b)
+	if err != nil {
+		return &TypeError{Value: "the string " + string(d.data[start:d.i]), Want: bytesWords}
+	}
+	*p = out[:n]
 	return nil
 }
 
-// unmarshaler is a generated object type.
-type unmarshaler[T any] interface {
-	*T
-	UnmarshalJSON([]byte) error
+// elemRaw copies a free-form value, null included. Check looks into it
+// for repeated member names too.
+func elemRaw(p *json.RawMessage, d *decoder) error {
+	v, err := d.raw()
+	if err != nil {
+		return err
+	}
+	*p = v
+	return nil
 }
 
-func decObject[T any, P unmarshaler[T]](v []byte, p **T) error {
-	if isNull(v) {
+// decUnknown records the member k, one the schema does not list.
+func decUnknown(d *decoder, m map[string]json.RawMessage, k []byte) (map[string]json.RawMessage, error) {
+	if d.chk != nil {
+		d.chk.unknown()
+	}
+	var v json.RawMessage
+	if err := elemRaw(&v, d); err != nil {
+		return m, err
+	}
+	if m == nil {
+		m = make(map[string]json.RawMessage)
+	}
+	m[string(k)] = v
+	return m, nil
+}
+
+// objectDecoder is a generated object type.
+type objectDecoder[T any] interface {
+	*T
+	decode(*decoder) error
+}
+
+// decObject decodes an object into a new T.
+func decObject[T any, P objectDecoder[T]](d *decoder, p **T) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
 	}
 	x := P(new(T))
-	if err := x.UnmarshalJSON(v); err != nil {
+	if err := x.decode(d); err != nil {
 		return err
 	}
 	*p = (*T)(x)
 	return nil
 }
 
-// decSlice decodes a JSON array. null leaves *p nil; [] gives an empty,
+// decSlice decodes an array. null leaves *p nil; [] gives an empty,
 // non-nil slice, which encodes as [] again.
-func decSlice[E any](v []byte, p *[]E, elem func(*E, []byte) error) error {
-	if isNull(v) {
+func decSlice[E any](d *decoder, p *[]E, elem func(*E, *decoder) error, want string) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
 	}
-	if v[0] != '[' {
-		return typeErr[[]E](v)
-	}
 	s := make([]E, 0, 4)
-	err := scanArray(v, func(_ int, ev []byte) error {
-		var e E
-		if err := elem(&e, ev); err != nil {
-			return err
+	var zero E
+	err := d.array(want, func(n int) error {
+		s = append(s, zero)
+		if err := elem(&s[n], d); err != nil {
+			return d.inElement(n, err)
 		}
-		s = append(s, e)
 		return nil
 	})
 	if err != nil {
@@ -588,36 +815,30 @@ func decSlice[E any](v []byte, p *[]E, elem func(*E, []byte) error) error {
 	return nil
 }
 
-// decMap decodes a JSON object of E values. null leaves *p nil; {} gives an
+// decMap decodes an object of E values. null leaves *p nil; {} gives an
 // empty, non-nil map.
-func decMap[E any](v []byte, p *map[string]E, elem func(*E, []byte) error) error {
-	if isNull(v) {
+func decMap[E any](d *decoder, p *map[string]E, elem func(*E, *decoder) error, want string) error {
+	if d.peek() == 'n' && d.null() {
 		return nil
-	}
-	if v[0] != '{' {
-		return typeErr[map[string]E](v)
 	}
 	m := make(map[string]E)
-	err := scanObject(v, "", func(k, ev []byte) error {
-		var e E
-		if err := elem(&e, ev); err != nil {
-			return err
+	var e, zero E // one e for all members: elem's argument escapes
+	more, err := d.openObject(want)
+	for more && err == nil {
+		k := d.key
+		e = zero
+		if err = elem(&e, d); err != nil {
+			if err = d.inMember(k, err); err != nil {
+				return err
+			}
+		} else {
+			m[string(k)] = e
 		}
-		m[string(k)] = e
-		return nil
-	})
+		more, err = d.next()
+	}
 	if err != nil {
 		return err
 	}
 	*p = m
 	return nil
-}
-
-// addUnknown records a member the sources do not list.
-func addUnknown(m map[string]json.RawMessage, k, v []byte) map[string]json.RawMessage {
-	if m == nil {
-		m = make(map[string]json.RawMessage)
-	}
-	m[string(k)] = append(json.RawMessage(nil), v...)
-	return m
 }

@@ -43,9 +43,23 @@
 // in Unknown. [UnknownMembers] lists a document's unknown members by JSON
 // Pointer, for tools that want to warn about typos.
 //
-// Encoding uses [encoding/json]: the types implement json.Marshaler and
-// json.Unmarshaler with generated code that needs no reflection for
-// scalars.
+// # Encoding and decoding
+//
+// The types implement [encoding/json.Marshaler] and
+// [encoding/json.Unmarshaler] with generated code that reads and writes the
+// text in one pass, without reflection. json.Marshal and json.Unmarshal
+// work on them; calling a document's MarshalJSON or UnmarshalJSON method
+// directly gives the same result (except that <, > and & are not escaped)
+// without encoding/json's own passes over the text, and is several times
+// faster: package hcs does so. UnmarshalJSON checks the whole text itself.
+// Its errors are a [*SyntaxError], with the line and column, or a
+// [*PathError] naming the member, whose [*TypeError] says what the schema
+// wants in the schema's words.
+//
+// [Check] reads a document the way a tool that takes documents from people
+// wants: in UTF-8 or UTF-16 ([ToUTF8]), reporting every problem at once —
+// values of the wrong type, unknown and repeated members, an unknown
+// schema version — rather than stopping at the first.
 //
 // # Names
 //

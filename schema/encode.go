@@ -1,20 +1,48 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
 
 // encoder accumulates the JSON text written by the generated encode
 // methods. Members are written in schema order, then unknown members in
-// sorted order; map keys are sorted like encoding/json sorts them.
+// sorted order; map keys are sorted like encoding/json sorts them. The text
+// is compact and valid even where it copies free-form and unknown values,
+// so encoding/json's own pass over it changes nothing.
 type encoder struct {
-	buf []byte
-	err error
+	buf  []byte
+	keys []string // map keys being written, a stack of sorted runs
+	last string   // the name of the member being written, for errors
+	err  error
+}
+
+// encoders keeps encoders and their buffers between documents: a document
+// then costs one allocation, its copy.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
+// encodeDocument encodes t with enc, the generated encode method of T.
+func encodeDocument[T any](t *T, enc func(*T, *encoder)) ([]byte, error) {
+	e := encoders.Get().(*encoder)
+	e.buf, e.last, e.err = e.buf[:0], "", nil
+	enc(t, e)
+	out, err := bytes.Clone(e.buf), e.err
+	if cap(e.buf) > 1<<20 {
+		e.buf = nil // do not keep a huge buffer for the next small document
+	}
+	encoders.Put(e)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (e *encoder) openObject()  { e.buf = append(e.buf, '{') }
@@ -26,6 +54,7 @@ func (e *encoder) key(k string) {
 		e.buf = append(e.buf, ',')
 	}
 	e.buf = append(e.buf, k...)
+	e.last = k[1 : len(k)-2] // schema names need no escapes
 }
 
 func encString[S ~string](p *S, e *encoder) { e.buf = appendString(e.buf, string(*p)) }
@@ -36,12 +65,15 @@ func encUint[T unsigned](p *T, e *encoder) { e.buf = strconv.AppendUint(e.buf, u
 
 func encInt[T signed](p *T, e *encoder) { e.buf = strconv.AppendInt(e.buf, int64(*p), 10) }
 
+// encTime writes an RFC 3339 date-time as time.Time.MarshalJSON does, and
+// fails where it fails (a year outside 0 to 9999).
 func encTime(p *time.Time, e *encoder) {
-	b, err := p.MarshalJSON()
-	if err != nil && e.err == nil {
-		e.err = err
+	b, err := p.AppendText(append(e.buf, '"'))
+	if err != nil {
+		e.fail(fmt.Errorf("date-time %v: %w", *p, err))
+		return
 	}
-	e.buf = append(e.buf, b...)
+	e.buf = append(b, '"')
 }
 
 func encBytes(p *[]byte, e *encoder) {
@@ -50,14 +82,53 @@ func encBytes(p *[]byte, e *encoder) {
 	e.buf = append(e.buf, '"')
 }
 
-// encRaw writes a free-form value as it is; an empty non-nil value is null,
-// as encoding/json writes it.
+// encRaw writes a free-form value, compacted; an empty non-nil value is
+// null, as encoding/json writes it. A value that is not JSON fails the
+// encoding, as with encoding/json.
 func encRaw(p *json.RawMessage, e *encoder) {
 	if len(*p) == 0 {
 		e.buf = append(e.buf, "null"...)
 		return
 	}
-	e.buf = append(e.buf, *p...)
+	d := decoder{data: *p}
+	d.space()
+	if err := d.end(d.skip()); err != nil {
+		if se, ok := err.(*SyntaxError); ok {
+			err = fmt.Errorf("invalid JSON at offset %d: %s", se.Offset, se.msg)
+		}
+		e.fail(err)
+		return
+	}
+	e.buf = appendCompact(e.buf, *p)
+}
+
+// fail records the first error of an encoding, naming the member.
+func (e *encoder) fail(err error) {
+	switch {
+	case e.err != nil:
+	case e.last == "":
+		e.err = fmt.Errorf("schema: %w", err)
+	default:
+		e.err = fmt.Errorf("schema: member %q: %w", e.last, err)
+	}
+}
+
+// appendCompact appends the valid JSON text raw without its insignificant
+// white space.
+func appendCompact(b, raw []byte) []byte {
+	start, inString := 0, false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			b = append(b, raw[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(b, raw[start:]...)
 }
 
 func encSlice[E any](e *encoder, s []E, elem func(*E, *encoder)) {
@@ -71,18 +142,38 @@ func encSlice[E any](e *encoder, s []E, elem func(*E, *encoder)) {
 	e.buf = append(e.buf, ']')
 }
 
+// sortKeys pushes the keys of m, sorted, onto e.keys and returns them;
+// popKeys(base) removes them.
+func sortKeys[E any](e *encoder, m map[string]E) (keys []string, base int) {
+	base = len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	keys = e.keys[base:]
+	slices.Sort(keys)
+	return keys, base
+}
+
+func (e *encoder) popKeys(base int) {
+	clear(e.keys[base:]) // let the pool keep no strings alive
+	e.keys = e.keys[:base]
+}
+
 func encMap[E any](e *encoder, m map[string]E, elem func(*E, *encoder)) {
+	keys, base := sortKeys(e, m)
+	var v E // one v for all members: elem's argument escapes
 	e.buf = append(e.buf, '{')
-	for i, k := range sortedKeys(m) {
+	for i, k := range keys {
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
 		e.buf = appendString(e.buf, k)
 		e.buf = append(e.buf, ':')
-		v := m[k]
+		v = m[k]
 		elem(&v, e)
 	}
 	e.buf = append(e.buf, '}')
+	e.popKeys(base)
 }
 
 // unknown writes the members held in an Unknown map.
@@ -90,24 +181,22 @@ func (e *encoder) unknown(m map[string]json.RawMessage) {
 	if len(m) == 0 {
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	keys, base := sortKeys(e, m)
+	for _, k := range keys {
 		if e.buf[len(e.buf)-1] != '{' {
 			e.buf = append(e.buf, ',')
 		}
 		e.buf = appendString(e.buf, k)
 		e.buf = append(e.buf, ':')
+		e.last = k
 		v := m[k]
 		encRaw(&v, e)
 	}
+	e.popKeys(base)
 }
 
 func sortedKeys[E any](m map[string]E) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 const hexDigits = "0123456789abcdef"

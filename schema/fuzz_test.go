@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -22,15 +24,34 @@ func seedFuzz(f *testing.F) {
 
 // fuzzDecode decodes data into a T both through encoding/json and by calling
 // UnmarshalJSON directly; whatever decodes must encode and decode again.
+//
+// The generated methods check the text themselves (encoding/json checks it
+// before calling them, other callers do not): they must call exactly the
+// documents encoding/json calls valid JSON syntax errors, and agree with it
+// on what decodes.
 func fuzzDecode[T any, P interface {
-	*T
+	document[T]
 	json.Unmarshaler
 }](t *testing.T, data []byte) {
 	direct := P(new(T))
-	_ = direct.UnmarshalJSON(data)
+	directErr := direct.UnmarshalJSON(data)
+	_, isSyntax := directErr.(*SyntaxError)
+	if valid := json.Valid(data); valid == isSyntax {
+		t.Fatalf("json.Valid = %v but UnmarshalJSON gave %v for %q", valid, directErr, data)
+	}
 	v := P(new(T))
-	if err := json.Unmarshal(data, v); err != nil {
+	err := json.Unmarshal(data, v)
+	if (err == nil) != (directErr == nil) {
+		t.Fatalf("json.Unmarshal gave %v but UnmarshalJSON %v for %q", err, directErr, data)
+	}
+	if err != nil {
 		return
+	}
+	if !reflect.DeepEqual(direct, v) {
+		t.Fatalf("UnmarshalJSON and json.Unmarshal decoded %q differently", data)
+	}
+	if _, problems := Check[T, P](data); slices.ContainsFunc(problems, func(p Problem) bool { return p.Kind == Unreadable || p.Kind == WrongType }) {
+		t.Fatalf("decoded, but Check finds %v in %q", problems, data)
 	}
 	out, err := json.Marshal(v)
 	if err != nil {

@@ -113,14 +113,13 @@ func checkDocument(doc []byte, name string, force bool) (*schema.ComputeSystem, 
 	var cs schema.ComputeSystem
 	if err := json.Unmarshal(doc, &cs); err != nil {
 		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
+		var typ *schema.TypeError
 		switch {
 		case errors.As(err, &syntax):
 			line, col := position(doc, syntax.Offset)
 			return nil, fmt.Errorf("%s:%d:%d: invalid JSON: %s", name, line, col, syntax.Error())
 		case errors.As(err, &typ):
-			return nil, fmt.Errorf("%s: member %s: a JSON %s where the schema wants %s",
-				name, memberPath(err, typ), typ.Value, typ.Type)
+			return nil, fmt.Errorf("%s: member %s: %s", name, memberPath(err), typ)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -140,15 +139,12 @@ func checkDocument(doc []byte, name string, force bool) (*schema.ComputeSystem, 
 	return &cs, nil
 }
 
-// memberPath returns the JSON Pointer of the member a type error is about:
-// package schema's decoders report it in a *schema.PathError, and
-// encoding/json, for the top-level members it decodes itself, in
-// typ.Field.
-func memberPath(err error, typ *json.UnmarshalTypeError) string {
-	if pe, ok := errors.AsType[*schema.PathError](err); ok {
+// memberPath returns the JSON Pointer of the member a type error is about.
+func memberPath(err error) string {
+	if pe, ok := errors.AsType[*schema.PathError](err); ok && pe.Path != "" {
 		return pe.Path
 	}
-	return "/" + strings.ReplaceAll(typ.Field, ".", "/")
+	return "/"
 }
 
 // position returns the line and column, from 1, of the byte a JSON

@@ -240,9 +240,39 @@ func elemFuncs(m *spec.Model, t *spec.TypeRef) (dec, enc string) {
 		if d.Enum {
 			return "elemString[" + d.GoName + "]", "encString[" + d.GoName + "]"
 		}
-		return "(*" + d.GoName + ").UnmarshalJSON", "(*" + d.GoName + ").encode"
+		return "(*" + d.GoName + ").decode", "(*" + d.GoName + ").encode"
 	}
 	panic("unsupported element")
+}
+
+// slabs names the decoder's slab of each integer width.
+var slabs = map[string]string{
+	"uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+	"int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+}
+
+// words names the schema type of an array element or map value in decode
+// errors: the schema's own names (uint32, MappedDirectory, Container_Memory).
+func words(t *spec.TypeRef) string {
+	switch t.Kind {
+	case spec.KindBool:
+		return "boolean"
+	case spec.KindBytes:
+		return "ByteArray"
+	case spec.KindAny:
+		return "Any"
+	}
+	return t.String()
+}
+
+// objectWords describes an object type in decode errors: "a Container
+// object".
+func objectWords(name string) string {
+	article := "a "
+	if strings.ContainsRune("AEIO", rune(name[0])) {
+		article = "an "
+	}
+	return article + name + " object"
 }
 
 func emitCodec(m *spec.Model) []byte {
@@ -256,7 +286,7 @@ func emitCodec(m *spec.Model) []byte {
 		n := t.GoName
 
 		g.p("// MarshalJSON encodes t: members that are set, in schema order, then the unknown members.\n")
-		g.p("func (t %s) MarshalJSON() ([]byte, error) {\n\te := encoder{buf: make([]byte, 0, 64)}\n\tt.encode(&e)\n\treturn e.buf, e.err\n}\n\n", n)
+		g.p("func (t %s) MarshalJSON() ([]byte, error) {\n\treturn encodeDocument(&t, (*%s).encode)\n}\n\n", n, n)
 
 		g.p("func (t *%s) encode(e *encoder) {\n\te.openObject()\n", n)
 		for _, f := range t.Fields {
@@ -299,9 +329,12 @@ func emitCodec(m *spec.Model) []byte {
 		g.p("\te.unknown(t.Unknown)\n\te.closeObject()\n}\n\n")
 
 		g.p("// UnmarshalJSON decodes data into t, replacing what t held. Members the schema does not\n")
-		g.p("// list are kept in Unknown; member names match exactly.\n")
-		g.p("func (t *%s) UnmarshalJSON(data []byte) error {\n\t*t = %s{}\n", n, n)
-		g.p("\treturn scanObject(data, %q, func(k, v []byte) error {\n", n)
+		g.p("// list are kept in Unknown; member names match exactly. Errors are a *PathError or a\n")
+		g.p("// *SyntaxError.\n")
+		g.p("func (t *%s) UnmarshalJSON(data []byte) error {\n\treturn decodeDocument(data, t, (*%s).decode)\n}\n\n", n, n)
+
+		g.p("func (t *%s) decode(d *decoder) error {\n\t*t = %s{}\n", n, n)
+		g.p("\tmore, err := d.openObject(%q)\n\tfor more {\n\t\tk := d.key\n", objectWords(t.Name))
 		if len(t.Fields) > 0 {
 			g.p("\t\tswitch string(k) {\n")
 			for _, f := range t.Fields {
@@ -309,39 +342,42 @@ func emitCodec(m *spec.Model) []byte {
 				var dec string
 				switch ft := f.Type; ft.Kind {
 				case spec.KindBool:
-					dec = "decBool(v, &" + field + ")"
+					dec = "decBool(d, &" + field + ")"
 				case spec.KindInt:
 					if strings.HasPrefix(ft.Format, "u") {
-						dec = "decUint(v, &" + field + ")"
+						dec = "decUint(d, &" + field + ", &d." + slabs[ft.Format] + ")"
 					} else {
-						dec = "decInt(v, &" + field + ")"
+						dec = "decInt(d, &" + field + ", &d." + slabs[ft.Format] + ")"
 					}
 				case spec.KindString:
-					dec = fmt.Sprintf("decString(v, &%s, &t.keep, 1<<%d)", field, bits[f])
+					dec = fmt.Sprintf("decString(d, &%s, &t.keep, 1<<%d)", field, bits[f])
 				case spec.KindTime:
-					dec = fmt.Sprintf("decTime(v, &%s, &t.keep, 1<<%d)", field, bits[f])
+					dec = fmt.Sprintf("decTime(d, &%s, &t.keep, 1<<%d)", field, bits[f])
 				case spec.KindBytes:
-					dec = "elemBytes(&" + field + ", v)"
+					dec = "elemBytes(&" + field + ", d)"
 				case spec.KindAny:
-					dec = "elemRaw(&" + field + ", v)"
+					dec = "elemRaw(&" + field + ", d)"
 				case spec.KindRef:
 					if isEnum(m, ft) {
-						dec = fmt.Sprintf("decString(v, &%s, &t.keep, 1<<%d)", field, bits[f])
+						dec = fmt.Sprintf("decString(d, &%s, &t.keep, 1<<%d)", field, bits[f])
 					} else {
-						dec = "decObject(v, &" + field + ")"
+						dec = "decObject(d, &" + field + ")"
 					}
 				case spec.KindArray:
 					d, _ := elemFuncs(m, ft.Elem)
-					dec = "decSlice(v, &" + field + ", " + d + ")"
+					dec = fmt.Sprintf("decSlice(d, &%s, %s, %q)", field, d, "an array of "+words(ft.Elem))
 				case spec.KindMap:
 					d, _ := elemFuncs(m, ft.Elem)
-					dec = "decMap(v, &" + field + ", " + d + ")"
+					dec = fmt.Sprintf("decMap(d, &%s, %s, %q)", field, d, "a map of "+words(ft.Elem)+" (a JSON object)")
 				}
-				g.p("\t\tcase %q:\n\t\t\treturn %s\n", f.Name, dec)
+				g.p("\t\tcase %q:\n\t\t\terr = %s\n", f.Name, dec)
 			}
-			g.p("\t\t}\n")
+			g.p("\t\tdefault:\n\t\t\tt.Unknown, err = decUnknown(d, t.Unknown, k)\n\t\t}\n")
+		} else {
+			g.p("\t\tt.Unknown, err = decUnknown(d, t.Unknown, k)\n")
 		}
-		g.p("\t\tt.Unknown = addUnknown(t.Unknown, k, v)\n\t\treturn nil\n\t})\n}\n\n")
+		g.p("\t\tif err != nil {\n\t\t\tif err = d.inMember(k, err); err != nil {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n")
+		g.p("\t\tmore, err = d.next()\n\t}\n\treturn err\n}\n\n")
 
 		g.p("func (t *%s) unknownMembers(path string, out []string) []string {\n", n)
 		g.p("\tout = appendUnknown(out, path, t.Unknown)\n")
