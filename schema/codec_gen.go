@@ -58,7 +58,7 @@ func (t *Attachment) decode(d *decoder) error {
 	*t = Attachment{}
 	more, err := d.openObject("an Attachment object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -144,7 +144,7 @@ func (t *AttributionRecord) decode(d *decoder) error {
 	*t = AttributionRecord{}
 	more, err := d.openObject("an AttributionRecord object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "WorkerExit":
 			err = decObject(d, &t.WorkerExit)
@@ -225,7 +225,7 @@ func (t *BasicInformation) decode(d *decoder) error {
 	*t = BasicInformation{}
 	more, err := d.openObject("a BasicInformation object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SupportedSchemaVersions":
 			err = decSlice(d, &t.SupportedSchemaVersions, (*Version).decode, "an array of Version")
@@ -272,7 +272,7 @@ func (t *Battery) decode(d *decoder) error {
 	*t = Battery{}
 	more, err := d.openObject("a Battery object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -343,7 +343,7 @@ func (t *Chipset) decode(d *decoder) error {
 	*t = Chipset{}
 	more, err := d.openObject("a Chipset object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Uefi":
 			err = decObject(d, &t.UEFI)
@@ -423,7 +423,7 @@ func (t *CimMount) decode(d *decoder) error {
 	*t = CimMount{}
 	more, err := d.openObject("a CimMount object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ImagePath":
 			err = decString(d, &t.ImagePath, &t.keep, 1<<0)
@@ -477,7 +477,7 @@ func (t *CloseHandle) decode(d *decoder) error {
 	*t = CloseHandle{}
 	more, err := d.openObject("a CloseHandle object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Handle":
 			err = decString(d, &t.Handle, &t.keep, 1<<0)
@@ -529,7 +529,7 @@ func (t *ComPort) decode(d *decoder) error {
 	*t = ComPort{}
 	more, err := d.openObject("a ComPort object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "NamedPipe":
 			err = decString(d, &t.NamedPipe, &t.keep, 1<<0)
@@ -587,7 +587,7 @@ func (t *CombinedLayers) decode(d *decoder) error {
 	*t = CombinedLayers{}
 	more, err := d.openObject("a CombinedLayers object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Layers":
 			err = decSlice(d, &t.Layers, (*Layer).decode, "an array of Layer")
@@ -666,7 +666,7 @@ func (t *ComputeSystem) decode(d *decoder) error {
 	*t = ComputeSystem{}
 	more, err := d.openObject("a ComputeSystem object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Owner":
 			err = decString(d, &t.Owner, &t.keep, 1<<0)
@@ -775,7 +775,7 @@ func (t *ComputeSystemProperties) decode(d *decoder) error {
 	*t = ComputeSystemProperties{}
 	more, err := d.openObject("a ComputeSystemProperties object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -843,7 +843,7 @@ func (t *ConsoleImage) decode(d *decoder) error {
 	*t = ConsoleImage{}
 	more, err := d.openObject("a ConsoleImage object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Image":
 			err = elemBytes(&t.Image, d)
@@ -899,7 +899,7 @@ func (t *ConsoleImageQuery) decode(d *decoder) error {
 	*t = ConsoleImageQuery{}
 	more, err := d.openObject("a ConsoleImageQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Width":
 			err = decUint(d, &t.Width, &d.u16)
@@ -955,7 +955,7 @@ func (t *ConsoleSize) decode(d *decoder) error {
 	*t = ConsoleSize{}
 	more, err := d.openObject("a ConsoleSize object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Height":
 			err = decUint(d, &t.Height, &d.u16)
@@ -1053,7 +1053,7 @@ func (t *Container) decode(d *decoder) error {
 	*t = Container{}
 	more, err := d.openObject("a Container object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GuestOs":
 			err = decObject(d, &t.GuestOS)
@@ -1169,7 +1169,7 @@ func (t *ContainerCredentialGuardAddInstanceRequest) decode(d *decoder) error {
 	*t = ContainerCredentialGuardAddInstanceRequest{}
 	more, err := d.openObject("a ContainerCredentialGuardAddInstanceRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -1225,7 +1225,7 @@ func (t *ContainerCredentialGuardHvSocketServiceConfig) decode(d *decoder) error
 	*t = ContainerCredentialGuardHvSocketServiceConfig{}
 	more, err := d.openObject("a ContainerCredentialGuardHvSocketServiceConfig object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ServiceId":
 			err = decString(d, &t.ServiceID, &t.keep, 1<<0)
@@ -1286,7 +1286,7 @@ func (t *ContainerCredentialGuardInstance) decode(d *decoder) error {
 	*t = ContainerCredentialGuardInstance{}
 	more, err := d.openObject("a ContainerCredentialGuardInstance object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -1348,7 +1348,7 @@ func (t *ContainerCredentialGuardOperationRequest) decode(d *decoder) error {
 	*t = ContainerCredentialGuardOperationRequest{}
 	more, err := d.openObject("a ContainerCredentialGuardOperationRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Operation":
 			err = decString(d, &t.Operation, &t.keep, 1<<0)
@@ -1398,7 +1398,7 @@ func (t *ContainerCredentialGuardRemoveInstanceRequest) decode(d *decoder) error
 	*t = ContainerCredentialGuardRemoveInstanceRequest{}
 	more, err := d.openObject("a ContainerCredentialGuardRemoveInstanceRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -1458,7 +1458,7 @@ func (t *ContainerCredentialGuardState) decode(d *decoder) error {
 	*t = ContainerCredentialGuardState{}
 	more, err := d.openObject("a ContainerCredentialGuardState object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Cookie":
 			err = elemBytes(&t.Cookie, d)
@@ -1512,7 +1512,7 @@ func (t *ContainerCredentialGuardSystemInfo) decode(d *decoder) error {
 	*t = ContainerCredentialGuardSystemInfo{}
 	more, err := d.openObject("a ContainerCredentialGuardSystemInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Instances":
 			err = decSlice(d, &t.Instances, (*ContainerCredentialGuardInstance).decode, "an array of ContainerCredentialGuardInstance")
@@ -1567,7 +1567,7 @@ func (t *ContainerHvSocket) decode(d *decoder) error {
 	*t = ContainerHvSocket{}
 	more, err := d.openObject("a Container_HvSocket object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Config":
 			err = decObject(d, &t.Config)
@@ -1620,7 +1620,7 @@ func (t *ContainerMemory) decode(d *decoder) error {
 	*t = ContainerMemory{}
 	more, err := d.openObject("a Container_Memory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SizeInMB":
 			err = decUint(d, &t.SizeInMB, &d.u64)
@@ -1676,7 +1676,7 @@ func (t *ContainerProcessor) decode(d *decoder) error {
 	*t = ContainerProcessor{}
 	more, err := d.openObject("a Container_Processor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Count":
 			err = decUint(d, &t.Count, &d.u32)
@@ -1732,7 +1732,7 @@ func (t *ContainersDefBatchedBinding) decode(d *decoder) error {
 	*t = ContainersDefBatchedBinding{}
 	more, err := d.openObject("a ContainersDef_BatchedBinding object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "filepath":
 			err = decString(d, &t.Filepath, &t.keep, 1<<0)
@@ -1782,7 +1782,7 @@ func (t *ContainersDefContainer) decode(d *decoder) error {
 	*t = ContainersDefContainer{}
 	more, err := d.openObject("a ContainersDef_Container object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "namespace":
 			err = decObject(d, &t.Namespace)
@@ -1833,7 +1833,7 @@ func (t *ContainersDefDevice) decode(d *decoder) error {
 	*t = ContainersDefDevice{}
 	more, err := d.openObject("a ContainersDef_Device object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "device_extension":
 			err = decSlice(d, &t.DeviceExtension, (*DeviceExtension).decode, "an array of DeviceExtension")
@@ -1884,7 +1884,7 @@ func (t *CPUGroup) decode(d *decoder) error {
 	*t = CPUGroup{}
 	more, err := d.openObject("a CpuGroup object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -1936,7 +1936,7 @@ func (t *CPUGroupAffinity) decode(d *decoder) error {
 	*t = CPUGroupAffinity{}
 	more, err := d.openObject("a CpuGroupAffinity object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "LogicalProcessorCount":
 			err = decUint(d, &t.LogicalProcessorCount, &d.u32)
@@ -1998,7 +1998,7 @@ func (t *CPUGroupConfig) decode(d *decoder) error {
 	*t = CPUGroupConfig{}
 	more, err := d.openObject("a CpuGroupConfig object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GroupId":
 			err = decString(d, &t.GroupID, &t.keep, 1<<0)
@@ -2058,7 +2058,7 @@ func (t *CPUGroupConfigurations) decode(d *decoder) error {
 	*t = CPUGroupConfigurations{}
 	more, err := d.openObject("a CpuGroupConfigurations object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "CpuGroups":
 			err = decSlice(d, &t.CPUGroups, (*CPUGroupConfig).decode, "an array of CpuGroupConfig")
@@ -2113,7 +2113,7 @@ func (t *CPUGroupProperty) decode(d *decoder) error {
 	*t = CPUGroupProperty{}
 	more, err := d.openObject("a CpuGroupProperty object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyCode":
 			err = decUint(d, &t.PropertyCode, &d.u32)
@@ -2163,7 +2163,7 @@ func (t *CrashOptions) decode(d *decoder) error {
 	*t = CrashOptions{}
 	more, err := d.openObject("a CrashOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -2239,7 +2239,7 @@ func (t *CrashReport) decode(d *decoder) error {
 	*t = CrashReport{}
 	more, err := d.openObject("a CrashReport object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SystemId":
 			err = decString(d, &t.SystemID, &t.keep, 1<<0)
@@ -2312,7 +2312,7 @@ func (t *CreateGroupOperation) decode(d *decoder) error {
 	*t = CreateGroupOperation{}
 	more, err := d.openObject("a CreateGroupOperation object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GroupId":
 			err = decString(d, &t.GroupID, &t.keep, 1<<0)
@@ -2364,7 +2364,7 @@ func (t *DeleteGroupOperation) decode(d *decoder) error {
 	*t = DeleteGroupOperation{}
 	more, err := d.openObject("a DeleteGroupOperation object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GroupId":
 			err = decString(d, &t.GroupID, &t.keep, 1<<0)
@@ -2420,7 +2420,7 @@ func (t *Device) decode(d *decoder) error {
 	*t = Device{}
 	more, err := d.openObject("a Device object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "InterfaceClassGuid":
 			err = decString(d, &t.InterfaceClassGUID, &t.keep, 1<<0)
@@ -2476,7 +2476,7 @@ func (t *DeviceCategory) decode(d *decoder) error {
 	*t = DeviceCategory{}
 	more, err := d.openObject("a DeviceCategory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -2533,7 +2533,7 @@ func (t *DeviceExtension) decode(d *decoder) error {
 	*t = DeviceExtension{}
 	more, err := d.openObject("a DeviceExtension object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "device_category":
 			err = decObject(d, &t.DeviceCategory)
@@ -2601,7 +2601,7 @@ func (t *DeviceInstance) decode(d *decoder) error {
 	*t = DeviceInstance{}
 	more, err := d.openObject("a DeviceInstance object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -2666,7 +2666,7 @@ func (t *DeviceNamespace) decode(d *decoder) error {
 	*t = DeviceNamespace{}
 	more, err := d.openObject("a DeviceNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "requires_driverstore":
 			err = decBool(d, &t.RequiresDriverstore)
@@ -2732,7 +2732,7 @@ func (t *Device2) decode(d *decoder) error {
 	*t = Device2{}
 	more, err := d.openObject("a Device_2 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Version":
 			err = decObject(d, &t.Version)
@@ -2855,7 +2855,7 @@ func (t *Devices) decode(d *decoder) error {
 	*t = Devices{}
 	more, err := d.openObject("a Devices object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ComPorts":
 			err = decMap(d, &t.ComPorts, (*ComPort).decode, "a map of ComPort (a JSON object)")
@@ -2996,7 +2996,7 @@ func (t *EnhancedModeVideo) decode(d *decoder) error {
 	*t = EnhancedModeVideo{}
 	more, err := d.openObject("an EnhancedModeVideo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ConnectionOptions":
 			err = decObject(d, &t.ConnectionOptions)
@@ -3071,7 +3071,7 @@ func (t *ErrorEvent) decode(d *decoder) error {
 	*t = ErrorEvent{}
 	more, err := d.openObject("an ErrorEvent object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Message":
 			err = decString(d, &t.Message, &t.keep, 1<<0)
@@ -3138,7 +3138,7 @@ func (t *EventData) decode(d *decoder) error {
 	*t = EventData{}
 	more, err := d.openObject("an EventData object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -3188,7 +3188,7 @@ func (t *ExportLayerOptions) decode(d *decoder) error {
 	*t = ExportLayerOptions{}
 	more, err := d.openObject("an ExportLayerOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "IsWritableLayer":
 			err = decBool(d, &t.IsWritableLayer)
@@ -3240,7 +3240,7 @@ func (t *FilesystemLayer) decode(d *decoder) error {
 	*t = FilesystemLayer{}
 	more, err := d.openObject("a FilesystemLayer object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "identifier":
 			err = decString(d, &t.Identifier, &t.keep, 1<<0)
@@ -3306,7 +3306,7 @@ func (t *FilesystemNamespace) decode(d *decoder) error {
 	*t = FilesystemNamespace{}
 	more, err := d.openObject("a FilesystemNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "path":
 			err = decString(d, &t.Path, &t.keep, 1<<0)
@@ -3372,7 +3372,7 @@ func (t *FilteredPropertyQuery) decode(d *decoder) error {
 	*t = FilteredPropertyQuery{}
 	more, err := d.openObject("a FilteredPropertyQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyType":
 			err = decString(d, &t.PropertyType, &t.keep, 1<<0)
@@ -3430,7 +3430,7 @@ func (t *FlexibleIoDevice) decode(d *decoder) error {
 	*t = FlexibleIoDevice{}
 	more, err := d.openObject("a FlexibleIoDevice object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "EmulatorId":
 			err = decString(d, &t.EmulatorID, &t.keep, 1<<0)
@@ -3490,7 +3490,7 @@ func (t *GPUConfiguration) decode(d *decoder) error {
 	*t = GPUConfiguration{}
 	more, err := d.openObject("a GpuConfiguration object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AssignmentMode":
 			err = decString(d, &t.AssignmentMode, &t.keep, 1<<0)
@@ -3550,7 +3550,7 @@ func (t *GuestConnection) decode(d *decoder) error {
 	*t = GuestConnection{}
 	more, err := d.openObject("a GuestConnection object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "UseVsock":
 			err = decBool(d, &t.UseVsock)
@@ -3610,7 +3610,7 @@ func (t *GuestConnectionInfo) decode(d *decoder) error {
 	*t = GuestConnectionInfo{}
 	more, err := d.openObject("a GuestConnectionInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SupportedSchemaVersions":
 			err = decSlice(d, &t.SupportedSchemaVersions, (*Version).decode, "an array of Version")
@@ -3665,7 +3665,7 @@ func (t *GuestCrash) decode(d *decoder) error {
 	*t = GuestCrash{}
 	more, err := d.openObject("a GuestCrash object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "CrashParameters":
 			err = decSlice(d, &t.CrashParameters, elemUint[uint64], "an array of uint64")
@@ -3713,7 +3713,7 @@ func (t *GuestCrashReporting) decode(d *decoder) error {
 	*t = GuestCrashReporting{}
 	more, err := d.openObject("a GuestCrashReporting object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "WindowsCrashSettings":
 			err = decObject(d, &t.WindowsCrashSettings)
@@ -3772,7 +3772,7 @@ func (t *GuestModifySettingRequest) decode(d *decoder) error {
 	*t = GuestModifySettingRequest{}
 	more, err := d.openObject("a GuestModifySettingRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ResourceType":
 			err = decString(d, &t.ResourceType, &t.keep, 1<<0)
@@ -3824,7 +3824,7 @@ func (t *GuestOS) decode(d *decoder) error {
 	*t = GuestOS{}
 	more, err := d.openObject("a GuestOs object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HostName":
 			err = decString(d, &t.HostName, &t.keep, 1<<0)
@@ -3884,7 +3884,7 @@ func (t *GuestState) decode(d *decoder) error {
 	*t = GuestState{}
 	more, err := d.openObject("a GuestState object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GuestStateFilePath":
 			err = decString(d, &t.GuestStateFilePath, &t.keep, 1<<0)
@@ -3934,7 +3934,7 @@ func (t *Heartbeat) decode(d *decoder) error {
 	*t = Heartbeat{}
 	more, err := d.openObject("a Heartbeat object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -3985,7 +3985,7 @@ func (t *HostFiles) decode(d *decoder) error {
 	*t = HostFiles{}
 	more, err := d.openObject("a HostFiles object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "base_image_path":
 			err = decString(d, &t.BaseImagePath, &t.keep, 1<<0)
@@ -4041,7 +4041,7 @@ func (t *HostProcessorModificationRequest) decode(d *decoder) error {
 	*t = HostProcessorModificationRequest{}
 	more, err := d.openObject("a HostProcessorModificationRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Operation":
 			err = decString(d, &t.Operation, &t.keep, 1<<0)
@@ -4095,7 +4095,7 @@ func (t *HostedSystem) decode(d *decoder) error {
 	*t = HostedSystem{}
 	more, err := d.openObject("a HostedSystem object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SchemaVersion":
 			err = decObject(d, &t.SchemaVersion)
@@ -4155,7 +4155,7 @@ func (t *HvSocket) decode(d *decoder) error {
 	*t = HvSocket{}
 	more, err := d.openObject("a HvSocket object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Config":
 			err = decObject(d, &t.Config)
@@ -4212,7 +4212,7 @@ func (t *HvSocketAddress) decode(d *decoder) error {
 	*t = HvSocketAddress{}
 	more, err := d.openObject("a HvSocketAddress object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "LocalAddress":
 			err = decString(d, &t.LocalAddress, &t.keep, 1<<0)
@@ -4270,7 +4270,7 @@ func (t *HvSocketServiceConfig) decode(d *decoder) error {
 	*t = HvSocketServiceConfig{}
 	more, err := d.openObject("a HvSocketServiceConfig object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "BindSecurityDescriptor":
 			err = decString(d, &t.BindSecurityDescriptor, &t.keep, 1<<0)
@@ -4330,7 +4330,7 @@ func (t *HvSocketSystemConfig) decode(d *decoder) error {
 	*t = HvSocketSystemConfig{}
 	more, err := d.openObject("a HvSocketSystemConfig object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "DefaultBindSecurityDescriptor":
 			err = decString(d, &t.DefaultBindSecurityDescriptor, &t.keep, 1<<0)
@@ -4386,7 +4386,7 @@ func (t *HvSocket2) decode(d *decoder) error {
 	*t = HvSocket2{}
 	more, err := d.openObject("a HvSocket_2 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HvSocketConfig":
 			err = decObject(d, &t.HvSocketConfig)
@@ -4437,7 +4437,7 @@ func (t *IdleProcessorsRequest) decode(d *decoder) error {
 	*t = IdleProcessorsRequest{}
 	more, err := d.openObject("an IdleProcessorsRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "IdleProcessorCount":
 			err = decUint(d, &t.IdleProcessorCount, &d.u32)
@@ -4481,7 +4481,7 @@ func (t *InjectNonMaskableInterrupt) decode(d *decoder) error {
 	*t = InjectNonMaskableInterrupt{}
 	more, err := d.openObject("an InjectNonMaskableInterrupt object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -4532,7 +4532,7 @@ func (t *IntegrationComponentStatus) decode(d *decoder) error {
 	*t = IntegrationComponentStatus{}
 	more, err := d.openObject("an IntegrationComponentStatus object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "IsEnabled":
 			err = decBool(d, &t.IsEnabled)
@@ -4592,7 +4592,7 @@ func (t *InterfaceClass) decode(d *decoder) error {
 	*t = InterfaceClass{}
 	more, err := d.openObject("an InterfaceClass object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -4652,7 +4652,7 @@ func (t *IovSettings) decode(d *decoder) error {
 	*t = IovSettings{}
 	more, err := d.openObject("an IovSettings object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "OffloadWeight":
 			err = decUint(d, &t.OffloadWeight, &d.u32)
@@ -4720,7 +4720,7 @@ func (t *IsolationSettings) decode(d *decoder) error {
 	*t = IsolationSettings{}
 	more, err := d.openObject("an IsolationSettings object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "IsolationType":
 			err = decString(d, &t.IsolationType, &t.keep, 1<<0)
@@ -4780,7 +4780,7 @@ func (t *JobCPU) decode(d *decoder) error {
 	*t = JobCPU{}
 	more, err := d.openObject("a JobCpu object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "rate":
 			err = decUint(d, &t.Rate, &d.u32)
@@ -4830,7 +4830,7 @@ func (t *JobMemory) decode(d *decoder) error {
 	*t = JobMemory{}
 	more, err := d.openObject("a JobMemory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "limit":
 			err = decUint(d, &t.Limit, &d.u64)
@@ -4894,7 +4894,7 @@ func (t *JobNamespace) decode(d *decoder) error {
 	*t = JobNamespace{}
 	more, err := d.openObject("a JobNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "cpu":
 			err = decObject(d, &t.CPU)
@@ -4959,7 +4959,7 @@ func (t *JobSystemRoot) decode(d *decoder) error {
 	*t = JobSystemRoot{}
 	more, err := d.openObject("a JobSystemRoot object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "path":
 			err = decString(d, &t.Path, &t.keep, 1<<0)
@@ -5003,7 +5003,7 @@ func (t *KernelIntegration) decode(d *decoder) error {
 	*t = KernelIntegration{}
 	more, err := d.openObject("a KernelIntegration object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -5042,7 +5042,7 @@ func (t *Keyboard) decode(d *decoder) error {
 	*t = Keyboard{}
 	more, err := d.openObject("a Keyboard object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -5093,7 +5093,7 @@ func (t *KVPExchange) decode(d *decoder) error {
 	*t = KVPExchange{}
 	more, err := d.openObject("a KvpExchange object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "EnableHostOSInfoKvpItems":
 			err = decString(d, &t.EnableHostOSInfoKVPItems, &t.keep, 1<<0)
@@ -5149,7 +5149,7 @@ func (t *KVPQuery) decode(d *decoder) error {
 	*t = KVPQuery{}
 	more, err := d.openObject("a KvpQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Source":
 			err = decString(d, &t.Source, &t.keep, 1<<0)
@@ -5211,7 +5211,7 @@ func (t *Layer) decode(d *decoder) error {
 	*t = Layer{}
 	more, err := d.openObject("a Layer object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -5269,7 +5269,7 @@ func (t *LayerData) decode(d *decoder) error {
 	*t = LayerData{}
 	more, err := d.openObject("a LayerData object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SchemaVersion":
 			err = decObject(d, &t.SchemaVersion)
@@ -5333,7 +5333,7 @@ func (t *LinuxKernelDirect) decode(d *decoder) error {
 	*t = LinuxKernelDirect{}
 	more, err := d.openObject("a LinuxKernelDirect object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "KernelFilePath":
 			err = decString(d, &t.KernelFilePath, &t.keep, 1<<0)
@@ -5405,7 +5405,7 @@ func (t *LogicalProcessor) decode(d *decoder) error {
 	*t = LogicalProcessor{}
 	more, err := d.openObject("a LogicalProcessor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "LpIndex":
 			err = decUint(d, &t.LpIndex, &d.u32)
@@ -5482,7 +5482,7 @@ func (t *MappedDirectory) decode(d *decoder) error {
 	*t = MappedDirectory{}
 	more, err := d.openObject("a MappedDirectory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HostPath":
 			err = decString(d, &t.HostPath, &t.keep, 1<<0)
@@ -5546,7 +5546,7 @@ func (t *MappedPipe) decode(d *decoder) error {
 	*t = MappedPipe{}
 	more, err := d.openObject("a MappedPipe object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ContainerPipeName":
 			err = decString(d, &t.ContainerPipeName, &t.keep, 1<<0)
@@ -5602,7 +5602,7 @@ func (t *MappedVirtualDisk) decode(d *decoder) error {
 	*t = MappedVirtualDisk{}
 	more, err := d.openObject("a MappedVirtualDisk object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ContainerPath":
 			err = decString(d, &t.ContainerPath, &t.keep, 1<<0)
@@ -5652,7 +5652,7 @@ func (t *Memory) decode(d *decoder) error {
 	*t = Memory{}
 	more, err := d.openObject("a Memory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SizeInMB":
 			err = decUint(d, &t.SizeInMB, &d.u64)
@@ -5708,7 +5708,7 @@ func (t *MemoryInformationForVM) decode(d *decoder) error {
 	*t = MemoryInformationForVM{}
 	more, err := d.openObject("a MemoryInformationForVm object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "VirtualNodeCount":
 			err = decUint(d, &t.VirtualNodeCount, &d.u8)
@@ -5774,7 +5774,7 @@ func (t *MemoryStats) decode(d *decoder) error {
 	*t = MemoryStats{}
 	more, err := d.openObject("a MemoryStats object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "MemoryUsageCommitBytes":
 			err = decUint(d, &t.MemoryUsageCommitBytes, &d.u64)
@@ -5846,7 +5846,7 @@ func (t *MemoryTopology) decode(d *decoder) error {
 	*t = MemoryTopology{}
 	more, err := d.openObject("a MemoryTopology object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AccessTrackingEnabled":
 			err = decBool(d, &t.AccessTrackingEnabled)
@@ -5956,7 +5956,7 @@ func (t *Memory2) decode(d *decoder) error {
 	*t = Memory2{}
 	more, err := d.openObject("a Memory_2 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SizeInMB":
 			err = decUint(d, &t.SizeInMB, &d.u64)
@@ -6034,7 +6034,7 @@ func (t *ModificationRequest) decode(d *decoder) error {
 	*t = ModificationRequest{}
 	more, err := d.openObject("a ModificationRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyType":
 			err = decString(d, &t.PropertyType, &t.keep, 1<<0)
@@ -6096,7 +6096,7 @@ func (t *ModifySettingRequest) decode(d *decoder) error {
 	*t = ModifySettingRequest{}
 	more, err := d.openObject("a ModifySettingRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ResourcePath":
 			err = decString(d, &t.ResourcePath, &t.keep, 1<<0)
@@ -6154,7 +6154,7 @@ func (t *MountManagerMountPoint) decode(d *decoder) error {
 	*t = MountManagerMountPoint{}
 	more, err := d.openObject("a MountManagerMountPoint object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -6204,7 +6204,7 @@ func (t *MountManagerNamespace) decode(d *decoder) error {
 	*t = MountManagerNamespace{}
 	more, err := d.openObject("a MountManagerNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "mount_point":
 			err = decSlice(d, &t.MountPoint, (*MountManagerMountPoint).decode, "an array of MountManagerMountPoint")
@@ -6251,7 +6251,7 @@ func (t *Mouse) decode(d *decoder) error {
 	*t = Mouse{}
 	more, err := d.openObject("a Mouse object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -6294,7 +6294,7 @@ func (t *NamedPipeNamespace) decode(d *decoder) error {
 	*t = NamedPipeNamespace{}
 	more, err := d.openObject("a NamedPipeNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "symlink":
 			err = decSlice(d, &t.Symlink, (*NamedPipeSymlink).decode, "an array of NamedPipeSymlink")
@@ -6349,7 +6349,7 @@ func (t *NamedPipeSymlink) decode(d *decoder) error {
 	*t = NamedPipeSymlink{}
 	more, err := d.openObject("a NamedPipeSymlink object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -6431,7 +6431,7 @@ func (t *Namespace) decode(d *decoder) error {
 	*t = Namespace{}
 	more, err := d.openObject("a Namespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "job":
 			err = decObject(d, &t.Job)
@@ -6542,7 +6542,7 @@ func (t *NetworkAdapter) decode(d *decoder) error {
 	*t = NetworkAdapter{}
 	more, err := d.openObject("a NetworkAdapter object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "EndpointId":
 			err = decString(d, &t.EndpointID, &t.keep, 1<<0)
@@ -6611,7 +6611,7 @@ func (t *NetworkModifySettingRequest) decode(d *decoder) error {
 	*t = NetworkModifySettingRequest{}
 	more, err := d.openObject("a NetworkModifySettingRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "RequestType":
 			err = decString(d, &t.RequestType, &t.keep, 1<<0)
@@ -6663,7 +6663,7 @@ func (t *NetworkNamespace) decode(d *decoder) error {
 	*t = NetworkNamespace{}
 	more, err := d.openObject("a NetworkNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "compartment":
 			err = decString(d, &t.Compartment, &t.keep, 1<<0)
@@ -6739,7 +6739,7 @@ func (t *NetworkStats) decode(d *decoder) error {
 	*t = NetworkStats{}
 	more, err := d.openObject("a NetworkStats object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "BytesReceived":
 			err = decUint(d, &t.BytesReceived, &d.u64)
@@ -6817,7 +6817,7 @@ func (t *Networking) decode(d *decoder) error {
 	*t = Networking{}
 	more, err := d.openObject("a Networking object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AllowUnqualifiedDnsQuery":
 			err = decBool(d, &t.AllowUnqualifiedDNSQuery)
@@ -6877,7 +6877,7 @@ func (t *Nvram) decode(d *decoder) error {
 	*t = Nvram{}
 	more, err := d.openObject("a Nvram object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Vendors":
 			err = decMap(d, &t.Vendors, (*NvramVendor).decode, "a map of NvramVendor (a JSON object)")
@@ -6939,7 +6939,7 @@ func (t *NvramVariable) decode(d *decoder) error {
 	*t = NvramVariable{}
 	more, err := d.openObject("a NvramVariable object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Attributes":
 			err = decUint(d, &t.Attributes, &d.u32)
@@ -6991,7 +6991,7 @@ func (t *NvramVendor) decode(d *decoder) error {
 	*t = NvramVendor{}
 	more, err := d.openObject("a NvramVendor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Variables":
 			err = decMap(d, &t.Variables, (*NvramVariable).decode, "a map of NvramVariable (a JSON object)")
@@ -7059,7 +7059,7 @@ func (t *ObjectDirectory) decode(d *decoder) error {
 	*t = ObjectDirectory{}
 	more, err := d.openObject("an ObjectDirectory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -7129,7 +7129,7 @@ func (t *ObjectNamespace) decode(d *decoder) error {
 	*t = ObjectNamespace{}
 	more, err := d.openObject("an ObjectNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "shadow":
 			err = decString(d, &t.Shadow, &t.keep, 1<<0)
@@ -7203,7 +7203,7 @@ func (t *ObjectSymlink) decode(d *decoder) error {
 	*t = ObjectSymlink{}
 	more, err := d.openObject("an ObjectSymlink object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -7259,7 +7259,7 @@ func (t *OperationFailure) decode(d *decoder) error {
 	*t = OperationFailure{}
 	more, err := d.openObject("an OperationFailure object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Detail":
 			err = decString(d, &t.Detail, &t.keep, 1<<0)
@@ -7307,7 +7307,7 @@ func (t *OperationFailureInfo) decode(d *decoder) error {
 	*t = OperationFailureInfo{}
 	more, err := d.openObject("an OperationFailureInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Result":
 			err = decInt(d, &t.Result, &d.i32)
@@ -7367,7 +7367,7 @@ func (t *OperationInfo) decode(d *decoder) error {
 	*t = OperationInfo{}
 	more, err := d.openObject("an OperationInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Operation":
 			err = decString(d, &t.Operation, &t.keep, 1<<0)
@@ -7420,7 +7420,7 @@ func (t *OperationNotificationInfo) decode(d *decoder) error {
 	*t = OperationNotificationInfo{}
 	more, err := d.openObject("an OperationNotificationInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -7459,7 +7459,7 @@ func (t *OperationProgress) decode(d *decoder) error {
 	*t = OperationProgress{}
 	more, err := d.openObject("an OperationProgress object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -7510,7 +7510,7 @@ func (t *OSLayerOptions) decode(d *decoder) error {
 	*t = OSLayerOptions{}
 	more, err := d.openObject("an OsLayerOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -7562,7 +7562,7 @@ func (t *PauseNotification) decode(d *decoder) error {
 	*t = PauseNotification{}
 	more, err := d.openObject("a PauseNotification object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Reason":
 			err = decString(d, &t.Reason, &t.keep, 1<<0)
@@ -7614,7 +7614,7 @@ func (t *PauseOptions) decode(d *decoder) error {
 	*t = PauseOptions{}
 	more, err := d.openObject("a PauseOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SuspensionLevel":
 			err = decString(d, &t.SuspensionLevel, &t.keep, 1<<0)
@@ -7667,7 +7667,7 @@ func (t *Plan9) decode(d *decoder) error {
 	*t = Plan9{}
 	more, err := d.openObject("a Plan9 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Shares":
 			err = decSlice(d, &t.Shares, (*Plan9Share).decode, "an array of Plan9Share")
@@ -7738,7 +7738,7 @@ func (t *Plan9Share) decode(d *decoder) error {
 	*t = Plan9Share{}
 	more, err := d.openObject("a Plan9Share object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -7824,7 +7824,7 @@ func (t *ProcessDetails) decode(d *decoder) error {
 	*t = ProcessDetails{}
 	more, err := d.openObject("a ProcessDetails object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessId":
 			err = decUint(d, &t.ProcessID, &d.u32)
@@ -7894,7 +7894,7 @@ func (t *ProcessModifyRequest) decode(d *decoder) error {
 	*t = ProcessModifyRequest{}
 	more, err := d.openObject("a ProcessModifyRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Operation":
 			err = decString(d, &t.Operation, &t.keep, 1<<0)
@@ -8008,7 +8008,7 @@ func (t *ProcessParameters) decode(d *decoder) error {
 	*t = ProcessParameters{}
 	more, err := d.openObject("a ProcessParameters object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ApplicationName":
 			err = decString(d, &t.ApplicationName, &t.keep, 1<<0)
@@ -8096,7 +8096,7 @@ func (t *ProcessStatus) decode(d *decoder) error {
 	*t = ProcessStatus{}
 	more, err := d.openObject("a ProcessStatus object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessId":
 			err = decUint(d, &t.ProcessID, &d.u32)
@@ -8158,7 +8158,7 @@ func (t *Processor) decode(d *decoder) error {
 	*t = Processor{}
 	more, err := d.openObject("a Processor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Count":
 			err = decUint(d, &t.Count, &d.u32)
@@ -8226,7 +8226,7 @@ func (t *ProcessorCapabilitiesInfo) decode(d *decoder) error {
 	*t = ProcessorCapabilitiesInfo{}
 	more, err := d.openObject("a ProcessorCapabilitiesInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessorFeatures":
 			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
@@ -8290,7 +8290,7 @@ func (t *ProcessorFeatureSet) decode(d *decoder) error {
 	*t = ProcessorFeatureSet{}
 	more, err := d.openObject("a ProcessorFeatureSet object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessorFeatures":
 			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
@@ -8354,7 +8354,7 @@ func (t *ProcessorLimits) decode(d *decoder) error {
 	*t = ProcessorLimits{}
 	more, err := d.openObject("a ProcessorLimits object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Limit":
 			err = decUint(d, &t.Limit, &d.u64)
@@ -8416,7 +8416,7 @@ func (t *ProcessorStats) decode(d *decoder) error {
 	*t = ProcessorStats{}
 	more, err := d.openObject("a ProcessorStats object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "TotalRuntime100ns":
 			err = decUint(d, &t.TotalRuntime100ns, &d.u64)
@@ -8472,7 +8472,7 @@ func (t *ProcessorTopology) decode(d *decoder) error {
 	*t = ProcessorTopology{}
 	more, err := d.openObject("a ProcessorTopology object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "LogicalProcessorCount":
 			err = decUint(d, &t.LogicalProcessorCount, &d.u32)
@@ -8553,7 +8553,7 @@ func (t *Processor2) decode(d *decoder) error {
 	*t = Processor2{}
 	more, err := d.openObject("a Processor_2 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Count":
 			err = decUint(d, &t.Count, &d.u32)
@@ -8699,7 +8699,7 @@ func (t *Properties) decode(d *decoder) error {
 	*t = Properties{}
 	more, err := d.openObject("a Properties object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Id":
 			err = decString(d, &t.ID, &t.keep, 1<<0)
@@ -8818,7 +8818,7 @@ func (t *PropertyQuery) decode(d *decoder) error {
 	*t = PropertyQuery{}
 	more, err := d.openObject("a PropertyQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyTypes":
 			err = decSlice(d, &t.PropertyTypes, elemString[PropertyType], "an array of PropertyType")
@@ -8871,7 +8871,7 @@ func (t *PropertyQuery2) decode(d *decoder) error {
 	*t = PropertyQuery2{}
 	more, err := d.openObject("a PropertyQuery_2 object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyTypes":
 			err = decSlice(d, &t.PropertyTypes, elemString[PropertyType2], "an array of PropertyType_2")
@@ -8923,7 +8923,7 @@ func (t *PropertyResponse) decode(d *decoder) error {
 	*t = PropertyResponse{}
 	more, err := d.openObject("a PropertyResponse object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Error":
 			err = decObject(d, &t.Error)
@@ -8976,7 +8976,7 @@ func (t *QoSCapabilities) decode(d *decoder) error {
 	*t = QoSCapabilities{}
 	more, err := d.openObject("a QoSCapabilities object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessorQoSSupported":
 			err = decBool(d, &t.ProcessorQoSSupported)
@@ -9028,7 +9028,7 @@ func (t *RDPConnectionOptions) decode(d *decoder) error {
 	*t = RDPConnectionOptions{}
 	more, err := d.openObject("a RdpConnectionOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AccessSids":
 			err = decSlice(d, &t.AccessSIDs, elemString[string], "an array of string")
@@ -9082,7 +9082,7 @@ func (t *RegistryChanges) decode(d *decoder) error {
 	*t = RegistryChanges{}
 	more, err := d.openObject("a RegistryChanges object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AddValues":
 			err = decSlice(d, &t.AddValues, (*RegistryValue).decode, "an array of RegistryValue")
@@ -9138,7 +9138,7 @@ func (t *RegistryDeleteKey) decode(d *decoder) error {
 	*t = RegistryDeleteKey{}
 	more, err := d.openObject("a RegistryDeleteKey object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -9186,7 +9186,7 @@ func (t *RegistryFlushState) decode(d *decoder) error {
 	*t = RegistryFlushState{}
 	more, err := d.openObject("a RegistryFlushState object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Enabled":
 			err = decBool(d, &t.Enabled)
@@ -9246,7 +9246,7 @@ func (t *RegistryHiveStack) decode(d *decoder) error {
 	*t = RegistryHiveStack{}
 	more, err := d.openObject("a RegistryHiveStack object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "hive":
 			err = decString(d, &t.Hive, &t.keep, 1<<0)
@@ -9317,7 +9317,7 @@ func (t *RegistryKey) decode(d *decoder) error {
 	*t = RegistryKey{}
 	more, err := d.openObject("a RegistryKey object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Hive":
 			err = decString(d, &t.Hive, &t.keep, 1<<0)
@@ -9401,7 +9401,7 @@ func (t *RegistryLayer) decode(d *decoder) error {
 	*t = RegistryLayer{}
 	more, err := d.openObject("a RegistryLayer object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "hosthive":
 			err = decString(d, &t.Hosthive, &t.keep, 1<<0)
@@ -9481,7 +9481,7 @@ func (t *RegistryMakeKey) decode(d *decoder) error {
 	*t = RegistryMakeKey{}
 	more, err := d.openObject("a RegistryMakeKey object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -9559,7 +9559,7 @@ func (t *RegistryMakeValue) decode(d *decoder) error {
 	*t = RegistryMakeValue{}
 	more, err := d.openObject("a RegistryMakeValue object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -9623,7 +9623,7 @@ func (t *RegistryNamespace) decode(d *decoder) error {
 	*t = RegistryNamespace{}
 	more, err := d.openObject("a RegistryNamespace object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "symlink":
 			err = decSlice(d, &t.Symlink, (*RegistrySymlink).decode, "an array of RegistrySymlink")
@@ -9704,7 +9704,7 @@ func (t *RegistryRedirectionNode) decode(d *decoder) error {
 	*t = RegistryRedirectionNode{}
 	more, err := d.openObject("a RegistryRedirectionNode object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "containerpath":
 			err = decString(d, &t.Containerpath, &t.keep, 1<<0)
@@ -9766,7 +9766,7 @@ func (t *RegistrySymlink) decode(d *decoder) error {
 	*t = RegistrySymlink{}
 	more, err := d.openObject("a RegistrySymlink object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "key":
 			err = decString(d, &t.Key, &t.keep, 1<<0)
@@ -9844,7 +9844,7 @@ func (t *RegistryValue) decode(d *decoder) error {
 	*t = RegistryValue{}
 	more, err := d.openObject("a RegistryValue object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Key":
 			err = decObject(d, &t.Key)
@@ -9913,7 +9913,7 @@ func (t *RestoreState) decode(d *decoder) error {
 	*t = RestoreState{}
 	more, err := d.openObject("a RestoreState object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SaveStateFilePath":
 			err = decString(d, &t.SaveStateFilePath, &t.keep, 1<<0)
@@ -9975,7 +9975,7 @@ func (t *ResultError) decode(d *decoder) error {
 	*t = ResultError{}
 	more, err := d.openObject("a ResultError object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Error":
 			err = decInt(d, &t.Error, &d.i32)
@@ -10043,7 +10043,7 @@ func (t *Rs4NetworkModifySettingRequest) decode(d *decoder) error {
 	*t = Rs4NetworkModifySettingRequest{}
 	more, err := d.openObject("a Rs4NetworkModifySettingRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "RequestType":
 			err = decString(d, &t.RequestType, &t.keep, 1<<0)
@@ -10099,7 +10099,7 @@ func (t *RuntimeState) decode(d *decoder) error {
 	*t = RuntimeState{}
 	more, err := d.openObject("a RuntimeState object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Version":
 			err = decObject(d, &t.Version)
@@ -10160,7 +10160,7 @@ func (t *SaveOptions) decode(d *decoder) error {
 	*t = SaveOptions{}
 	more, err := d.openObject("a SaveOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SaveType":
 			err = decString(d, &t.SaveType, &t.keep, 1<<0)
@@ -10214,7 +10214,7 @@ func (t *SCSI) decode(d *decoder) error {
 	*t = SCSI{}
 	more, err := d.openObject("a Scsi object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Attachments":
 			err = decMap(d, &t.Attachments, (*Attachment).decode, "a map of Attachment (a JSON object)")
@@ -10272,7 +10272,7 @@ func (t *SecuritySettings) decode(d *decoder) error {
 	*t = SecuritySettings{}
 	more, err := d.openObject("a SecuritySettings object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "EnableTpm":
 			err = decBool(d, &t.EnableTPM)
@@ -10329,7 +10329,7 @@ func (t *ServiceProperties) decode(d *decoder) error {
 	*t = ServiceProperties{}
 	more, err := d.openObject("a ServiceProperties object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Properties":
 			err = decSlice(d, &t.Properties, elemRaw, "an array of Any")
@@ -10387,7 +10387,7 @@ func (t *ServicePropertyQuery) decode(d *decoder) error {
 	*t = ServicePropertyQuery{}
 	more, err := d.openObject("a Service_PropertyQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyTypes":
 			err = decSlice(d, &t.PropertyTypes, elemString[GetPropertyType], "an array of GetPropertyType")
@@ -10449,7 +10449,7 @@ func (t *Services) decode(d *decoder) error {
 	*t = Services{}
 	more, err := d.openObject("a Services object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Heartbeat":
 			err = decObject(d, &t.Heartbeat)
@@ -10523,7 +10523,7 @@ func (t *SetPropertyOperation) decode(d *decoder) error {
 	*t = SetPropertyOperation{}
 	more, err := d.openObject("a SetPropertyOperation object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GroupId":
 			err = decString(d, &t.GroupID, &t.keep, 1<<0)
@@ -10575,7 +10575,7 @@ func (t *SharedMemoryConfiguration) decode(d *decoder) error {
 	*t = SharedMemoryConfiguration{}
 	more, err := d.openObject("a SharedMemoryConfiguration object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Regions":
 			err = decSlice(d, &t.Regions, (*SharedMemoryRegion).decode, "an array of SharedMemoryRegion")
@@ -10642,7 +10642,7 @@ func (t *SharedMemoryRegion) decode(d *decoder) error {
 	*t = SharedMemoryRegion{}
 	more, err := d.openObject("a SharedMemoryRegion object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SectionName":
 			err = decString(d, &t.SectionName, &t.keep, 1<<0)
@@ -10702,7 +10702,7 @@ func (t *SharedMemoryRegionInfo) decode(d *decoder) error {
 	*t = SharedMemoryRegionInfo{}
 	more, err := d.openObject("a SharedMemoryRegionInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SectionName":
 			err = decString(d, &t.SectionName, &t.keep, 1<<0)
@@ -10748,7 +10748,7 @@ func (t *Shutdown) decode(d *decoder) error {
 	*t = Shutdown{}
 	more, err := d.openObject("a Shutdown object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -10803,7 +10803,7 @@ func (t *ShutdownOptions) decode(d *decoder) error {
 	*t = ShutdownOptions{}
 	more, err := d.openObject("a ShutdownOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Mechanism":
 			err = decString(d, &t.Mechanism, &t.keep, 1<<0)
@@ -10857,7 +10857,7 @@ func (t *SignalProcessOptions) decode(d *decoder) error {
 	*t = SignalProcessOptions{}
 	more, err := d.openObject("a SignalProcessOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Signal":
 			err = decString(d, &t.Signal, &t.keep, 1<<0)
@@ -10929,7 +10929,7 @@ func (t *Statistics) decode(d *decoder) error {
 	*t = Statistics{}
 	more, err := d.openObject("a Statistics object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Timestamp":
 			err = decTime(d, &t.Timestamp, &t.keep, 1<<0)
@@ -11009,7 +11009,7 @@ func (t *Storage) decode(d *decoder) error {
 	*t = Storage{}
 	more, err := d.openObject("a Storage object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Layers":
 			err = decSlice(d, &t.Layers, (*Layer).decode, "an array of Layer")
@@ -11071,7 +11071,7 @@ func (t *StorageQoS) decode(d *decoder) error {
 	*t = StorageQoS{}
 	more, err := d.openObject("a StorageQoS object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "IopsMaximum":
 			err = decUint(d, &t.IopsMaximum, &d.u64)
@@ -11133,7 +11133,7 @@ func (t *StorageStats) decode(d *decoder) error {
 	*t = StorageStats{}
 	more, err := d.openObject("a StorageStats object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ReadCountNormalized":
 			err = decUint(d, &t.ReadCountNormalized, &d.u64)
@@ -11191,7 +11191,7 @@ func (t *Subnode) decode(d *decoder) error {
 	*t = Subnode{}
 	more, err := d.openObject("a Subnode object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Type":
 			err = decString(d, &t.Type, &t.keep, 1<<0)
@@ -11245,7 +11245,7 @@ func (t *SystemExit) decode(d *decoder) error {
 	*t = SystemExit{}
 	more, err := d.openObject("a SystemExit object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Detail":
 			err = decString(d, &t.Detail, &t.keep, 1<<0)
@@ -11303,7 +11303,7 @@ func (t *SystemExitStatus) decode(d *decoder) error {
 	*t = SystemExitStatus{}
 	more, err := d.openObject("a SystemExitStatus object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Status":
 			err = decInt(d, &t.Status, &d.i32)
@@ -11358,7 +11358,7 @@ func (t *SystemProcessorModificationRequest) decode(d *decoder) error {
 	*t = SystemProcessorModificationRequest{}
 	more, err := d.openObject("a SystemProcessorModificationRequest object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "GroupId":
 			err = decString(d, &t.GroupID, &t.keep, 1<<0)
@@ -11418,7 +11418,7 @@ func (t *SystemQuery) decode(d *decoder) error {
 	*t = SystemQuery{}
 	more, err := d.openObject("a SystemQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Ids":
 			err = decSlice(d, &t.IDs, elemString[string], "an array of string")
@@ -11500,7 +11500,7 @@ func (t *SystemTime) decode(d *decoder) error {
 	*t = SystemTime{}
 	more, err := d.openObject("a SystemTime object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Year":
 			err = decUint(d, &t.Year, &d.u16)
@@ -11566,7 +11566,7 @@ func (t *SystemPropertyQuery) decode(d *decoder) error {
 	*t = SystemPropertyQuery{}
 	more, err := d.openObject("a System_PropertyQuery object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "PropertyTypes":
 			err = decSlice(d, &t.PropertyTypes, elemString[SystemPropertyType], "an array of System_PropertyType")
@@ -11640,7 +11640,7 @@ func (t *TimeZoneInformation) decode(d *decoder) error {
 	*t = TimeZoneInformation{}
 	more, err := d.openObject("a TimeZoneInformation object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Bias":
 			err = decInt(d, &t.Bias, &d.i32)
@@ -11702,7 +11702,7 @@ func (t *Timesync) decode(d *decoder) error {
 	*t = Timesync{}
 	more, err := d.openObject("a Timesync object")
 	for more {
-		k := d.key
+		k := d.name()
 		t.Unknown, err = decUnknown(d, t.Unknown, k)
 		if err != nil {
 			if err = d.inMember(k, err); err != nil {
@@ -11749,7 +11749,7 @@ func (t *Topology) decode(d *decoder) error {
 	*t = Topology{}
 	more, err := d.openObject("a Topology object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Memory":
 			err = decObject(d, &t.Memory)
@@ -11805,7 +11805,7 @@ func (t *TripleFault) decode(d *decoder) error {
 	*t = TripleFault{}
 	more, err := d.openObject("a TripleFault object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ErrorType":
 			err = decUint(d, &t.ErrorType, &d.u64)
@@ -11873,7 +11873,7 @@ func (t *UEFI) decode(d *decoder) error {
 	*t = UEFI{}
 	more, err := d.openObject("a Uefi object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "EnableDebugger":
 			err = decBool(d, &t.EnableDebugger)
@@ -11950,7 +11950,7 @@ func (t *UEFIBootEntry) decode(d *decoder) error {
 	*t = UEFIBootEntry{}
 	more, err := d.openObject("a UefiBootEntry object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "DeviceType":
 			err = decString(d, &t.DeviceType, &t.keep, 1<<0)
@@ -12010,7 +12010,7 @@ func (t *Version) decode(d *decoder) error {
 	*t = Version{}
 	more, err := d.openObject("a Version object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Major":
 			err = decUint(d, &t.Major, &d.u32)
@@ -12068,7 +12068,7 @@ func (t *VideoMonitor) decode(d *decoder) error {
 	*t = VideoMonitor{}
 	more, err := d.openObject("a VideoMonitor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HorizontalResolution":
 			err = decUint(d, &t.HorizontalResolution, &d.u16)
@@ -12123,7 +12123,7 @@ func (t *VirtioSerial) decode(d *decoder) error {
 	*t = VirtioSerial{}
 	more, err := d.openObject("a VirtioSerial object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Ports":
 			err = decMap(d, &t.Ports, (*VirtioSerialPort).decode, "a map of VirtioSerialPort (a JSON object)")
@@ -12183,7 +12183,7 @@ func (t *VirtioSerialPort) decode(d *decoder) error {
 	*t = VirtioSerialPort{}
 	more, err := d.openObject("a VirtioSerialPort object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "NamedPipe":
 			err = decString(d, &t.NamedPipe, &t.keep, 1<<0)
@@ -12247,7 +12247,7 @@ func (t *VirtualDeviceFailure) decode(d *decoder) error {
 	*t = VirtualDeviceFailure{}
 	more, err := d.openObject("a VirtualDeviceFailure object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Detail":
 			err = decString(d, &t.Detail, &t.keep, 1<<0)
@@ -12345,7 +12345,7 @@ func (t *VirtualMachine) decode(d *decoder) error {
 	*t = VirtualMachine{}
 	more, err := d.openObject("a VirtualMachine object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "StopOnReset":
 			err = decBool(d, &t.StopOnReset)
@@ -12448,7 +12448,7 @@ func (t *VirtualMachineHvSocket) decode(d *decoder) error {
 	*t = VirtualMachineHvSocket{}
 	more, err := d.openObject("a VirtualMachine_HvSocket object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HvSocketConfig":
 			err = decObject(d, &t.HvSocketConfig)
@@ -12555,7 +12555,7 @@ func (t *VirtualMachineMemory) decode(d *decoder) error {
 	*t = VirtualMachineMemory{}
 	more, err := d.openObject("a VirtualMachine_Memory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "SizeInMB":
 			err = decUint(d, &t.SizeInMB, &d.u64)
@@ -12687,7 +12687,7 @@ func (t *VirtualMachineProcessor) decode(d *decoder) error {
 	*t = VirtualMachineProcessor{}
 	more, err := d.openObject("a VirtualMachine_Processor object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Count":
 			err = decUint(d, &t.Count, &d.u32)
@@ -12781,7 +12781,7 @@ func (t *VirtualNodeInfo) decode(d *decoder) error {
 	*t = VirtualNodeInfo{}
 	more, err := d.openObject("a VirtualNodeInfo object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "VirtualNodeIndex":
 			err = decUint(d, &t.VirtualNodeIndex, &d.u8)
@@ -12847,7 +12847,7 @@ func (t *VirtualPMemController) decode(d *decoder) error {
 	*t = VirtualPMemController{}
 	more, err := d.openObject("a VirtualPMemController object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Devices":
 			err = decMap(d, &t.Devices, (*VirtualPMemDevice).decode, "a map of VirtualPMemDevice (a JSON object)")
@@ -12921,7 +12921,7 @@ func (t *VirtualPMemDevice) decode(d *decoder) error {
 	*t = VirtualPMemDevice{}
 	more, err := d.openObject("a VirtualPMemDevice object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HostPath":
 			err = decString(d, &t.HostPath, &t.keep, 1<<0)
@@ -12985,7 +12985,7 @@ func (t *VirtualPMemMapping) decode(d *decoder) error {
 	*t = VirtualPMemMapping{}
 	more, err := d.openObject("a VirtualPMemMapping object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "HostPath":
 			err = decString(d, &t.HostPath, &t.keep, 1<<0)
@@ -13035,7 +13035,7 @@ func (t *VirtualPCIDevice) decode(d *decoder) error {
 	*t = VirtualPCIDevice{}
 	more, err := d.openObject("a VirtualPciDevice object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Functions":
 			err = decSlice(d, &t.Functions, (*VirtualPCIFunction).decode, "an array of VirtualPciFunction")
@@ -13094,7 +13094,7 @@ func (t *VirtualPCIFunction) decode(d *decoder) error {
 	*t = VirtualPCIFunction{}
 	more, err := d.openObject("a VirtualPciFunction object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "DeviceInstancePath":
 			err = decString(d, &t.DeviceInstancePath, &t.keep, 1<<0)
@@ -13150,7 +13150,7 @@ func (t *VirtualSMB) decode(d *decoder) error {
 	*t = VirtualSMB{}
 	more, err := d.openObject("a VirtualSmb object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Shares":
 			err = decSlice(d, &t.Shares, (*VirtualSMBShare).decode, "an array of VirtualSmbShare")
@@ -13215,7 +13215,7 @@ func (t *VirtualSMBShare) decode(d *decoder) error {
 	*t = VirtualSMBShare{}
 	more, err := d.openObject("a VirtualSmbShare object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "Name":
 			err = decString(d, &t.Name, &t.keep, 1<<0)
@@ -13344,7 +13344,7 @@ func (t *VirtualSMBShareOptions) decode(d *decoder) error {
 	*t = VirtualSMBShareOptions{}
 	more, err := d.openObject("a VirtualSmbShareOptions object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ReadOnly":
 			err = decBool(d, &t.ReadOnly)
@@ -13452,7 +13452,7 @@ func (t *VMMemory) decode(d *decoder) error {
 	*t = VMMemory{}
 	more, err := d.openObject("a VmMemory object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "AvailableMemory":
 			err = decInt(d, &t.AvailableMemory, &d.i32)
@@ -13528,7 +13528,7 @@ func (t *VMProcessorRequirements) decode(d *decoder) error {
 	*t = VMProcessorRequirements{}
 	more, err := d.openObject("a VmProcessorRequirements object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ProcessorFeatures":
 			err = decSlice(d, &t.ProcessorFeatures, elemString[ProcessorFeature], "an array of ProcessorFeature")
@@ -13620,7 +13620,7 @@ func (t *WindowsCrashReport) decode(d *decoder) error {
 	*t = WindowsCrashReport{}
 	more, err := d.openObject("a WindowsCrashReport object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "DumpFile":
 			err = decString(d, &t.DumpFile, &t.keep, 1<<0)
@@ -13690,7 +13690,7 @@ func (t *WindowsCrashReporting) decode(d *decoder) error {
 	*t = WindowsCrashReporting{}
 	more, err := d.openObject("a WindowsCrashReporting object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "DumpFileName":
 			err = decString(d, &t.DumpFileName, &t.keep, 1<<0)
@@ -13752,7 +13752,7 @@ func (t *WorkerExit) decode(d *decoder) error {
 	*t = WorkerExit{}
 	more, err := d.openObject("a WorkerExit object")
 	for more {
-		k := d.key
+		k := d.name()
 		switch string(k) {
 		case "ExitCode":
 			err = decUint(d, &t.ExitCode, &d.u32)

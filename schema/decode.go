@@ -44,10 +44,11 @@ func (s *slab[T]) new() *T {
 
 // decoder reads one JSON document.
 type decoder struct {
-	data []byte
-	i    int    // the next byte to read
-	key  []byte // the name of the member whose value is at i
-	chk  *checker
+	data   []byte
+	i      int    // the next byte to read
+	ks, ke int    // the name of the member whose value is at i: data[ks:ke] …
+	kesc   []byte // … or this, if it had escapes
+	chk    *checker
 
 	bools slab[bool]
 	u8    slab[uint8]
@@ -223,11 +224,19 @@ func (d *decoder) member() error {
 		return d.syntax("a member name")
 	}
 	start := d.i
-	k, err := d.stringBytes()
+	k, copied, err := d.string()
 	if err != nil {
 		return err
 	}
-	d.key = k
+	switch {
+	case copied:
+		d.kesc = k
+	case d.kesc != nil:
+		d.kesc = nil
+		fallthrough
+	default:
+		d.ks, d.ke = start+1, d.i-1
+	}
 	if d.chk != nil {
 		d.chk.member(k, start)
 	}
@@ -241,6 +250,15 @@ func (d *decoder) member() error {
 		d.chk.value(d.i)
 	}
 	return nil
+}
+
+// name returns the name of the member whose value is at i. It stays valid
+// when the decoder goes on.
+func (d *decoder) name() []byte {
+	if d.kesc != nil {
+		return d.kesc
+	}
+	return d.data[d.ks:d.ke]
 }
 
 // inMember handles err from the value of member k. A type error is
@@ -265,25 +283,47 @@ func (d *decoder) inElement(n int, err error) error {
 // when the string is plain, else a new unescaped copy. Invalid UTF-8 and
 // lone surrogates become U+FFFD, as with encoding/json.
 func (d *decoder) stringBytes() ([]byte, error) {
+	s, _, err := d.string()
+	return s, err
+}
+
+// strSafe marks the bytes that can stand for themselves in a string: not
+// '"', '\\', a control character or the start of a multi-byte character.
+var strSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// string is stringBytes, also reporting whether the text is a copy.
+func (d *decoder) string() (text []byte, copied bool, err error) {
 	start := d.i + 1
-	ascii := true
-	for j := start; j < len(d.data); j++ {
+	j := start
+	for {
+		for j < len(d.data) && strSafe[d.data[j]] {
+			j++
+		}
+		if j >= len(d.data) {
+			d.i = j
+			return nil, false, d.syntax(`'"'`)
+		}
 		switch c := d.data[j]; {
 		case c == '"':
-			s := d.data[start:j]
-			if !ascii && !utf8.Valid(s) {
-				return d.unescape(start)
-			}
 			d.i = j + 1
-			return s, nil
-		case c == '\\' || c < 0x20:
-			return d.unescape(start)
+			return d.data[start:j], false, nil
 		case c >= utf8.RuneSelf:
-			ascii = false
+			r, n := utf8.DecodeRune(d.data[j:])
+			if r == utf8.RuneError && n == 1 {
+				text, err = d.unescape(start)
+				return text, true, err
+			}
+			j += n
+		default: // an escape or a control character
+			text, err = d.unescape(start)
+			return text, true, err
 		}
 	}
-	d.i = len(d.data)
-	return nil, d.syntax(`'"'`)
 }
 
 // unescape reads the rest of a string whose text starts at start.
@@ -825,7 +865,7 @@ func decMap[E any](d *decoder, p *map[string]E, elem func(*E, *decoder) error, w
 	var e, zero E // one e for all members: elem's argument escapes
 	more, err := d.openObject(want)
 	for more && err == nil {
-		k := d.key
+		k := d.name()
 		e = zero
 		if err = elem(&e, d); err != nil {
 			if err = d.inMember(k, err); err != nil {

@@ -19,10 +19,10 @@ import (
 // is compact and valid even where it copies free-form and unknown values,
 // so encoding/json's own pass over it changes nothing.
 type encoder struct {
-	buf  []byte
-	keys []string // map keys being written, a stack of sorted runs
-	last string   // the name of the member being written, for errors
-	err  error
+	buf    []byte
+	keys   []string // map keys being written, a stack of sorted runs
+	ks, ke int      // buf[ks:ke] is the quoted name of the member being written
+	err    error
 }
 
 // encoders keeps encoders and their buffers between documents: a document
@@ -32,7 +32,7 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 // encodeDocument encodes t with enc, the generated encode method of T.
 func encodeDocument[T any](t *T, enc func(*T, *encoder)) ([]byte, error) {
 	e := encoders.Get().(*encoder)
-	e.buf, e.last, e.err = e.buf[:0], "", nil
+	e.buf, e.ks, e.ke, e.err = e.buf[:0], 0, 0, nil
 	enc(t, e)
 	out, err := bytes.Clone(e.buf), e.err
 	if cap(e.buf) > 1<<20 {
@@ -53,8 +53,9 @@ func (e *encoder) key(k string) {
 	if e.buf[len(e.buf)-1] != '{' {
 		e.buf = append(e.buf, ',')
 	}
+	e.ks = len(e.buf)
 	e.buf = append(e.buf, k...)
-	e.last = k[1 : len(k)-2] // schema names need no escapes
+	e.ke = len(e.buf) - 1
 }
 
 func encString[S ~string](p *S, e *encoder) { e.buf = appendString(e.buf, string(*p)) }
@@ -70,7 +71,7 @@ func encInt[T signed](p *T, e *encoder) { e.buf = strconv.AppendInt(e.buf, int64
 func encTime(p *time.Time, e *encoder) {
 	b, err := p.AppendText(append(e.buf, '"'))
 	if err != nil {
-		e.fail(fmt.Errorf("date-time %v: %w", *p, err))
+		e.fail(err)
 		return
 	}
 	e.buf = append(b, '"')
@@ -106,10 +107,10 @@ func encRaw(p *json.RawMessage, e *encoder) {
 func (e *encoder) fail(err error) {
 	switch {
 	case e.err != nil:
-	case e.last == "":
+	case e.ke == 0:
 		e.err = fmt.Errorf("schema: %w", err)
 	default:
-		e.err = fmt.Errorf("schema: member %q: %w", e.last, err)
+		e.err = fmt.Errorf("schema: member %s: %w", e.buf[e.ks:e.ke], err)
 	}
 }
 
@@ -186,9 +187,10 @@ func (e *encoder) unknown(m map[string]json.RawMessage) {
 		if e.buf[len(e.buf)-1] != '{' {
 			e.buf = append(e.buf, ',')
 		}
+		e.ks = len(e.buf)
 		e.buf = appendString(e.buf, k)
+		e.ke = len(e.buf)
 		e.buf = append(e.buf, ':')
-		e.last = k
 		v := m[k]
 		encRaw(&v, e)
 	}

@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gohcs/hcs/schema"
@@ -71,4 +72,39 @@ func ExampleNetworkStats() {
 	}
 	// Output:
 	// 5b7e1f3c-8a9d-4c2e-b1f0-6d5e4c3b2a19 1843200 409600 true
+}
+
+// Decoding errors name the member and say what the schema wants.
+func ExamplePathError() {
+	var cs schema.ComputeSystem
+	err := json.Unmarshal([]byte(`{"Container":{"MappedDirectories":[{"HostPath":"C:\\data","ReadOnly":"yes"}]}}`), &cs)
+	if pe, ok := errors.AsType[*schema.PathError](err); ok {
+		fmt.Println(pe.Path)
+		fmt.Println(pe.Err)
+	}
+	err = cs.UnmarshalJSON([]byte("{\n  \"Owner\": \"me\"\n  \"Container\": {}\n}"))
+	if se, ok := errors.AsType[*schema.SyntaxError](err); ok {
+		fmt.Println(se.Line, se.Column, err)
+	}
+	// Output:
+	// /Container/MappedDirectories/0/ReadOnly
+	// a JSON string where the schema wants a boolean
+	// 3 3 schema: invalid JSON at line 3, column 3: unexpected '"', want ',' or '}'
+}
+
+// A document saved by Windows PowerShell 5.1 (`> doc.json`) is UTF-16LE
+// with a byte order mark.
+func ExampleToUTF8() {
+	saved := []byte{0xFF, 0xFE, '{', 0, '"', 0, 'O', 0, 'w', 0, 'n', 0, 'e', 0, 'r', 0, '"', 0, ':', 0, '"', 0, 0xE9, 0, '"', 0, '}', 0}
+	doc, err := schema.ToUTF8(saved)
+	if err != nil {
+		panic(err)
+	}
+	var cs schema.ComputeSystem
+	if err := cs.UnmarshalJSON(doc); err != nil {
+		panic(err)
+	}
+	fmt.Println(string(doc), cs.Owner)
+	// Output:
+	// {"Owner":"é"} é
 }

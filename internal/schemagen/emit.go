@@ -334,7 +334,7 @@ func emitCodec(m *spec.Model) []byte {
 		g.p("func (t *%s) UnmarshalJSON(data []byte) error {\n\treturn decodeDocument(data, t, (*%s).decode)\n}\n\n", n, n)
 
 		g.p("func (t *%s) decode(d *decoder) error {\n\t*t = %s{}\n", n, n)
-		g.p("\tmore, err := d.openObject(%q)\n\tfor more {\n\t\tk := d.key\n", objectWords(t.Name))
+		g.p("\tmore, err := d.openObject(%q)\n\tfor more {\n\t\tk := d.name()\n", objectWords(t.Name))
 		if len(t.Fields) > 0 {
 			g.p("\t\tswitch string(k) {\n")
 			for _, f := range t.Fields {
