@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,18 +31,23 @@ The id is 1 to 255 ASCII letters, digits and . _ - @ { }, not starting with
 - or .: HCS documents no rule, and these ids are safe to type, print and
 pass to any tool.
 
-The document is checked before it is sent: a syntax error is reported with
-its line and column, a value of the wrong type with its member, and a member
-the HCS schema does not know — usually a misspelling — by its path (a JSON
-Pointer such as /Container/Storag). --force sends a document with unknown
-members anyway, for schema versions newer than this hcs knows.`,
+The document may be UTF-8, with or without a byte order mark, or UTF-16 as
+Windows PowerShell 5.1's > writes it. It is checked before it is sent, and
+every problem is reported at once, with its line and column and its member
+(a JSON Pointer such as /Container/Storag). Errors refuse the document:
+invalid JSON, a value of the wrong type, neither a Container nor a
+VirtualMachine. Warnings refuse it too, unless --force: a member the HCS
+schema does not know (usually a misspelling; --force is for schema versions
+newer than this hcs knows), a member repeated in its object, both a
+Container and a VirtualMachine, a schema major version other than 2.
+--force sends a document that has only warnings, printing them.`,
 		Example: `  hcs create --id web1 -f web1.json
   echo '{"Owner":"me","SchemaVersion":{"Major":2,"Minor":1},"Container":{}}' | hcs create --id c1 -f -`,
 		Args: cobra.NoArgs,
 	}
 	cmd.Flags().StringVar(&id, "id", "", "identifier of the new compute system (required)")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the ComputeSystem document, - for standard input (required)")
-	cmd.Flags().BoolVar(&force, "force", false, "send a document with members unknown to the schema")
+	cmd.Flags().BoolVar(&force, "force", false, "send a document whose problems are only warnings (unknown or repeated members, ...)")
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("file")
 	_ = cmd.MarkFlagFilename("file", "json")
@@ -55,9 +59,12 @@ members anyway, for schema versions newer than this hcs knows.`,
 		if err != nil {
 			return a.failure("create", id, err)
 		}
-		cs, err := checkDocument(doc, displayName(file), force)
+		doc, cs, warnings, err := checkDocument(doc, displayName(file), force)
 		if err != nil {
 			return a.failure("create", id, err)
+		}
+		for _, w := range warnings {
+			a.warn("hcs create %s: warning: %s", id, w)
 		}
 		if cs.ShouldTerminateOnLastHandleClosed != nil && *cs.ShouldTerminateOnLastHandleClosed {
 			a.warn("hcs create %s: the document sets ShouldTerminateOnLastHandleClosed: "+
@@ -104,55 +111,78 @@ func displayName(file string) string {
 	return file
 }
 
-// checkDocument checks that doc is a ComputeSystem document HCS can take,
-// and returns it decoded:
-// JSON, with values of the schema's types, a Container or a VirtualMachine,
-// and, unless force, no member the schema does not know. Its errors name
-// the document, and the position or the member at fault.
-func checkDocument(doc []byte, name string, force bool) (*schema.ComputeSystem, error) {
-	var cs schema.ComputeSystem
-	if err := json.Unmarshal(doc, &cs); err != nil {
-		var syntax *json.SyntaxError
-		var typ *schema.TypeError
-		switch {
-		case errors.As(err, &syntax):
-			line, col := position(doc, syntax.Offset)
-			return nil, fmt.Errorf("%s:%d:%d: invalid JSON: %s", name, line, col, syntax.Error())
-		case errors.As(err, &typ):
-			return nil, fmt.Errorf("%s: member %s: %s", name, memberPath(err), typ)
+// checkDocument checks doc, a ComputeSystem document in UTF-8 or UTF-16,
+// with schema.Check, and returns it as the UTF-8 text to send, decoded too.
+// Every problem is reported at once, each with the document's name and its
+// place: errors refuse the document, and so do warnings unless force; with
+// force, the warnings are returned to print.
+func checkDocument(doc []byte, name string, force bool) (text []byte, cs *schema.ComputeSystem, warnings []string, err error) {
+	text, err = schema.ToUTF8(doc)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cs, problems := schema.Check[schema.ComputeSystem](text)
+	var nerr int
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = problemLine(name, p)
+		if !p.Kind.Warning() {
+			nerr++
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	// Unknown members first: a misspelt "Container" is the likely reason a
-	// document has neither a Container nor a VirtualMachine.
-	if unknown := schema.UnknownMembers(&cs); len(unknown) > 0 && !force {
-		what := "member"
-		if len(unknown) > 1 {
-			what = "members"
+	switch {
+	case len(problems) == 0:
+		return text, cs, nil, nil
+	case nerr == 0 && force:
+		return text, cs, lines, nil
+	case len(problems) == 1 && nerr == 1:
+		return nil, nil, nil, errors.New(lines[0])
+	case len(problems) == 1:
+		return nil, nil, nil, errors.New(lines[0] + " (a warning: --force sends the document anyway)")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: the document has %s", name, count(nerr, "error"))
+	if nw := len(problems) - nerr; nerr == 0 {
+		fmt.Fprintf(&b, "%s (--force sends it anyway):", count(nw, "warning"))
+	} else if nw > 0 {
+		fmt.Fprintf(&b, " and %s:", count(nw, "warning"))
+	} else {
+		b.WriteString(":")
+	}
+	for i, l := range lines {
+		b.WriteString("\n  ")
+		b.WriteString(l)
+		if problems[i].Kind.Warning() && nerr > 0 {
+			b.WriteString(" (warning)")
 		}
-		return nil, fmt.Errorf("%s: unknown %s %s: not in the HCS schema (misspelt? --force sends the document anyway)",
-			name, what, strings.Join(unknown, ", "))
 	}
-	if cs.Container == nil && cs.VirtualMachine == nil {
-		return nil, fmt.Errorf("%s: the document describes neither a Container nor a VirtualMachine", name)
-	}
-	return &cs, nil
+	return nil, nil, nil, errors.New(b.String())
 }
 
-// memberPath returns the JSON Pointer of the member a type error is about.
-func memberPath(err error) string {
-	if pe, ok := errors.AsType[*schema.PathError](err); ok && pe.Path != "" {
-		return pe.Path
+// problemLine formats a problem of the document name as compilers do:
+// "name:line:column: /path: message".
+func problemLine(name string, p schema.Problem) string {
+	var b strings.Builder
+	b.WriteString(name)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", p.Line, p.Column)
 	}
-	return "/"
+	b.WriteString(": ")
+	if p.Path != "" {
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
 }
 
-// position returns the line and column, from 1, of the byte a JSON
-// syntax error is about: its Offset counts the bytes read, that one
-// included.
-func position(doc []byte, offset int64) (line, col int) {
-	before := doc[:min(max(offset-1, 0), int64(len(doc)))]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = len(before) - bytes.LastIndexByte(before, '\n')
-	return line, col
+// count returns "1 error", "2 errors", or "" for none.
+func count(n int, noun string) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

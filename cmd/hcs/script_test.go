@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -38,6 +40,7 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"encode":   cmdEncode,
 			"exitcode": cmdExitCode,
 			"jsonpath": cmdJSONPath,
 			"sleep":    cmdSleep,
@@ -120,6 +123,45 @@ func cmdUnder(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("under %s: unknown situation", args[0])
 	}
 	cmdExitCode(ts, false, append(args[:1], append(wrapper, args[1:]...)...))
+}
+
+// cmdEncode writes a copy of a UTF-8 file in another encoding, as Windows
+// tools save documents:
+//
+//	encode utf16le-bom doc.json doc16.json   Windows PowerShell 5.1's >
+//
+// ENCODING is utf8-bom, utf16le-bom, utf16be-bom, utf16le or utf32le.
+func cmdEncode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: encode ENCODING FROM TO")
+	}
+	text := []rune(ts.ReadFile(args[1]))
+	var out []byte
+	put16 := func(order binary.AppendByteOrder, bom bool) {
+		if bom {
+			out = order.AppendUint16(out, 0xFEFF)
+		}
+		for _, u := range utf16.Encode(text) {
+			out = order.AppendUint16(out, u)
+		}
+	}
+	switch args[0] {
+	case "utf8-bom":
+		out = append([]byte{0xEF, 0xBB, 0xBF}, string(text)...)
+	case "utf16le-bom":
+		put16(binary.LittleEndian, true)
+	case "utf16be-bom":
+		put16(binary.BigEndian, true)
+	case "utf16le":
+		put16(binary.LittleEndian, false)
+	case "utf32le":
+		for _, r := range text {
+			out = binary.LittleEndian.AppendUint32(out, uint32(r))
+		}
+	default:
+		ts.Fatalf("encode: unknown encoding %q", args[0])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), out, 0o644))
 }
 
 // cmdSleep waits: sleep DURATION.
