@@ -44,7 +44,7 @@ func (s *System) CreateProcess(ctx context.Context, params *schema.ProcessParame
 	if params == nil {
 		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: nil process parameters", ErrInvalidArgument)}
 	}
-	b, err := json.Marshal(params)
+	b, err := params.MarshalJSON()
 	if err != nil {
 		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
 	}
@@ -52,11 +52,18 @@ func (s *System) CreateProcess(ctx context.Context, params *schema.ProcessParame
 }
 
 // CreateProcessJSON is CreateProcess with the ProcessParameters document as
-// JSON.
+// JSON. The document may be UTF-16 or start with a byte order mark: it is
+// sent as UTF-8 (schema.ToUTF8).
 func (s *System) CreateProcessJSON(ctx context.Context, params json.RawMessage) (*Process, error) {
 	const op = "create process"
 	start := time.Now()
-	p, err := s.createProcess(ctx, op, string(params))
+	doc, err := utf8Text(params)
+	var p *Process
+	if err != nil {
+		err = &Error{Op: op, ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+	} else {
+		p, err = s.createProcess(ctx, op, doc)
+	}
 	s.h.log(ctx, op, s.id, start, err)
 	return p, err
 }

@@ -27,7 +27,7 @@ func (s *System) Properties(ctx context.Context, types ...schema.SystemPropertyT
 func (s *System) QueryProperties(ctx context.Context, q *schema.SystemPropertyQuery) (*schema.Properties, error) {
 	var query json.RawMessage
 	if q != nil {
-		b, err := json.Marshal(q)
+		b, err := q.MarshalJSON()
 		if err != nil {
 			return nil, &Error{Op: "properties", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
 		}
@@ -45,11 +45,18 @@ func (s *System) QueryProperties(ctx context.Context, q *schema.SystemPropertyQu
 }
 
 // PropertiesJSON sends query, a System_PropertyQuery document (nil for the
-// basic properties), and returns HCS's Properties document as it came.
+// basic properties; UTF-16 is sent as UTF-8, see schema.ToUTF8), and
+// returns HCS's Properties document as it came.
 func (s *System) PropertiesJSON(ctx context.Context, query json.RawMessage) (json.RawMessage, error) {
 	start := time.Now()
+	q, err := utf8Text(query)
+	if err != nil {
+		err = &Error{Op: "properties", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+		s.h.log(ctx, "properties", s.id, start, err)
+		return nil, err
+	}
 	doc, err := s.run(ctx, "properties", false, func(sys, o backend.Handle) error {
-		return s.h.b.GetComputeSystemProperties(sys, o, string(query))
+		return s.h.b.GetComputeSystemProperties(sys, o, q)
 	})
 	s.h.log(ctx, "properties", s.id, start, err)
 	if err != nil {
@@ -105,17 +112,23 @@ func (s *System) Modify(ctx context.Context, req *schema.ModifySettingRequest) e
 	if req == nil {
 		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: nil request", ErrInvalidArgument)}
 	}
-	b, err := json.Marshal(req)
+	b, err := req.MarshalJSON()
 	if err != nil {
 		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
 	}
 	return s.ModifyJSON(ctx, b)
 }
 
-// ModifyJSON is Modify with the ModifySettingRequest document as JSON.
+// ModifyJSON is Modify with the ModifySettingRequest document as JSON. The
+// document may be UTF-16 or start with a byte order mark: it is sent as
+// UTF-8 (schema.ToUTF8).
 func (s *System) ModifyJSON(ctx context.Context, req json.RawMessage) error {
+	doc, err := utf8Text(req)
+	if err != nil {
+		return &Error{Op: "modify", ID: s.id, Err: fmt.Errorf("%w: %w", ErrInvalidSchema, err)}
+	}
 	return s.simple(ctx, "modify", false, func(sys, o backend.Handle) error {
-		return s.h.b.ModifyComputeSystem(sys, o, string(req))
+		return s.h.b.ModifyComputeSystem(sys, o, doc)
 	})
 }
 
@@ -151,20 +164,22 @@ func optionsDocument[T any](opts *T) (string, error) {
 	if opts == nil {
 		return "", nil
 	}
-	b, err := json.Marshal(opts)
+	b, err := marshal(opts)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalidSchema, err)
 	}
 	return string(b), nil
 }
 
-// unmarshalResult decodes a result document, failing clearly on an empty
-// one instead of returning a zero value.
-func unmarshalResult(doc []byte, v any) error {
+// unmarshalResult decodes a result document into a schema type, failing
+// clearly on an empty one instead of returning a zero value. The schema
+// types check the text themselves, so their UnmarshalJSON is called
+// directly, without encoding/json's two passes over the text first.
+func unmarshalResult(doc []byte, v json.Unmarshaler) error {
 	if len(doc) == 0 {
 		return fmt.Errorf("%w: HCS returned an empty document", ErrInvalidSchema)
 	}
-	if err := json.Unmarshal(doc, v); err != nil {
+	if err := v.UnmarshalJSON(doc); err != nil {
 		return fmt.Errorf("%w: unreadable result document: %w", ErrInvalidSchema, err)
 	}
 	return nil

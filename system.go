@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
 )
 
 // System is an open handle to a compute system: a container or a virtual
@@ -41,7 +42,8 @@ func (s *System) ID() string { return s.id }
 // HCS document and returns an open handle to it, in state Created. config
 // is a *schema.ComputeSystem, a json.RawMessage, a []byte or a string
 // holding the JSON document, or any other value encoding/json turns into
-// one.
+// one. A document given as text may be UTF-16 or start with a byte order
+// mark, as Windows tools save it: it is sent as UTF-8 (schema.ToUTF8).
 //
 // If ctx ends before HCS has created the system, CreateSystem returns an
 // error matching ctx.Err(); when HCS completes the creation later, the new
@@ -343,18 +345,45 @@ func document(v any) (string, error) {
 	case nil:
 		return "", nil
 	case string:
-		return d, nil
+		return utf8Text([]byte(d))
 	case []byte:
-		return string(d), nil
+		return utf8Text(d)
 	case json.RawMessage:
-		return string(d), nil
+		return utf8Text(d)
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return "", nil
 	}
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return "", err
 	}
 	return string(b), nil
+}
+
+// utf8Text returns a document given as text as the UTF-8 text HCS takes:
+// UTF-16 and byte order marks, as Windows tools save documents, are
+// converted (schema.ToUTF8).
+func utf8Text(doc []byte) (string, error) {
+	text, err := schema.ToUTF8(doc)
+	return string(text), err
+}
+
+// schemaPkg is the import path of package schema.
+var schemaPkg = reflect.TypeFor[schema.Version]().PkgPath()
+
+// marshal encodes v. The types of package schema write valid, compact JSON
+// themselves, so their MarshalJSON is called directly, without
+// encoding/json's second pass over the text.
+func marshal(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		t := reflect.TypeOf(v)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.PkgPath() == schemaPkg {
+			return m.MarshalJSON()
+		}
+	}
+	return json.Marshal(v)
 }
