@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -49,6 +50,8 @@ type decoder struct {
 	ks, ke int    // the name of the member whose value is at i: data[ks:ke] …
 	kesc   []byte // … or this, if it had escapes
 	chk    *checker
+
+	scratch []byte // the text of the last string with escapes
 
 	bools slab[bool]
 	u8    slab[uint8]
@@ -230,7 +233,7 @@ func (d *decoder) member() error {
 	}
 	switch {
 	case copied:
-		d.kesc = k
+		d.kesc = bytes.Clone(k)
 	case d.kesc != nil:
 		d.kesc = nil
 		fallthrough
@@ -280,8 +283,9 @@ func (d *decoder) inElement(n int, err error) error {
 }
 
 // stringBytes reads the string at i and returns its text: a slice of data
-// when the string is plain, else a new unescaped copy. Invalid UTF-8 and
-// lone surrogates become U+FFFD, as with encoding/json.
+// when the string is plain, else an unescaped copy in the decoder's scratch
+// buffer, valid until the next string is read. Invalid UTF-8 and lone
+// surrogates become U+FFFD, as with encoding/json.
 func (d *decoder) stringBytes() ([]byte, error) {
 	s, _, err := d.string()
 	return s, err
@@ -326,70 +330,78 @@ func (d *decoder) string() (text []byte, copied bool, err error) {
 	}
 }
 
-// unescape reads the rest of a string whose text starts at start.
+// unescape reads the rest of a string whose text starts at start, into
+// the decoder's scratch buffer: the text is valid until the next string is
+// read.
 func (d *decoder) unescape(start int) ([]byte, error) {
-	out := make([]byte, 0, 32)
+	out := d.scratch[:0]
+	defer func() { d.scratch = out[:0] }()
 	i := start
-	for i < len(d.data) {
-		c := d.data[i]
-		switch {
+	for {
+		j := i
+		for j < len(d.data) && strSafe[d.data[j]] {
+			j++
+		}
+		out = append(out, d.data[i:j]...)
+		if i = j; i >= len(d.data) {
+			break
+		}
+		switch c := d.data[i]; {
 		case c == '"':
 			d.i = i + 1
 			return out, nil
 		case c < 0x20:
 			d.i = i
 			return nil, newSyntaxError(d.data, i, "control character "+strconv.QuoteRune(rune(c))+" in a string")
-		case c < utf8.RuneSelf && c != '\\':
-			out = append(out, c)
-			i++
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRune(d.data[i:])
 			out = utf8.AppendRune(out, r) // RuneError for invalid bytes
 			i += n
-		default: // a backslash
-			if i+1 >= len(d.data) {
-				d.i = len(d.data)
-				return nil, d.syntax("an escape")
+			continue
+		}
+		// A backslash.
+		if i+1 >= len(d.data) {
+			d.i = len(d.data)
+			return nil, d.syntax("an escape")
+		}
+		e := d.data[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(d.data, i)
+			if !ok {
+				d.i = i
+				return nil, d.syntax("four hexadecimal digits")
 			}
-			e := d.data[i+1]
-			i += 2
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, ok := hex4(d.data, i)
-				if !ok {
-					d.i = i
-					return nil, d.syntax("four hexadecimal digits")
-				}
-				i += 4
-				if utf16.IsSurrogate(r) {
-					if r2, ok := hex4(d.data, i+2); ok && d.data[i] == '\\' && d.data[i+1] == 'u' {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							r = dec
-							i += 6
-						} else {
-							r = utf8.RuneError
-						}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if r2, ok := hex4(d.data, i+2); ok && d.data[i] == '\\' && d.data[i+1] == 'u' {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						r = dec
+						i += 6
 					} else {
 						r = utf8.RuneError
 					}
+				} else {
+					r = utf8.RuneError
 				}
-				out = utf8.AppendRune(out, r)
-			default:
-				d.i = i - 1
-				return nil, d.syntax("an escape (one of \"\\/bfnrtu)")
 			}
+			out = utf8.AppendRune(out, r)
+		default:
+			d.i = i - 1
+			return nil, d.syntax("an escape (one of \"\\/bfnrtu)")
 		}
 	}
 	d.i = len(d.data)
@@ -457,6 +469,10 @@ func (d *decoder) number() ([]byte, error) {
 	d.i = i
 	return d.data[start:i], nil
 }
+
+// numberByte marks the bytes that can continue a number.
+var numberByte = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true,
+	'6': true, '7': true, '8': true, '9': true, '.': true, 'e': true, 'E': true, '+': true, '-': true}
 
 func skipDigits(data []byte, i int) int {
 	for i < len(data) && '0' <= data[i] && data[i] <= '9' {
@@ -655,6 +671,25 @@ func decUint[T unsigned](d *decoder, p **T, s *slab[T]) error {
 }
 
 func elemUint[T unsigned](p *T, d *decoder) error {
+	// The common case, at most 19 digits and nothing else: no overflow of
+	// a uint64 is possible.
+	if i := d.i; i < len(d.data) && '1' <= d.data[i] && d.data[i] <= '9' {
+		var n uint64
+		for ; i < len(d.data) && i-d.i < 19; i++ {
+			c := d.data[i] - '0'
+			if c > 9 {
+				break
+			}
+			n = n*10 + uint64(c)
+		}
+		if i == len(d.data) || !numberByte[d.data[i]] {
+			if uint64(T(n)) == n {
+				d.i = i
+				*p = T(n)
+				return nil
+			}
+		}
+	}
 	c := d.peek()
 	if c != '-' && (c < '0' || c > '9') {
 		if c == 'n' && d.null() {
