@@ -53,13 +53,13 @@ type decoder struct {
 
 	scratch []byte // the text of the last string with escapes
 
+	// A slab for each type of pointer field the schema has; schemagen
+	// names them.
 	bools slab[bool]
 	u8    slab[uint8]
 	u16   slab[uint16]
 	u32   slab[uint32]
 	u64   slab[uint64]
-	i8    slab[int8]
-	i16   slab[int16]
 	i32   slab[int32]
 	i64   slab[int64]
 }

@@ -245,10 +245,18 @@ func elemFuncs(m *spec.Model, t *spec.TypeRef) (dec, enc string) {
 	panic("unsupported element")
 }
 
-// slabs names the decoder's slab of each integer width.
+// slabs names the decoder's slab of each integer width (schema/decode.go
+// has one for each width the schema uses).
 var slabs = map[string]string{
-	"uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-	"int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+	"uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64", "int32": "i32", "int64": "i64",
+}
+
+func slab(format string) string {
+	s, ok := slabs[format]
+	if !ok {
+		panic("no slab for " + format + " fields; add one to the decoder in schema/decode.go")
+	}
+	return s
 }
 
 // words names the schema type of an array element or map value in decode
@@ -345,9 +353,9 @@ func emitCodec(m *spec.Model) []byte {
 					dec = "decBool(d, &" + field + ")"
 				case spec.KindInt:
 					if strings.HasPrefix(ft.Format, "u") {
-						dec = "decUint(d, &" + field + ", &d." + slabs[ft.Format] + ")"
+						dec = "decUint(d, &" + field + ", &d." + slab(ft.Format) + ")"
 					} else {
-						dec = "decInt(d, &" + field + ", &d." + slabs[ft.Format] + ")"
+						dec = "decInt(d, &" + field + ", &d." + slab(ft.Format) + ")"
 					}
 				case spec.KindString:
 					dec = fmt.Sprintf("decString(d, &%s, &t.keep, 1<<%d)", field, bits[f])
