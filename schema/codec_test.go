@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -219,6 +220,28 @@ func TestEncodedFreeFormValuesAreCompactAndChecked(t *testing.T) {
 		}
 		if _, err := json.Marshal(c.v); err == nil {
 			t.Error("json.Marshal encoded it")
+		}
+	}
+}
+
+// TestNestingIsBounded: a document of nothing but brackets is a syntax
+// error beyond encoding/json's limit of 10000 levels, not a stack overflow.
+func TestNestingIsBounded(t *testing.T) {
+	for _, c := range []struct {
+		depth int
+		ok    bool
+	}{{9999, true}, {10000, false}, {1 << 20, false}} {
+		doc := `{"Settings":` + strings.Repeat("[", c.depth) + strings.Repeat("]", c.depth) + `}`
+		var r ModifySettingRequest
+		err := r.UnmarshalJSON([]byte(doc))
+		if (err == nil) != c.ok || json.Valid([]byte(doc)) != c.ok {
+			t.Errorf("depth %d: %v, json.Valid %v", c.depth, err, json.Valid([]byte(doc)))
+		}
+		if _, ok := errors.AsType[*SyntaxError](err); !c.ok && !ok {
+			t.Errorf("depth %d: %v, want a *SyntaxError", c.depth, err)
+		}
+		if _, problems := Check[ModifySettingRequest]([]byte(doc)); (len(problems) == 0) != c.ok {
+			t.Errorf("depth %d: Check: %v", c.depth, problems)
 		}
 	}
 }

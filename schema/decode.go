@@ -44,6 +44,7 @@ func (s *slab[T]) new() *T {
 type decoder struct {
 	data   []byte
 	i      int    // the next byte to read
+	depth  int    // the objects and arrays open at i
 	ks, ke int    // the name of the member whose value is at i: data[ks:ke] …
 	kesc   []byte // … or this, if it had escapes
 	chk    *checker

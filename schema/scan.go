@@ -69,10 +69,13 @@ func (d *decoder) literal(lit string) error {
 func (d *decoder) openObject(want string) (bool, error) {
 	switch d.peek() {
 	case '{':
-		d.i++
+		if err := d.deeper(); err != nil {
+			return false, err
+		}
 		d.space()
 		if d.peek() == '}' {
 			d.i++
+			d.depth--
 			return false, nil
 		}
 		if d.chk != nil {
@@ -92,6 +95,21 @@ func (d *decoder) openObject(want string) (bool, error) {
 	return false, d.mismatch(want)
 }
 
+// maxDepth is how deep objects and arrays may nest, as with encoding/json:
+// the decoder recurses, and a document of nothing but brackets must not
+// exhaust the stack.
+const maxDepth = 10000
+
+// deeper reads the '{' or '[' at i, one level deeper.
+func (d *decoder) deeper() error {
+	if d.depth == maxDepth {
+		return newSyntaxError(d.data, d.i, "more than 10000 nested objects and arrays")
+	}
+	d.depth++
+	d.i++
+	return nil
+}
+
 // next reads what follows a member's value: the name of the next member,
 // reporting true, or the end of the object.
 func (d *decoder) next() (bool, error) {
@@ -106,6 +124,7 @@ func (d *decoder) next() (bool, error) {
 		return true, nil
 	case '}':
 		d.i++
+		d.depth--
 		if d.chk != nil {
 			d.chk.leave()
 		}
@@ -401,10 +420,13 @@ func (d *decoder) array(want string, elem func(n int) error) error {
 	default:
 		return d.mismatch(want)
 	}
-	d.i++
+	if err := d.deeper(); err != nil {
+		return err
+	}
 	d.space()
 	if d.peek() == ']' {
 		d.i++
+		d.depth--
 		return nil
 	}
 	if d.chk != nil {
@@ -424,6 +446,7 @@ func (d *decoder) array(want string, elem func(n int) error) error {
 			d.space()
 		case ']':
 			d.i++
+			d.depth--
 			if d.chk != nil {
 				d.chk.leave()
 			}
