@@ -162,6 +162,26 @@ type checker struct {
 	data     []byte // the text being checked
 	levels   []level
 	problems []Problem
+	at       position // of the last problem: positions are found from there
+}
+
+// position is a place in a text: its offset, and its line and column from
+// 1 (columns count characters).
+type position struct{ off, line, column int }
+
+var textStart = position{0, 1, 1}
+
+// advance returns the position of data[off], from p before it.
+func (p position) advance(data []byte, off int) position {
+	for _, r := range string(data[p.off:off]) {
+		if r == '\n' {
+			p.line, p.column = p.line+1, 1
+		} else {
+			p.column++
+		}
+	}
+	p.off = off
+	return p
 }
 
 // level is an open object or array.
@@ -216,8 +236,11 @@ func (c *checker) note(err error) error {
 
 // add records a problem of the value being read, found at offset off.
 func (c *checker) add(kind ProblemKind, off int, msg string) {
-	se := newSyntaxError(c.data, off, "")
-	c.problems = append(c.problems, Problem{Kind: kind, Path: c.path(), Line: se.Line, Column: se.Column, Message: msg})
+	if off < c.at.off || c.at.line == 0 {
+		c.at = textStart
+	}
+	c.at = c.at.advance(c.data, off)
+	c.problems = append(c.problems, Problem{Kind: kind, Path: c.path(), Line: c.at.line, Column: c.at.column, Message: msg})
 }
 
 // path returns the JSON Pointer of the value being read.

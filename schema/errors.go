@@ -3,7 +3,6 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // PathError is a decoding error about one member of a document. Path is
@@ -60,18 +59,8 @@ func (e *SyntaxError) Error() string {
 
 // newSyntaxError makes the error about data[off].
 func newSyntaxError(data []byte, off int, msg string) *SyntaxError {
-	off = min(off, len(data))
-	line, col := 1, 1
-	for i := 0; i < off; {
-		r, n := utf8.DecodeRune(data[i:off])
-		if r == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-		i += n
-	}
-	return &SyntaxError{Offset: int64(off), Line: line, Column: col, msg: msg}
+	p := textStart.advance(data, min(off, len(data)))
+	return &SyntaxError{Offset: int64(p.off), Line: p.line, Column: p.column, msg: msg}
 }
 
 // wrapPath prefixes the path of err with the segment seg (a member name or
