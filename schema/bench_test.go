@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -137,6 +138,35 @@ func BenchmarkEncode(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkEncodingJSONPasses measures what encoding/json adds around the
+// generated methods: json.Unmarshal scans the text twice before it calls
+// UnmarshalJSON (checking it, then finding the value's end), and
+// json.Marshal scans and copies MarshalJSON's output (Compact). Valid is
+// one such scan.
+func BenchmarkEncodingJSONPasses(b *testing.B) {
+	for _, doc := range benchDocs {
+		data := doc.data()
+		b.Run(doc.name+"/Valid", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if !json.Valid(data) {
+					b.Fatal("not JSON")
+				}
+			}
+		})
+		b.Run(doc.name+"/Compact", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := json.Compact(&buf, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
