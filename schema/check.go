@@ -97,8 +97,9 @@ type document[T any] interface {
 	decode(*decoder) error
 }
 
-// Check decodes a document of type T and returns it with every problem it
-// finds, in the order of the text, rather than stopping at the first as
+// Check decodes a document of type T, one of this package's object types
+// (ComputeSystem, ProcessParameters, ...), and returns it with every problem
+// it finds, in the order of the text, rather than stopping at the first as
 // UnmarshalJSON does: values of the wrong type (those members are left
 // out), members the schema does not know, member names repeated within an
 // object (in free-form and unknown values too), and a schema version with
@@ -106,8 +107,9 @@ type document[T any] interface {
 // Container and VirtualMachine.
 //
 // The document may be UTF-8 with or without a byte order mark, or UTF-16:
-// see ToUTF8. It returns nil and one Unreadable problem for text it cannot
-// read; otherwise the document, decoded as far as its types allowed.
+// see ToUTF8. For text it cannot read, Check returns nil and the problems
+// found before, the Unreadable one last; otherwise the document, decoded as
+// far as its types allowed.
 //
 //	cs, problems := schema.Check[schema.ComputeSystem](data)
 func Check[T any, P document[T]](data []byte) (*T, []Problem) {
