@@ -10,8 +10,9 @@ import (
 
 // The decoder's reading of the JSON grammar: white space, literals, strings,
 // numbers, the members of objects and the elements of arrays. Every routine
-// reads at d.i and leaves d.i after what it read; what does not fit the
-// grammar is a *SyntaxError.
+// reads at d.i and leaves d.i after what it read. What does not fit the
+// grammar is a *SyntaxError; where openObject or array find a value of
+// another JSON type, they read it whole and return a *TypeError (mismatch).
 
 func (d *decoder) space() {
 	for d.i < len(d.data) {
