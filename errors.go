@@ -121,16 +121,23 @@ const (
 	ERROR_FILE_NOT_FOUND         HRESULT = 0x80070002 - 1<<32 // Win32 error 2.
 	ERROR_PATH_NOT_FOUND         HRESULT = 0x80070003 - 1<<32 // Win32 error 3.
 	ERROR_INVALID_DATA           HRESULT = 0x8007000D - 1<<32 // Win32 error 13.
+	ERROR_NOT_READY              HRESULT = 0x80070015 - 1<<32 // Win32 error 21.
+	ERROR_SHARING_VIOLATION      HRESULT = 0x80070020 - 1<<32 // Win32 error 32.
 	ERROR_NOT_SUPPORTED          HRESULT = 0x80070032 - 1<<32 // Win32 error 50.
 	ERROR_FILE_EXISTS            HRESULT = 0x80070050 - 1<<32 // Win32 error 80.
+	ERROR_INSUFFICIENT_BUFFER    HRESULT = 0x8007007A - 1<<32 // Win32 error 122.
 	ERROR_MOD_NOT_FOUND          HRESULT = 0x8007007E - 1<<32 // Win32 error 126.
 	ERROR_PROC_NOT_FOUND         HRESULT = 0x8007007F - 1<<32 // Win32 error 127.
 	ERROR_BAD_PATHNAME           HRESULT = 0x800700A1 - 1<<32 // Win32 error 161.
+	ERROR_BUSY                   HRESULT = 0x800700AA - 1<<32 // Win32 error 170.
 	ERROR_ALREADY_EXISTS         HRESULT = 0x800700B7 - 1<<32 // Win32 error 183.
 	WAIT_TIMEOUT                 HRESULT = 0x80070102 - 1<<32 // Win32 error 258.
 	ERROR_SERVICE_DOES_NOT_EXIST HRESULT = 0x80070424 - 1<<32 // Win32 error 1060.
+	ERROR_DEVICE_NOT_CONNECTED   HRESULT = 0x8007048F - 1<<32 // Win32 error 1167.
 	ERROR_NOT_FOUND              HRESULT = 0x80070490 - 1<<32 // Win32 error 1168.
+	ERROR_PRIVILEGE_NOT_HELD     HRESULT = 0x80070522 - 1<<32 // Win32 error 1314.
 	ERROR_TIMEOUT                HRESULT = 0x800705B4 - 1<<32 // Win32 error 1460.
+	ERROR_NOT_A_REPARSE_POINT    HRESULT = 0x80071126 - 1<<32 // Win32 error 4390.
 	ERROR_INVALID_STATE          HRESULT = 0x8007139F - 1<<32 // Win32 error 5023.
 )
 
@@ -145,10 +152,12 @@ const (
 //	                        ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS
 //	ErrAlreadyStopped       HCS_E_SYSTEM_ALREADY_STOPPED, ERROR_VMCOMPUTE_SYSTEM_ALREADY_STOPPED,
 //	                        HCS_E_PROCESS_ALREADY_STOPPED
-//	ErrAccessDenied         HCS_E_ACCESS_DENIED, E_ACCESSDENIED
+//	ErrAccessDenied         HCS_E_ACCESS_DENIED, E_ACCESSDENIED, ERROR_PRIVILEGE_NOT_HELD
 //	ErrInvalidSchema        HCS_E_INVALID_JSON, ERROR_VMCOMPUTE_INVALID_JSON, ERROR_INVALID_DATA
-//	ErrInvalidArgument      E_INVALIDARG, E_POINTER, E_HANDLE, ERROR_BAD_PATHNAME
-//	ErrInvalidState         HCS_E_INVALID_STATE, ERROR_VMCOMPUTE_INVALID_STATE, ERROR_INVALID_STATE
+//	ErrInvalidArgument      E_INVALIDARG, E_POINTER, E_HANDLE, ERROR_BAD_PATHNAME,
+//	                        ERROR_NOT_A_REPARSE_POINT
+//	ErrInvalidState         HCS_E_INVALID_STATE, ERROR_VMCOMPUTE_INVALID_STATE, ERROR_INVALID_STATE,
+//	                        ERROR_BUSY, ERROR_SHARING_VIOLATION, ERROR_NOT_READY
 //	ErrImageMismatch        HCS_E_IMAGE_MISMATCH, ERROR_VMCOMPUTE_IMAGE_MISMATCH
 //	ErrFeatureNotInstalled  HCS_E_HYPERV_NOT_INSTALLED, ERROR_VMCOMPUTE_HYPERV_NOT_INSTALLED,
 //	                        HCS_E_SERVICE_NOT_AVAILABLE, ERROR_SERVICE_DOES_NOT_EXIST
@@ -177,14 +186,17 @@ var (
 	// ErrAlreadyStopped means the compute system or process is not running any more.
 	ErrAlreadyStopped = errors.New("already stopped")
 	// ErrAccessDenied means the caller is neither an administrator nor a
-	// Hyper-V administrator.
+	// Hyper-V administrator, or, for the layer calls, that the process is not
+	// elevated.
 	ErrAccessDenied = errors.New("access denied")
 	// ErrInvalidSchema means HCS rejected a JSON document.
 	ErrInvalidSchema = errors.New("invalid document")
 	// ErrInvalidArgument means HCS rejected an argument of the call.
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrInvalidState means the operation is not valid in the current state
-	// of the system, such as starting a running system.
+	// of the system, such as starting a running system, or of a layer, such
+	// as unmounting a scratch layer that a running container uses or one
+	// that is not mounted.
 	ErrInvalidState = errors.New("operation not valid in the current state")
 	// ErrImageMismatch means the container image does not match the Windows
 	// version of the host; callers typically retry with Hyper-V isolation.
@@ -297,16 +309,23 @@ var codes = map[HRESULT]code{
 	ERROR_FILE_NOT_FOUND:         {"ERROR_FILE_NOT_FOUND", "The system cannot find the file specified", ErrNotFound},
 	ERROR_PATH_NOT_FOUND:         {"ERROR_PATH_NOT_FOUND", "The system cannot find the path specified", ErrNotFound},
 	ERROR_INVALID_DATA:           {"ERROR_INVALID_DATA", "The data is invalid", ErrInvalidSchema},
+	ERROR_NOT_READY:              {"ERROR_NOT_READY", "The device is not ready", ErrInvalidState},
+	ERROR_SHARING_VIOLATION:      {"ERROR_SHARING_VIOLATION", "The process cannot access the file because it is being used by another process", ErrInvalidState},
 	ERROR_NOT_SUPPORTED:          {"ERROR_NOT_SUPPORTED", "The request is not supported", ErrNotSupported},
 	ERROR_FILE_EXISTS:            {"ERROR_FILE_EXISTS", "The file exists", ErrAlreadyExists},
+	ERROR_INSUFFICIENT_BUFFER:    {"ERROR_INSUFFICIENT_BUFFER", "The data area passed to a system call is too small", nil},
 	ERROR_MOD_NOT_FOUND:          {"ERROR_MOD_NOT_FOUND", "The specified module could not be found", ErrNotSupported},
 	ERROR_PROC_NOT_FOUND:         {"ERROR_PROC_NOT_FOUND", "The specified procedure could not be found", ErrNotSupported},
 	ERROR_BAD_PATHNAME:           {"ERROR_BAD_PATHNAME", "The specified path is invalid", ErrInvalidArgument},
+	ERROR_BUSY:                   {"ERROR_BUSY", "The requested resource is in use", ErrInvalidState},
 	ERROR_ALREADY_EXISTS:         {"ERROR_ALREADY_EXISTS", "Cannot create a file when that file already exists", ErrAlreadyExists},
 	WAIT_TIMEOUT:                 {"WAIT_TIMEOUT", "The wait operation timed out", ErrTimeout},
 	ERROR_SERVICE_DOES_NOT_EXIST: {"ERROR_SERVICE_DOES_NOT_EXIST", "The specified service does not exist as an installed service", ErrFeatureNotInstalled},
+	ERROR_DEVICE_NOT_CONNECTED:   {"ERROR_DEVICE_NOT_CONNECTED", "The device is not connected", nil},
 	ERROR_NOT_FOUND:              {"ERROR_NOT_FOUND", "Element not found", ErrNotFound},
+	ERROR_PRIVILEGE_NOT_HELD:     {"ERROR_PRIVILEGE_NOT_HELD", "A required privilege is not held by the client", ErrAccessDenied},
 	ERROR_TIMEOUT:                {"ERROR_TIMEOUT", "This operation returned because the timeout period expired", ErrTimeout},
+	ERROR_NOT_A_REPARSE_POINT:    {"ERROR_NOT_A_REPARSE_POINT", "The file or directory is not a reparse point", ErrInvalidArgument},
 	ERROR_INVALID_STATE:          {"ERROR_INVALID_STATE", "The group or resource is not in the correct state to perform the requested operation", ErrInvalidState},
 }
 
