@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/drain"
 )
 
 // Host is a connection to a Host Compute Service: the machine's own (see
@@ -21,7 +22,7 @@ type Host struct {
 
 	// background tracks cleanups of abandoned calls: operations whose
 	// caller gave up (context ended) but that HCS has not completed yet.
-	background tracker
+	background drain.Tracker
 }
 
 // HostOption configures a Host.
@@ -62,6 +63,7 @@ func init() {
 		hostOpts, _ := opts.([]HostOption)
 		return newHost(b, nil, hostOpts)
 	}
+	backend.ClassifyError = backendError
 }
 
 // newHost returns a Host over b. When b is nil, err says why and every call
@@ -123,5 +125,5 @@ func (h *Host) Drain(ctx context.Context) error {
 	// A cleanup that starts another call (terminating an orphan) waits for
 	// it, or abandons it and so adds to the count, before it finishes: the
 	// count cannot touch zero while work remains.
-	return h.background.wait(ctx)
+	return h.background.Wait(ctx)
 }

@@ -231,9 +231,9 @@ func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life
 	// It must come before abandon: once abandoned, the completion's cleanup
 	// may close the operation at any moment.
 	_ = h.b.CancelOperation(o.handle)
-	h.background.add()
+	h.background.Add()
 	abandoned := o.abandon(func() {
-		defer h.background.done()
+		defer h.background.Done()
 		r := o.finish(withProcess)
 		if cleanup != nil {
 			cleanup(r)
@@ -243,7 +243,7 @@ func (o *operation) wait(ctx context.Context, withProcess bool, stop stops, life
 		}
 	})
 	if !abandoned {
-		h.background.done()
+		h.background.Done()
 		<-o.done
 		return o.finish(withProcess), waitCompleted
 	}
@@ -311,49 +311,5 @@ func (h *Host) terminateAbandoned(what string, issue func(o backend.Handle) erro
 	_, err := h.call(ctx, callee{op: "terminate " + what}, issue)
 	if err != nil && !errors.Is(err, ErrAlreadyStopped) && h.logger != nil {
 		h.logger.Warn("hcs: terminating an abandoned "+what+" failed", "error", err)
-	}
-}
-
-// tracker counts a host's abandoned calls whose cleanup has not finished,
-// and lets Drain wait for the count to reach zero. Unlike a
-// sync.WaitGroup, it may be added to while someone waits.
-type tracker struct {
-	mu   sync.Mutex
-	n    int
-	idle chan struct{} // closed when n drops to 0; nil while n is 0
-}
-
-func (t *tracker) add() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.n == 0 {
-		t.idle = make(chan struct{})
-	}
-	t.n++
-}
-
-func (t *tracker) done() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.n--
-	if t.n == 0 {
-		close(t.idle)
-		t.idle = nil
-	}
-}
-
-// wait returns when the count is zero or ctx ends.
-func (t *tracker) wait(ctx context.Context) error {
-	t.mu.Lock()
-	idle := t.idle
-	t.mu.Unlock()
-	if idle == nil {
-		return nil
-	}
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

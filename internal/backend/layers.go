@@ -1,5 +1,12 @@
 package backend
 
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
 // The layer seam: the raw surface that mounts and manages container storage.
 //
 // Two DLLs provide it on Windows. vmcompute.dll exports the layer calls every
@@ -19,6 +26,42 @@ type GUID struct {
 	Data2 uint16
 	Data3 uint16
 	Data4 [8]byte
+}
+
+// String returns g in the form runtimes put into documents: lower-case hex
+// in the 8-4-4-4-12 groups, without braces.
+func (g GUID) String() string {
+	return fmt.Sprintf("%08x-%04x-%04x-%x-%x", g.Data1, g.Data2, g.Data3, g.Data4[:2], g.Data4[2:])
+}
+
+// ParseGUID parses the text form of a GUID: 32 hexadecimal digits in the
+// 8-4-4-4-12 groups, in either case, with or without braces.
+func ParseGUID(s string) (GUID, bool) {
+	var g GUID
+	if len(s) == 38 && s[0] == '{' && s[37] == '}' {
+		s = s[1:37]
+	}
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return g, false
+	}
+	b, err := hex.DecodeString(s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36])
+	if err != nil {
+		return g, false
+	}
+	g.Data1 = binary.BigEndian.Uint32(b[0:4])
+	g.Data2 = binary.BigEndian.Uint16(b[4:6])
+	g.Data3 = binary.BigEndian.Uint16(b[6:8])
+	copy(g.Data4[:], b[8:])
+	return g, true
+}
+
+// LayerName returns the name a layer folder is known by, the one whose
+// NameToGuid is the layer's id: the last element of path. Both separators
+// count, so that Windows paths read the same on every system, and trailing
+// ones are ignored.
+func LayerName(path string) string {
+	path = strings.TrimRight(path, `\/`)
+	return path[strings.LastIndexAny(path, `\/`)+1:]
 }
 
 // DriverInfo mirrors vmcompute's DriverInfo. The FFI always passes Flavour
@@ -93,3 +136,15 @@ type Layers interface {
 	LegacyLayers
 	Storage
 }
+
+// NewLayers is set by package layers, at initialisation, to its Host
+// constructor: it returns a *layers.Host around l. It lets hcssim hand out
+// *layers.Host values without package layers exporting the seam.
+var NewLayers func(l Layers) any
+
+// ClassifyError is set by package hcs, at initialisation, to the function
+// that turns an error from a backend into one the hcs error model
+// classifies: an hcs.HRESULT for a syscall.Errno, an error matching
+// hcs.ErrNotSupported for one wrapping errors.ErrUnsupported. Package
+// layers classifies the errors of the layer calls with it.
+var ClassifyError func(error) error
