@@ -45,6 +45,10 @@ type systemRecord struct {
 	RunningSince time.Time
 	// NextPID is the process id the next process gets.
 	NextPID uint32
+	// StoragePath is the volume of the scratch layer a container runs on
+	// (Container.Storage.Path); "" for a virtual machine, or a container
+	// created without storage.
+	StoragePath string `json:",omitempty"`
 }
 
 // processRecord is the state of one process.

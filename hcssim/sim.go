@@ -39,6 +39,7 @@ type Sim struct {
 	commands     map[string]CommandFunc // by lower-case name
 	faults       map[Call]*callFaults
 	pending      map[*operation]struct{} // started, not completed
+	layers       layerStore              // the layer store (layer.go)
 	dispatcher                           // guarded by mu
 
 	// wg counts the goroutines the Sim started: the timer goroutine, the
@@ -76,6 +77,7 @@ func New(opts ...Option) *Sim {
 		pending:  make(map[*operation]struct{}),
 	}
 	s.dispatcher.init()
+	s.layers.init()
 	for _, o := range opts {
 		o(s)
 	}
@@ -115,6 +117,7 @@ func (s *Sim) Close() {
 		}
 	}
 	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service was shut down")
+	close(s.layers.closed)
 	s.dropTimers()
 	s.mu.Unlock()
 	s.wg.Wait()

@@ -1,6 +1,7 @@
 package hcssim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,9 @@ const firstPID = 100
 type stateDocument struct {
 	Format  string
 	Systems []systemRecord
+	// Layers are the layers that are activated or prepared. Absent from
+	// states written before the simulator modelled layers.
+	Layers []layerRecord `json:",omitempty"`
 }
 
 // SaveState writes the state of s's compute systems to w, as a JSON
@@ -34,7 +38,13 @@ type stateDocument struct {
 // created are left out. Handles, pending operations, event callbacks,
 // faults and processes are not saved: a process lives only as long as the
 // Sim it runs in. Neither is a system's configuration, which the simulator
-// does not keep.
+// does not keep, beyond the volume a container runs on.
+//
+// The state of the layer store is saved too: the layers that are activated
+// or prepared (mounted), with their parents and volumes, so that a layer
+// mounted by one invocation of a tool can be unmounted by another. The
+// layer folders themselves are on disk. Injected faults, the elevation
+// setting and VHD handles are not saved.
 //
 // SaveState fails only when w does.
 func (s *Sim) SaveState(w io.Writer) error {
@@ -43,7 +53,11 @@ func (s *Sim) SaveState(w io.Writer) error {
 	for _, sys := range s.sortedSystems() {
 		doc.Systems = append(doc.Systems, sys.systemRecord)
 	}
+	for _, r := range s.layers.records {
+		doc.Layers = append(doc.Layers, *r)
+	}
 	s.mu.Unlock()
+	slices.SortFunc(doc.Layers, func(a, b layerRecord) int { return cmp.Compare(a.Path, b.Path) })
 	b, err := json.MarshalIndent(doc, "", "\t")
 	if err != nil {
 		return fmt.Errorf("hcssim: save state: %w", err)
@@ -71,6 +85,8 @@ func (s *Sim) SaveState(w io.Writer) error {
 // as when a system stops in s itself. Any other system of s takes the
 // state's record; systems the state adds appear with no handle open. The
 // records of systems being created, handles and processes are left alone.
+// The layer store takes the state's layers: those it does not list are
+// inactive.
 //
 // LoadState fails, changing nothing, when r does, when the document is not
 // a state SaveState writes, or when s is closed.
@@ -94,12 +110,24 @@ func (s *Sim) LoadState(r io.Reader) error {
 		}
 		seen[rec.ID] = true
 	}
+	layers := make(map[string]*layerRecord, len(doc.Layers))
+	for _, rec := range doc.Layers {
+		if err := checkLayerRecord(rec); err != nil {
+			return fmt.Errorf("hcssim: load state: layer %q: %w", rec.Path, err)
+		}
+		key := layerKey(rec.Path)
+		if layers[key] != nil {
+			return fmt.Errorf("hcssim: load state: layer %q listed twice", rec.Path)
+		}
+		layers[key] = &rec
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("hcssim: load state: the simulator is closed")
 	}
+	s.layers.records = layers
 	for _, sys := range s.sortedSystems() {
 		if !seen[sys.ID] && sys.State != stateStopped {
 			s.stopSystem(sys, exitForced)
@@ -156,6 +184,24 @@ func checkRecord(rec systemRecord) error {
 		return errors.New("running with no RunningSince")
 	case rec.State != stateRunning && !rec.RunningSince.IsZero():
 		return fmt.Errorf("%s with a RunningSince", rec.State)
+	}
+	return nil
+}
+
+// checkLayerRecord reports what is wrong with a layer record read from a
+// state.
+func checkLayerRecord(rec layerRecord) error {
+	switch {
+	case rec.Path == "":
+		return errors.New("no path")
+	case rec.State != layerActivated && rec.State != layerPrepared:
+		return fmt.Errorf("unknown state %q", rec.State)
+	case rec.Activations < 1:
+		return fmt.Errorf("%d activations", rec.Activations)
+	case rec.State == layerPrepared && (!isVolumePath(rec.VolumePath) && rec.VolumePath != rec.Path || len(rec.Parents) == 0):
+		return errors.New("prepared with no volume or no parents")
+	case rec.State == layerActivated && (rec.VolumePath != "" || len(rec.Parents) != 0):
+		return errors.New("activated with a volume or parents")
 	}
 	return nil
 }

@@ -118,6 +118,9 @@ func (s *Sim) create(sys *system, configuration string) outcome {
 	if _, taken := s.systems[sys.ID]; taken {
 		return fail(hcs.HCS_E_SYSTEM_ALREADY_EXISTS, "a compute system with this id already exists")
 	}
+	if o, ok := s.checkStorage(sys, configuration); !ok {
+		return o
+	}
 	sys.Owner = doc.Owner
 	sys.TerminateOnLastHandleClosed = doc.ShouldTerminateOnLastHandleClosed
 	sys.RuntimeID = newGUID()
