@@ -200,8 +200,8 @@ func (b *layerSeam) DeactivateLayer(info backend.DriverInfo, id string) error {
 		switch {
 		case r == nil:
 			return hcs.ERROR_NOT_READY // not activated
-		case r.State == layerPrepared:
-			return hcs.ERROR_BUSY
+		case r.State == layerPrepared && r.Activations == 1:
+			return hcs.ERROR_BUSY // the last activation holds the volume
 		}
 		if r.Activations--; r.Activations == 0 {
 			delete(s.layers.records, layerKey(path))

@@ -179,6 +179,9 @@ func (m *Mount) activateAndPrepare(info backend.DriverInfo, descs []backend.Laye
 	<-prepareLock
 	if err != nil {
 		e := fail(op, m.scratch, "PrepareLayer", err)
+		if errors.Is(e.Err, hcs.ERROR_ALREADY_EXISTS) {
+			e.Err = fmt.Errorf("%w (the scratch layer is mounted already)", e.Err)
+		}
 		if derr := m.h.b.DeactivateLayer(info, m.scratch); derr == nil {
 			m.setDone(&m.activated, false)
 		}

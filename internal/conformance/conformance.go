@@ -58,8 +58,17 @@ type Target struct {
 	// when the host offers none (real HCS). It registers its own cleanup.
 	Setup func(t *testing.T) (*hcs.Host, Faults)
 	// Real is true for the machine's real HCS: compute systems there need
-	// real images, so scenarios that create containers skip.
+	// real images, so scenarios that create containers skip unless
+	// BaseLayer is set.
 	Real bool
+	// BaseLayer is the folder of an unpacked Windows base layer (such as
+	// nanoserver's under C:\ProgramData\docker\windowsfilter): on real HCS,
+	// the scenarios that create containers run on containers made from
+	// it, and so do the layer scenarios (real.go, layers.go).
+	BaseLayer string
+	// SetupLayers, when set, returns for one layer scenario a compute
+	// service and the layer service of the same machine (layers.go).
+	SetupLayers func(t *testing.T) LayerHost
 }
 
 // scenario is one entry of the suite.
@@ -76,7 +85,8 @@ type env struct {
 	h      *hcs.Host
 	faults Faults
 	target *Target
-	owner  string // unique per scenario: systems it makes are listed by it
+	owner  string     // unique per scenario: systems it makes are listed by it
+	t      *testing.T // the scenario's
 }
 
 // Run runs every scenario on target, each as a subtest.
@@ -86,17 +96,18 @@ func Run(t *testing.T, target Target) {
 			if sc.faults && target.Real {
 				t.Skipf("needs fault injection, which %s does not offer", target.Name)
 			}
-			if sc.fake && target.Real {
-				t.Skipf("creates containers from a minimal document; %s needs real images", target.Name)
+			if reason := realSkip(sc, &target); reason != "" {
+				t.Skip(reason)
 			}
 			h, f := target.Setup(t)
-			e := &env{h: h, faults: f, target: &target, owner: "hcs-conformance-" + randomSuffix()}
+			e := &env{h: h, faults: f, target: &target, owner: "hcs-conformance-" + randomSuffix(), t: t}
 			// Cleanups run last-registered first: this one runs after those
 			// the scenario registers (closing its systems).
 			t.Cleanup(func() { e.settle(t) })
 			sc.run(t, e)
 		})
 	}
+	runLayers(t, target)
 }
 
 // settle waits for abandoned calls to be cleaned up and checks that no
@@ -134,8 +145,11 @@ func (e *env) id(name string) string {
 }
 
 // containerDoc is the smallest document the simulator and the mock accept
-// as a container.
+// as a container; on real HCS, a container on the base layer.
 func (e *env) containerDoc() string {
+	if e.target.Real {
+		return e.realContainerDoc()
+	}
 	return `{"SchemaVersion":{"Major":2,"Minor":1},"Owner":"` + e.owner + `","Container":{}}`
 }
 

@@ -9,11 +9,15 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
+	"github.com/gohcs/hcs/layers"
 )
 
 // TestLocal runs the suite on hcs.Local(): against the mock computecore.dll
 // under Wine, or against the machine's real HCS when HCS_TEST_REAL=1 and
-// the test runs elevated.
+// the test runs elevated. On real HCS, the scenarios that create
+// containers need HCS_TEST_BASE_LAYER, the folder of an unpacked Windows
+// base layer matching the host's build (for example nanoserver's folder
+// under C:\ProgramData\docker\windowsfilter after docker pull).
 func TestLocal(t *testing.T) {
 	switch {
 	case mockctl.Available():
@@ -37,9 +41,13 @@ func TestLocal(t *testing.T) {
 		t.Skip("HCS_TEST_REAL=1 but the test is not elevated: HCS needs an administrator")
 	default:
 		Run(t, Target{
-			Name:  "real HCS",
-			Real:  true,
-			Setup: func(*testing.T) (*hcs.Host, Faults) { return hcs.Local(), nil },
+			Name:      "real HCS",
+			Real:      true,
+			Setup:     func(*testing.T) (*hcs.Host, Faults) { return hcs.Local(), nil },
+			BaseLayer: os.Getenv("HCS_TEST_BASE_LAYER"),
+			SetupLayers: func(*testing.T) LayerHost {
+				return LayerHost{Host: hcs.Local(), Layers: layers.Local()}
+			},
 		})
 	}
 }

@@ -17,6 +17,11 @@ func TestSimulator(t *testing.T) {
 			t.Cleanup(sim.Close)
 			return sim.Host(), simFaults{sim}
 		},
+		SetupLayers: func(t *testing.T) LayerHost {
+			sim := hcssim.New()
+			t.Cleanup(sim.Close)
+			return LayerHost{Host: sim.Host(), Faults: simFaults{sim}, Layers: sim.Layers(), LayerFaults: simFaults{sim}}
+		},
 	})
 }
 
@@ -44,4 +49,20 @@ func (simFaults) SystemExitDropsProcessExits(bool)     { notModelled("SystemExit
 
 func notModelled(fault string) {
 	panic("conformance: hcssim does not model " + fault + " on this branch")
+}
+
+// The layer faults.
+
+func (f simFaults) DelayNext(fn string, d time.Duration) { f.sim.DelayNext(hcssim.Call(fn), d) }
+func (f simFaults) SetElevated(on bool)                  { f.sim.SetElevated(on) }
+func (f simFaults) PeakPrepares() int                    { return f.sim.PeakPrepares() }
+
+func (f simFaults) Mounted() (activated, prepared int) {
+	for _, l := range f.sim.MountedLayers() {
+		activated++
+		if l.State == "Prepared" {
+			prepared++
+		}
+	}
+	return activated, prepared
 }
