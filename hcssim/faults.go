@@ -1,6 +1,7 @@
 package hcssim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gohcs/hcs"
@@ -8,7 +9,9 @@ import (
 )
 
 // Call names a kind of HCS call, for fault injection. Its value is the name
-// of the computecore.dll function.
+// of the computecore.dll function, or of the vmcompute.dll or
+// computestorage.dll function for the layer calls (layer_vmcompute.go,
+// layer_storage.go).
 type Call string
 
 // The calls faults can be injected into.
@@ -45,6 +48,28 @@ const (
 	CallRevokeVMGroupAccess         Call = "HcsRevokeVmGroupAccess"
 	CallProcessorCompatibility      Call = "HcsGetProcessorCompatibilityFromSavedState"
 )
+
+// calls lists every Call.
+var calls = []Call{
+	CallCreateSystem, CallOpenSystem, CallStart, CallShutdown, CallTerminate, CallCrash, CallPause,
+	CallResume, CallSave, CallGetProperties, CallModify, CallSetSystemCallback, CallEnumerate,
+	CallCreateProcess, CallOpenProcess, CallTerminateProcess, CallSignalProcess, CallGetProcessInfo,
+	CallGetProcessProperties, CallModifyProcess, CallSetProcessCallback, CallGetServiceProperties,
+	CallModifyServiceSettings, CallSubmitWerReport, CallCreateEmptyGuestStateFile,
+	CallCreateEmptyRuntimeStateFile, CallGrantVMAccess, CallRevokeVMAccess, CallGrantVMGroupAccess,
+	CallRevokeVMGroupAccess, CallProcessorCompatibility,
+	CallNameToGuid, CallCreateSandboxLayer, CallExpandSandboxSize, CallActivateLayer,
+	CallDeactivateLayer, CallPrepareLayer, CallUnprepareLayer, CallGetLayerMountPath,
+	CallDestroyLayer, CallLayerExists, CallImportLayer, CallExportLayer, CallProcessBaseImage,
+	CallProcessUtilityImage, CallGetBaseImages, CallHcsImportLayer, CallHcsExportLayer,
+	CallHcsExportLegacyWritableLayer, CallHcsDestroyLayer, CallHcsSetupBaseOSLayer,
+	CallHcsSetupBaseOSVolume, CallHcsInitializeWritableLayer, CallHcsInitializeLegacyWritableLayer,
+	CallHcsAttachLayerStorageFilter, CallHcsDetachLayerStorageFilter, CallHcsFormatWritableLayerVhd,
+	CallHcsGetLayerVhdMountPath,
+}
+
+// Valid reports whether c is one of the calls of this package.
+func (c Call) Valid() bool { return slices.Contains(calls, c) }
 
 // callFaults are the faults queued for one kind of call, each used by one
 // call, in the order they were queued.
