@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
@@ -80,6 +81,9 @@ var schemaVersion = schema.V2_1
 // Document returns the HCS document of a container as c describes it, or
 // an error matching hcs.ErrInvalidArgument that says what is wrong with c.
 func (c *Config) Document() (*schema.ComputeSystem, error) {
+	if err := c.checkText(); err != nil {
+		return nil, err
+	}
 	ct := &schema.Container{}
 	var err error
 	if ct.Storage, err = storage(c.Storage); err != nil {
@@ -119,6 +123,35 @@ func (c *Config) Document() (*schema.ComputeSystem, error) {
 		doc.ShouldTerminateOnLastHandleClosed = schema.Ptr(true)
 	}
 	return doc, nil
+}
+
+// checkText checks that every string of c is text HCS can read: valid
+// UTF-8 (HCS reads UTF-16, to which a Go string that is not converts with
+// replacement characters) without NUL characters.
+func (c *Config) checkText() error {
+	type text struct{ what, s string }
+	texts := []text{{"owner", c.Owner}, {"host name", c.HostName}, {"network namespace", c.NetworkNamespace}}
+	if c.Storage != nil {
+		texts = append(texts, text{"storage path", c.Storage.Path})
+		for i, l := range c.Storage.Layers {
+			texts = append(texts, text{fmt.Sprintf("storage layer %d id", i), l.ID},
+				text{fmt.Sprintf("storage layer %d path", i), l.Path})
+		}
+	}
+	for i, d := range c.MappedDirectories {
+		texts = append(texts, text{fmt.Sprintf("mapped directory %d host path", i), d.HostPath},
+			text{fmt.Sprintf("mapped directory %d container path", i), d.ContainerPath})
+	}
+	for i, p := range c.MappedPipes {
+		texts = append(texts, text{fmt.Sprintf("mapped pipe %d host path", i), p.HostPath},
+			text{fmt.Sprintf("mapped pipe %d container name", i), p.ContainerPipeName})
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t.s) || strings.ContainsRune(t.s, 0) {
+			return invalid("%s %q is not text: invalid UTF-8 or a NUL character", t.what, t.s)
+		}
+	}
+	return nil
 }
 
 // invalid returns an error about the configuration, matching
