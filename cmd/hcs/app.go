@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/layers"
 )
 
 // app is one invocation of hcs: its streams, its global flags and the host
@@ -25,8 +26,9 @@ type app struct {
 	simFaults []string
 
 	// host, when set (by tests), is the host commands use instead of
-	// opening one; hcs does not close it.
-	host *hcs.Host
+	// opening one, with layers as its layer service; hcs closes neither.
+	host   *hcs.Host
+	layers *layers.Host
 	// session is the host the running command uses, opened by the command
 	// when it needs one and ended by execute.
 	session *session
@@ -151,6 +153,7 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
   hcs create --id web -f web.json        # create a compute system from an HCS document
   hcs start web && hcs list              # start it and list the systems
   hcs exec web -- cmd /c echo hello      # run a process in it
+  hcs run --layer C:\layers\app -- cmd   # a container from layer folders, removed after
   hcs stop -t 30 web                     # shut it down, terminate after 30 s`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -167,6 +170,7 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
 
 	root.AddGroup(&cobra.Group{ID: "systems", Title: "Compute systems:"},
 		&cobra.Group{ID: "processes", Title: "Processes:"},
+		&cobra.Group{ID: "containers", Title: "Containers from layers:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
 		a.listCommand(), a.inspectCommand(), a.statsCommand(), a.eventsCommand(), a.createCommand(),
@@ -178,6 +182,10 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
 	}
 	for _, c := range []*cobra.Command{a.execCommand(), a.psCommand()} {
 		c.GroupID = "processes"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.runCommand(), a.layerCommand()} {
+		c.GroupID = "containers"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{a.demoCommand(), a.versionCommand(), a.metricsCommand()} {

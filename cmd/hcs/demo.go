@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/container"
 	"github.com/gohcs/hcs/hcssim"
 	"github.com/gohcs/hcs/schema"
 )
@@ -27,10 +30,12 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Walk through the library on a simulated HCS in ten seconds",
 		Long: `Walk through package hcs on a fresh simulated HCS, narrating each step:
-build a container document with package schema, create the compute system,
+mount a scratch layer over an image's layer folder with package layers,
+build a container document on it with package container, create the compute system,
 subscribe to its events, start it, run processes, read its statistics twice
 and compute its processor use, pause and resume it, list systems by owner,
-shut it down, see its exit event, and check that nothing is left open.
+shut it down, see its exit event, unmount the storage, and check that
+nothing is left open.
 
 The code is cmd/hcs/demo.go in the module: a real use of the API to copy from.
 The demo touches neither the local HCS nor the simulator's state file.`,
@@ -81,16 +86,53 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	defer sim.Close()
 	host := sim.Host()
 
-	say("Build a process-isolated container document with package schema.")
+	say("Mount the container's storage: a scratch layer over the image's layers (package layers).")
+	// An image's layers are folders: here a base layer, as unpacked from
+	// nanoserver (its Files and Hives), in a temporary folder. With the
+	// simulator, layer folders are real folders; sim.Layers() is
+	// layers.Local() on Windows.
+	lh := sim.Layers()
+	dir, err := os.MkdirTemp("", "hcs-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(dir)
+	base := filepath.Join(dir, "nanoserver")
+	for _, sub := range []string{"Files", "Hives"} {
+		if err := os.MkdirAll(filepath.Join(base, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	defer lh.Destroy(context.WithoutCancel(ctx), base)
+	parents := []string{base} // nearest first, base last
+	scratch := filepath.Join(dir, "scratch")
+	if err := lh.CreateScratch(ctx, scratch, parents, 0); err != nil {
+		return err
+	}
+	defer lh.Destroy(context.WithoutCancel(ctx), scratch)
+	mount, err := lh.Mount(ctx, scratch, parents)
+	if err != nil {
+		return err
+	}
+	defer mount.Release(context.WithoutCancel(ctx)) // after the container is gone
+	id, err := lh.ID(ctx, base)
+	if err != nil {
+		return err
+	}
+	show("base layer %s, id %s", filepath.Base(base), id)
+	show("scratch layer mounted at %s", mount.Volume())
+
+	say("Build a process-isolated container document on it with package container.")
 	const owner = "hcs-demo"
-	doc := &schema.ComputeSystem{
-		Owner:         owner,
-		SchemaVersion: schema.V2_1.Version(),
-		Container: &schema.Container{ // no HostingSystemId: process isolation
-			GuestOS: &schema.GuestOS{HostName: "web"},
-		},
+	doc, err := (&container.Config{
+		Owner:    owner,
+		Storage:  mount.Storage(), // the volume and the image's layers with their ids
+		HostName: "web",
 		// If this program dies, HCS terminates the system with the handle.
-		ShouldTerminateOnLastHandleClosed: schema.Ptr(true),
+		TerminateOnLastHandleClosed: true,
+	}).Document()
+	if err != nil {
+		return err
 	}
 	text, err := json.Marshal(doc)
 	if err != nil {
@@ -233,14 +275,22 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	}
 	show("sys.Wait agrees: %s", exit.ExitType)
 
-	say("Close the handle and check that nothing is left.")
+	say("Close the handle, unmount the storage, remove the layers, and check that nothing is left.")
 	sys.Close()
 	if err := host.Drain(ctx); err != nil {
 		return err
 	}
-	show("systems left: %d, handles open: %d", len(sim.Systems()), sim.LiveHandles())
-	if n := sim.LiveHandles(); n != 0 || len(sim.Systems()) != 0 {
-		return fmt.Errorf("%d handles and %d systems left", n, len(sim.Systems()))
+	if err := mount.Release(ctx); err != nil { // refused while the container ran
+		return err
+	}
+	for _, layer := range []string{scratch, base} {
+		if err := lh.Destroy(ctx, layer); err != nil {
+			return err
+		}
+	}
+	show("systems left: %d, handles open: %d, layers mounted: %d", len(sim.Systems()), sim.LiveHandles(), len(sim.MountedLayers()))
+	if n := sim.LiveHandles(); n != 0 || len(sim.Systems()) != 0 || len(sim.MountedLayers()) != 0 {
+		return fmt.Errorf("%d handles, %d systems and %d mounted layers left", n, len(sim.Systems()), len(sim.MountedLayers()))
 	}
 	fmt.Fprintln(w, "\nDone. Next: go doc github.com/gohcs/hcs, and hcs --help.")
 	return nil

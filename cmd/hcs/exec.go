@@ -16,9 +16,9 @@ import (
 
 func (a *app) execCommand() *cobra.Command {
 	var (
-		interactive bool
-		env         []string
-		workdir     string
+		interactive, tty bool
+		env              []string
+		workdir          string
 	)
 	cmd := &cobra.Command{
 		Use:   "exec ID [flags] -- COMMAND [ARG...]",
@@ -39,31 +39,32 @@ process lives only as long as the hcs exec that started it.
 When the compute system stops while the process runs — hcs stop or hcs kill
 from elsewhere, a crash — the process ends with it, and hcs exec says so and
 how the system exited, with exit status 1, rather than pass on an exit code
-the process never chose.`,
+the process never chose.
+
+With -t, as with docker, the process gets a console sized from the local
+terminal and resized with it; its output, standard output and error
+together, comes on hcs's standard output. With -i -t, the standard input
+must be a terminal: it is put in raw mode while the process runs, so that
+every key, Ctrl-C included, goes to the process, and restored afterwards.`,
 		Example: `  hcs exec web1 -- cmd /c echo hello
   hcs exec -i web1 -- cat < input.txt
+  hcs exec -it web1 -- cmd
   hcs exec -e GREETING=hi -w 'C:\app' web1 -- app.exe --serve`,
 		Args:              cobra.MinimumNArgs(2),
 		ValidArgsFunction: a.completeIDs(1, schema.StateRunning),
 	}
-	cmd.Flags().BoolVarP(&interactive, "interactive", "i", false, "copy standard input to the process")
-	cmd.Flags().StringArrayVarP(&env, "env", "e", nil, "set an environment variable: NAME=VALUE")
-	cmd.Flags().StringVarP(&workdir, "workdir", "w", "", "the process's working directory")
+	processFlags(cmd, &interactive, &tty, &env, &workdir)
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
 		if n := cmd.ArgsLenAtDash(); n != 1 {
 			return &usageError{"want ID -- COMMAND [ARG...]"}
 		}
 		id := args[0]
-		params := &schema.ProcessParameters{WorkingDirectory: workdir}
-		for _, kv := range env {
-			name, value, ok := strings.Cut(kv, "=")
-			if !ok || name == "" {
-				return &usageError{fmt.Sprintf("--env %q: want NAME=VALUE", kv)}
-			}
-			if params.Environment == nil {
-				params.Environment = make(map[string]string)
-			}
-			params.Environment[name] = value
+		params, err := processParams(args[1:], env, workdir)
+		if err != nil {
+			return err
+		}
+		if err := a.checkTerminal(interactive, tty); err != nil {
+			return err
 		}
 		ctx := cmd.Context()
 		sys, err := a.openSystem(ctx, readState, id)
@@ -71,32 +72,80 @@ the process never chose.`,
 			return a.failure("exec", id, err)
 		}
 		a.follow(ctx)
-		c := &hcs.Cmd{Args: args[1:], Params: params, Stdout: a.stdout, Stderr: a.stderr, WaitDelay: execWaitDelay}
-		if interactive {
-			c.Stdin = a.stdin
-		}
-		state, err := sys.Run(ctx, c)
-		if err != nil && ctx.Err() == nil {
-			if how, stopped := systemStopped(ctx, sys); stopped {
-				return &exitError{code: exitFailure,
-					msg: fmt.Sprintf("hcs exec %s: the compute system stopped (%s) while the process ran", showID(id), how)}
-			}
-		}
-		var exit *hcs.ExitError
-		if errors.As(err, &exit) {
-			return exitStatus(id, exit.ExitCode())
-		}
-		if state != nil && state.Success() && onlyWaitDelay(err) {
-			// The process exited; only the copy of hcs's standard input,
-			// blocked in a read, did not end: it no longer matters.
-			return nil
-		}
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			return &exitError{code: exitInterrupted, msg: "hcs exec " + id + ": interrupted: the process was terminated"}
-		}
-		return a.failure("exec", id, err)
+		state, err := a.runProcess(ctx, sys, params, interactive, tty)
+		return a.processResult(ctx, "exec", id, sys, state, err)
 	})
 	return cmd
+}
+
+// processFlags adds the flags of hcs exec and hcs run that shape the
+// process.
+func processFlags(cmd *cobra.Command, interactive, tty *bool, env *[]string, workdir *string) {
+	cmd.Flags().BoolVarP(interactive, "interactive", "i", false, "copy standard input to the process")
+	cmd.Flags().BoolVarP(tty, "tty", "t", false, "give the process a console sized from the local terminal")
+	cmd.Flags().StringArrayVarP(env, "env", "e", nil, "set an environment variable: NAME=VALUE")
+	cmd.Flags().StringVarP(workdir, "workdir", "w", "", "the process's working directory")
+}
+
+// processParams returns the parameters of a process running args, with
+// the -e and -w flags.
+func processParams(args, env []string, workdir string) (*schema.ProcessParameters, error) {
+	params := &schema.ProcessParameters{CommandLine: hcs.CommandLine(args...), WorkingDirectory: workdir}
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return nil, &usageError{fmt.Sprintf("--env %q: want NAME=VALUE", kv)}
+		}
+		if params.Environment == nil {
+			params.Environment = make(map[string]string)
+		}
+		params.Environment[name] = value
+	}
+	return params, nil
+}
+
+// runProcess runs a process with params in sys, its streams copied to and
+// from hcs's (standard input with interactive only), as a console process
+// with tty.
+func (a *app) runProcess(ctx context.Context, sys *hcs.System, params *schema.ProcessParameters,
+	interactive, tty bool) (*hcs.ProcessState, error) {
+	if tty {
+		return a.runConsole(ctx, sys, params, interactive)
+	}
+	c := &hcs.Cmd{Params: params, Stdout: a.stdout, Stderr: a.stderr, WaitDelay: execWaitDelay}
+	if interactive {
+		c.Stdin = a.stdin
+	}
+	return sys.Run(ctx, c)
+}
+
+// processResult returns what hcs command (exec, run) ends with after the
+// process it ran in system sys, whose id is id, ended with state and err:
+// the process's exit code, or a failure. When the system stopped under the
+// process, it says so rather than pass on an exit code the process never
+// chose.
+func (a *app) processResult(ctx context.Context, command, id string, sys *hcs.System, state *hcs.ProcessState, err error) error {
+	if err != nil && ctx.Err() == nil {
+		if how, stopped := systemStopped(ctx, sys); stopped {
+			return &exitError{code: exitFailure,
+				msg: fmt.Sprintf("hcs %s %s: the compute system stopped (%s) while the process ran", command, showID(id), how)}
+		}
+	}
+	var exit *hcs.ExitError
+	var usage *usageError
+	switch {
+	case errors.As(err, &exit):
+		return exitStatus(command, id, exit.ExitCode())
+	case err == nil, state != nil && state.Success() && onlyWaitDelay(err):
+		// The process exited; only the copy of hcs's standard input,
+		// blocked in a read, did not end: it no longer matters.
+		return nil
+	case errors.As(err, &usage):
+		return err
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return &exitError{code: exitInterrupted, msg: "hcs " + command + " " + id + ": interrupted: the process was terminated"}
+	}
+	return a.failure(command, id, err)
 }
 
 // execWaitDelay is how long hcs exec waits, once its process has exited,
@@ -104,20 +153,20 @@ the process never chose.`,
 // input that only ends at end of file.
 const execWaitDelay = 500 * time.Millisecond
 
-// exitStatus returns the error that makes hcs exit with the exit code of
-// the process it ran in system id. Outside Windows an exit status holds
+// exitStatus returns the error that makes hcs command exit with the exit
+// code of the process it ran in system id. Outside Windows an exit status holds
 // 8 bits: a code that does not fit (which the shell would see truncated,
 // 256 as 0) gives status 1 and a message with the code instead. Windows
 // keeps the whole code.
-func exitStatus(id string, code int) error {
+func exitStatus(command, id string, code int) error {
 	switch {
 	case code == 0:
 		return nil
 	case code == -1:
-		return &exitError{code: exitFailure, msg: fmt.Sprintf("hcs exec %s: the process's exit code is unknown", id)}
+		return &exitError{code: exitFailure, msg: fmt.Sprintf("hcs %s %s: the process's exit code is unknown", command, id)}
 	case runtime.GOOS != "windows" && (code < 0 || code > 255):
 		return &exitError{code: exitFailure,
-			msg: fmt.Sprintf("hcs exec %s: exit status %d (%#x), more than an exit status holds here", id, code, uint32(code))}
+			msg: fmt.Sprintf("hcs %s %s: exit status %d (%#x), more than an exit status holds here", command, id, code, uint32(code))}
 	}
 	return &exitError{code: code}
 }

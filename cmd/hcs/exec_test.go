@@ -59,7 +59,7 @@ func TestExitStatus(t *testing.T) {
 			want = tc.wantWindows
 		}
 		code, msg := 0, ""
-		if err := exitStatus("web", tc.code); err != nil {
+		if err := exitStatus("exec", "web", tc.code); err != nil {
 			e := err.(*exitError)
 			code, msg = e.code, e.msg
 		}

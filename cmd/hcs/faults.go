@@ -12,7 +12,8 @@ import (
 
 // applyFaults injects the faults of the hidden --sim-fault flags into sim,
 // for tests of how hcs handles a misbehaving HCS. Each spec names a call by
-// its computecore.dll function and what its next use does:
+// its computecore.dll function (or its vmcompute.dll or computestorage.dll
+// function for the layer calls) and what its next use does:
 //
 //	HcsStartComputeSystem=fail:0x80370105   fails with that HRESULT
 //	HcsShutDownComputeSystem=delay:1h       takes that long to complete
@@ -22,8 +23,8 @@ import (
 func applyFaults(sim *hcssim.Sim, specs []string) error {
 	for _, spec := range specs {
 		call, fault, ok := strings.Cut(spec, "=")
-		if !ok || !strings.HasPrefix(call, "Hcs") {
-			return fmt.Errorf("--sim-fault %q: want CALL=FAULT, CALL a computecore.dll function such as HcsStartComputeSystem", spec)
+		if !ok || !hcssim.Call(call).Valid() {
+			return fmt.Errorf("--sim-fault %q: want CALL=FAULT, CALL a computecore.dll function such as HcsStartComputeSystem, or a layer call such as PrepareLayer", spec)
 		}
 		kind, arg, _ := strings.Cut(fault, ":")
 		c := hcssim.Call(call)

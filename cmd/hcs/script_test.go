@@ -40,14 +40,15 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"encode":   cmdEncode,
-			"exitcode": cmdExitCode,
-			"jsonpath": cmdJSONPath,
-			"sleep":    cmdSleep,
-			"under":    cmdUnder,
-			"spawn":    cmdSpawn,
-			"waitfor":  cmdWaitFor,
-			"reap":     cmdReap,
+			"encode":     cmdEncode,
+			"exitcode":   cmdExitCode,
+			"jsonpath":   cmdJSONPath,
+			"layerchain": cmdLayerChain,
+			"sleep":      cmdSleep,
+			"under":      cmdUnder,
+			"spawn":      cmdSpawn,
+			"waitfor":    cmdWaitFor,
+			"reap":       cmdReap,
 		},
 	})
 }
@@ -162,6 +163,23 @@ func cmdEncode(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("encode: unknown encoding %q", args[0])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[2]), out, 0o644))
+}
+
+// cmdLayerChain writes the layerchain.json of a layer folder, naming its
+// parents by their absolute paths, as Docker does:
+//
+//	layerchain app base
+func cmdLayerChain(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: layerchain DIR PARENT...")
+	}
+	parents := make([]string, len(args)-1)
+	for i, p := range args[1:] {
+		parents[i] = ts.MkAbs(p)
+	}
+	b, err := json.Marshal(parents)
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs(args[0]), "layerchain.json"), b, 0o644))
 }
 
 // cmdSleep waits: sleep DURATION.

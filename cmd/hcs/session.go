@@ -13,11 +13,15 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/layers"
 )
 
 // session is the host a command drives and what it holds open on it.
 type session struct {
 	host *hcs.Host
+	// layers is the layer service of the same machine; nil when a test
+	// gave a host without one.
+	layers *layers.Host
 	// sim is the simulator behind host; nil for the local HCS.
 	sim *hcssim.Sim
 	// state is the simulator's state file; nil for the local HCS, and for
@@ -58,7 +62,7 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 		return a.session, nil
 	}
 	if a.host != nil {
-		a.session = &session{host: a.host}
+		a.session = &session{host: a.host, layers: a.layers}
 		return a.session, nil
 	}
 	chosen := a.sim || a.simState != "" || os.Getenv(stateEnv) != ""
@@ -68,7 +72,7 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 			return nil, err
 		}
 		if host != nil {
-			a.session = &session{host: host}
+			a.session = &session{host: host, layers: layers.Local()}
 			return a.session, nil
 		}
 	}
@@ -91,7 +95,7 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 		a.warn("hcs: HCS runs on Windows only: using the simulator, its state in %s "+
 			"(--sim or $%s hides this notice)", path, stateEnv)
 	}
-	a.session = &session{host: sim.Host(), sim: sim, state: st}
+	a.session = &session{host: sim.Host(), layers: sim.Layers(), sim: sim, state: st}
 	return a.session, nil
 }
 
@@ -199,8 +203,47 @@ func (a *app) end() error {
 	}
 	if s.sim != nil {
 		_ = s.host.Drain(context.Background())
+		_ = s.layers.Drain(context.Background())
 	}
 	return err
+}
+
+// unlock saves the simulator's state and releases the state file, for a
+// command that changed the state and then runs for long (hcs run while its
+// process runs): other invocations see what it did meanwhile, and may act
+// on it. relock takes the file back, with what they did. Both do nothing
+// on the local HCS.
+func (a *app) unlock() error {
+	s := a.session
+	if s == nil || s.state == nil || !s.state.write {
+		return nil
+	}
+	if err := s.state.save(s.sim); err != nil {
+		return err
+	}
+	s.state.write = false
+	if err := unlockFile(s.state.lock); err != nil {
+		return fmt.Errorf("simulator state: %w %s", err, hint)
+	}
+	return nil
+}
+
+// relock takes back the state file unlock released, waiting for it until
+// ctx ends, and loads the state other invocations saved meanwhile.
+func (a *app) relock(ctx context.Context) error {
+	s := a.session
+	if s == nil || s.state == nil || s.state.write {
+		return nil
+	}
+	st := s.state
+	err := lockFile(ctx, st.lock, true, func() {
+		a.warn("hcs: waiting for another hcs command holding %s.lock", st.path)
+	})
+	if err != nil {
+		return fmt.Errorf("simulator state: locking %s: %w %s", st.lock.Name(), err, hint)
+	}
+	st.write = true
+	return st.load(s.sim)
 }
 
 // stateFile is the simulator's state file and its lock.
