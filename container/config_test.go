@@ -50,7 +50,7 @@ func TestGolden(t *testing.T) {
 			NetworkNamespace:            "{4F0A3C9E-2B1D-4E8F-9A7B-6C5D4E3F2A1B}",
 			TerminateOnLastHandleClosed: true,
 		},
-		"processor-count": {Owner: "ci", Storage: storageFor(), ProcessorCount: 2},
+		"processor-count":  {Owner: "ci", Storage: storageFor(), ProcessorCount: 2},
 		"processor-weight": {Owner: "ci", Storage: storageFor(), ProcessorWeight: 100},
 	}
 	for name, c := range cases {

@@ -90,7 +90,9 @@ func TestExecTTY(t *testing.T) {
 	var errOut syncBuffer
 	a := &app{stdin: term, stdout: term, stderr: &errOut, host: host}
 	done := make(chan int, 1)
-	go func() { done <- a.execute(context.Background(), []string{"exec", "-i", "-t", "c0000", "--", "console"}) }()
+	go func() {
+		done <- a.execute(context.Background(), []string{"exec", "-i", "-t", "c0000", "--", "console"})
+	}()
 
 	lines := bufio.NewReader(control)
 	want := func(prefix string) {
