@@ -38,12 +38,45 @@
 //   - Service calls: the supported schema versions, settings and WER
 //     reports checked as JSON, state files (kept in memory), VM access
 //     grants (which need the file to exist, in memory or on disk).
+//   - Layers (Layers, which gives a *layers.Host): the layer calls of
+//     vmcompute.dll and computestorage.dll over real folders — scratch
+//     layers made, activated, prepared at a volume path, unprepared,
+//     deactivated and destroyed with the states and HRESULTs of the shared
+//     model; layer ids from a NameToGuid of the simulator's own; parents
+//     checked for existence, ids and order (against their
+//     layerchain.json); and container documents checked against the
+//     mounts: Storage.Path must be a prepared volume and Storage.Layers
+//     its parents in order, and a prepared volume cannot be unmounted while
+//     a container that has not stopped runs on it.
 //   - Faults: a failing call (FailNext, FailNextSync), a slow one
 //     (DelayNext), a system exiting during a call (ExitDuringNext), a
-//     service disconnection (Disconnect, Reconnect) and events that arrive
-//     after their handle was closed (FireLateEvents).
+//     service disconnection (Disconnect, Reconnect), events that arrive
+//     after their handle was closed (FireLateEvents), and, for the layer
+//     calls, a process without elevation (SetElevated).
 //   - Introspection for tests: LiveHandles, PendingOperations,
-//     CallbacksInFlight, Systems and WaitIdle.
+//     CallbacksInFlight, Systems, MountedLayers, PeakPrepares and
+//     WaitIdle.
+//
+// # Behaviour reported by others
+//
+// Microsoft documents neither the layer calls of vmcompute.dll nor most
+// of their errors. The simulator models what runtimes report of real
+// HCS, and says so: ERROR_NOT_A_REPARSE_POINT (0x80071126) when a
+// container's Storage.Path is a directory rather than a volume, and
+// ERROR_SHARING_VIOLATION (0x80070020) when a virtual machine attaches
+// over SCSI the disk of a scratch layer activated on the host (both seen
+// by ZLayer); ERROR_NOT_READY and ERROR_DEVICE_NOT_CONNECTED from
+// PrepareLayer under load, which hcsshim retries, are injected with
+// FailNext; a folder's path from GetLayerMountPath for a layer activated
+// but not prepared (hcsshim). Where nothing is reported, the simulator
+// makes a choice no kinder than Windows is likely to be: unmounting a
+// scratch layer a running container uses is ERROR_BUSY, and so is
+// destroying a mounted layer or one of its parents; preparing a prepared
+// layer is ERROR_ALREADY_EXISTS; deactivating or unpreparing a layer that
+// is not is ERROR_NOT_READY; parents in an order their layerchain.json
+// files contradict are E_INVALIDARG. The simulator's layer ids are not
+// those of Windows. internal/backend/BEHAVIOUR.md in the module has the
+// whole model.
 //
 // Events reach each callback in order, and the events an operation causes
 // reach their callbacks before the operation's completion callback runs.
@@ -54,14 +87,17 @@
 //
 // # What is not modelled
 //
-// Nothing runs: there are no images, layers, devices, networks or guest
-// operating systems, and the configuration of a system is checked only
-// for being JSON with a Container or VirtualMachine member. The network
-// endpoint of the statistics is invented, whatever the configuration, and
-// always reports its counters; real HCS may send an empty Network array
-// instead, as a live capture of a schema 2 container without endpoints
-// shows and as windows_exporter reports of schema 2 containers (reported
-// by others, not documented). Modifications
+// Nothing runs: there are no images, devices, networks or guest operating
+// systems. Layer folders hold no files that matter: disks are
+// placeholders, and a container does not see its layers' files. The
+// configuration of a system is checked for being JSON with a Container or
+// VirtualMachine member, and for its storage (above); a container
+// document without Storage.Path is accepted unless WithRequireStorage.
+// The network endpoint of the statistics is invented, whatever the
+// configuration, and always reports its counters; real HCS may send an
+// empty Network array instead, as a live capture of a schema 2 container
+// without endpoints shows and as windows_exporter reports of schema 2
+// containers (reported by others, not documented). Modifications
 // are checked and accepted without effect, and most property types other
 // than statistics and the process list report nothing. Processes run Go
 // functions, not programs; their pipes are in memory, not Windows handles.
