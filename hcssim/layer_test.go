@@ -11,6 +11,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest"
 )
 
@@ -28,28 +29,9 @@ func newLayerFixture(t *testing.T, opts ...Option) *layerFixture {
 	sim := New(opts...)
 	t.Cleanup(sim.Close)
 	f := &layerFixture{sim: sim, b: (*layerSeam)(sim), dir: winetest.TempDir(t)}
-	f.base = f.layer(t, "base")
-	f.app = f.layer(t, "app", f.base)
+	f.base = layertest.Folder(t, f.dir, "base")
+	f.app = layertest.Folder(t, f.dir, "app", f.base)
 	return f
-}
-
-// layer makes a read-only layer folder over parents.
-func (f *layerFixture) layer(t *testing.T, name string, parents ...string) string {
-	t.Helper()
-	path := filepath.Join(f.dir, name)
-	for _, sub := range []string{filesDir, hivesDir} {
-		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(parents) > 0 {
-		chain := `["` + strings.Join(parents, `","`) + `"]`
-		chain = strings.ReplaceAll(chain, `\`, `\\`)
-		if err := os.WriteFile(filepath.Join(path, chainFile), []byte(chain), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
 }
 
 // descs returns the descriptors of paths, with the simulator's ids.
@@ -206,7 +188,7 @@ func TestLayerArguments(t *testing.T) {
 func TestImportAndProcess(t *testing.T) {
 	f := newLayerFixture(t)
 	b, info := f.b, backend.DriverInfo{}
-	staging := f.layer(t, "staging")
+	staging := layertest.Folder(t, f.dir, "staging")
 	if err := os.WriteFile(filepath.Join(staging, filesDir, "app.exe"), []byte("MZ"), 0o644); err != nil {
 		t.Fatal(err)
 	}

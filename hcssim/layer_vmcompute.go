@@ -47,6 +47,17 @@ func layerPath(info backend.DriverInfo, id string) (string, error) {
 	return filepath.Join(info.HomeDir, id), nil
 }
 
+// onLayer is layerCall for a call on the layer id: fn gets its folder.
+func (s *Sim) onLayer(call Call, info backend.DriverInfo, id string, fn func(path string) error) error {
+	return s.layerCall(call, func() error {
+		path, err := layerPath(info, id)
+		if err != nil {
+			return err
+		}
+		return fn(path)
+	})
+}
+
 // checkParents checks the parent layers of a call and returns their
 // folders, cleaned. Each must be an existing read-only layer folder
 // (ERROR_PATH_NOT_FOUND) whose descriptor id is NameToGuid of its name
@@ -114,11 +125,7 @@ func (b *layerSeam) NameToGuid(name string) (backend.GUID, error) {
 
 func (b *layerSeam) CreateSandboxLayer(info backend.DriverInfo, id string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallCreateSandboxLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallCreateSandboxLayer, info, id, func(path string) error {
 		if len(parents) == 0 {
 			return hcs.E_INVALIDARG
 		}
@@ -143,11 +150,7 @@ func (b *layerSeam) CreateSandboxLayer(info backend.DriverInfo, id string, paren
 
 func (b *layerSeam) ExpandSandboxSize(info backend.DriverInfo, id string, size uint64) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallExpandSandboxSize, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallExpandSandboxSize, info, id, func(path string) error {
 		file := filepath.Join(path, sandboxFile)
 		p, err := readPlaceholder(file)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -172,11 +175,7 @@ func (b *layerSeam) ExpandSandboxSize(info backend.DriverInfo, id string, size u
 
 func (b *layerSeam) ActivateLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallActivateLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallActivateLayer, info, id, func(path string) error {
 		if r := s.layers.record(path); r != nil {
 			r.Activations++
 			return nil
@@ -191,11 +190,7 @@ func (b *layerSeam) ActivateLayer(info backend.DriverInfo, id string) error {
 
 func (b *layerSeam) DeactivateLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallDeactivateLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallDeactivateLayer, info, id, func(path string) error {
 		r := s.layers.record(path)
 		switch {
 		case r == nil:
@@ -212,11 +207,7 @@ func (b *layerSeam) DeactivateLayer(info backend.DriverInfo, id string) error {
 
 func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallPrepareLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallPrepareLayer, info, id, func(path string) error {
 		if len(parents) == 0 {
 			return hcs.E_INVALIDARG
 		}
@@ -238,11 +229,7 @@ func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []b
 
 func (b *layerSeam) UnprepareLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallUnprepareLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallUnprepareLayer, info, id, func(path string) error {
 		r := s.layers.record(path)
 		switch {
 		case r == nil || r.State != layerPrepared:
@@ -258,11 +245,7 @@ func (b *layerSeam) UnprepareLayer(info backend.DriverInfo, id string) error {
 func (b *layerSeam) GetLayerMountPath(info backend.DriverInfo, id string) (string, error) {
 	s := (*Sim)(b)
 	var mount string
-	err := s.layerCall(CallGetLayerMountPath, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	err := s.onLayer(CallGetLayerMountPath, info, id, func(path string) error {
 		switch r := s.layers.record(path); {
 		case r == nil:
 			return hcs.ERROR_NOT_READY
@@ -278,11 +261,7 @@ func (b *layerSeam) GetLayerMountPath(info backend.DriverInfo, id string) (strin
 
 func (b *layerSeam) DestroyLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallDestroyLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallDestroyLayer, info, id, func(path string) error {
 		return s.destroy(path)
 	})
 }
@@ -302,11 +281,7 @@ func (s *Sim) destroy(path string) error {
 func (b *layerSeam) LayerExists(info backend.DriverInfo, id string) (bool, error) {
 	s := (*Sim)(b)
 	var exists bool
-	err := s.layerCall(CallLayerExists, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	err := s.onLayer(CallLayerExists, info, id, func(path string) error {
 		exists = isLayer(path)
 		return nil
 	})
@@ -315,11 +290,7 @@ func (b *layerSeam) LayerExists(info backend.DriverInfo, id string) (bool, error
 
 func (b *layerSeam) ImportLayer(info backend.DriverInfo, id, source string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallImportLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallImportLayer, info, id, func(path string) error {
 		if _, err := checkParents(parents); err != nil {
 			return err
 		}
@@ -350,11 +321,7 @@ func importLayer(path, source string) error {
 
 func (b *layerSeam) ExportLayer(info backend.DriverInfo, id, exportPath string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
-	return s.layerCall(CallExportLayer, func() error {
-		path, err := layerPath(info, id)
-		if err != nil {
-			return err
-		}
+	return s.onLayer(CallExportLayer, info, id, func(path string) error {
 		if _, err := checkParents(parents); err != nil {
 			return err
 		}

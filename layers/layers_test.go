@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest"
 	"github.com/gohcs/hcs/layers"
 )
@@ -31,8 +32,8 @@ func newFixture(t *testing.T) *fixture {
 	sim := hcssim.New()
 	t.Cleanup(sim.Close)
 	f := &fixture{sim: sim, l: sim.Layers(), dir: winetest.TempDir(t)}
-	f.base = layerDir(t, f.dir, "base")
-	f.app = layerDir(t, f.dir, "app", f.base)
+	f.base = layertest.Folder(t, f.dir, "base")
+	f.app = layertest.Folder(t, f.dir, "app", f.base)
 	t.Cleanup(func() {
 		if err := f.l.Drain(context.Background()); err != nil {
 			t.Errorf("Drain: %v", err)
@@ -42,24 +43,6 @@ func newFixture(t *testing.T) *fixture {
 		}
 	})
 	return f
-}
-
-// layerDir makes a read-only layer folder over parents.
-func layerDir(t *testing.T, dir, name string, parents ...string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	for _, sub := range []string{"Files", "Hives"} {
-		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(parents) > 0 {
-		chain := `["` + strings.ReplaceAll(strings.Join(parents, `","`), `\`, `\\`) + `"]`
-		if err := os.WriteFile(filepath.Join(path, "layerchain.json"), []byte(chain), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
 }
 
 func (f *fixture) parents() []string { return []string{f.app, f.base} }
@@ -124,7 +107,7 @@ func TestChainAndOrder(t *testing.T) {
 	if c, err := layers.Chain(f.base); err != nil || len(c) != 1 || c[0] != f.base {
 		t.Fatalf("Chain(base) = %v, %v", c, err)
 	}
-	broken := layerDir(t, f.dir, "broken")
+	broken := layertest.Folder(t, f.dir, "broken")
 	if err := os.WriteFile(filepath.Join(broken, "layerchain.json"), []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +216,7 @@ func TestCreateScratchSize(t *testing.T) {
 
 func TestCancelUndoes(t *testing.T) {
 	f := newFixture(t)
-	staging := layerDir(t, f.dir, "staging")
+	staging := layertest.Folder(t, f.dir, "staging")
 	cases := []struct {
 		name string
 		call hcssim.Call
@@ -268,7 +251,7 @@ func TestCancelUndoes(t *testing.T) {
 func TestImport(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	staging := layerDir(t, f.dir, "staging")
+	staging := layertest.Folder(t, f.dir, "staging")
 	if err := os.WriteFile(filepath.Join(staging, "Files", "app.exe"), []byte("MZ"), 0o644); err != nil {
 		t.Fatal(err)
 	}

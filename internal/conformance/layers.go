@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/container"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest"
 	"github.com/gohcs/hcs/layers"
 )
@@ -104,7 +104,7 @@ func runLayers(t *testing.T, target Target) {
 			}
 			e.base = target.BaseLayer
 			if e.base == "" {
-				e.base = fakeLayer(t, winetest.TempDir(t), "base")
+				e.base = layertest.Folder(t, winetest.TempDir(t), "base")
 			}
 			t.Cleanup(func() { e.settleLayers(t) })
 			sc.run(t, e)
@@ -127,25 +127,6 @@ func (e *layerEnv) settleLayers(t *testing.T) {
 		}
 	}
 	e.settle(t)
-}
-
-// fakeLayer makes a read-only layer folder named name in dir: Files\ and
-// Hives\, and a layerchain.json naming parents when there are any.
-func fakeLayer(t *testing.T, dir, name string, parents ...string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	for _, sub := range []string{"Files", "Hives"} {
-		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(parents) > 0 {
-		b, _ := json.Marshal(parents)
-		if err := os.WriteFile(filepath.Join(path, "layerchain.json"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return path
 }
 
 // scratch makes a scratch layer over the base layer in a new folder, and
@@ -324,7 +305,7 @@ func layersReleaseWhileRunning(t *testing.T, e *layerEnv) {
 func layersWrongOrder(t *testing.T, e *layerEnv) {
 	ctx := ctxT(t)
 	dir := winetest.TempDir(t)
-	app := fakeLayer(t, dir, "app", e.base)
+	app := layertest.Folder(t, dir, "app", e.base)
 	scratch := filepath.Join(dir, "scratch")
 	err := e.l.CreateScratch(ctx, scratch, []string{e.base, app}, 0)
 	le := wantLayerErr(t, err, hcs.ErrInvalidArgument, "create scratch", "")
@@ -427,7 +408,7 @@ func layersConcurrent(t *testing.T, e *layerEnv) {
 func layersStorageChecked(t *testing.T, e *layerEnv) {
 	ctx := ctxT(t)
 	dir := winetest.TempDir(t)
-	app := fakeLayer(t, dir, "app", e.base)
+	app := layertest.Folder(t, dir, "app", e.base)
 	parents := []string{app, e.base}
 	scratch := filepath.Join(dir, "scratch")
 	if err := e.l.CreateScratch(ctx, scratch, parents, 0); err != nil {
