@@ -239,11 +239,14 @@ func layersMountRelease(t *testing.T, e *layerEnv) {
 		if st.Path != v || len(st.Layers) != 1 || st.Layers[0].ID != id.String() || st.Layers[0].Path != e.base {
 			t.Fatalf("Storage = %+v, want Path %s and the base layer %s with id %s", st, v, e.base, id)
 		}
-		// Mounting it again while mounted fails, and leaves the first
-		// mount as it was.
-		_, err = e.l.Mount(ctx, scratch, []string{e.base})
-		wantLayerErr(t, err, hcs.ErrAlreadyExists, "mount", "PrepareLayer")
-		e.mounted(t, 1, 1)
+		if !e.target.Real {
+			// Mounting it again while mounted fails, and leaves the first
+			// mount as it was. (What Windows returns is not known: the
+			// model's choice.)
+			_, err = e.l.Mount(ctx, scratch, []string{e.base})
+			wantLayerErr(t, err, hcs.ErrAlreadyExists, "mount", "PrepareLayer")
+			e.mounted(t, 1, 1)
+		}
 		if err := m.Release(ctx); err != nil {
 			t.Fatalf("Release: %v", err)
 		}
@@ -332,6 +335,11 @@ func layersUnmount(t *testing.T, e *layerEnv) {
 		t.Fatalf("Unmount: %v", err)
 	}
 	e.mounted(t, 0, 0)
+	if e.target.Real {
+		// What follows rests on the model's choice of ERROR_NOT_READY for
+		// a layer that is not mounted, which Windows is not known to make.
+		return
+	}
 	if err := m.Release(ctx); err != nil {
 		t.Fatalf("Release of a mount unmounted by another program: %v", err)
 	}

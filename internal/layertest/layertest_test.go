@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/gohcs/hcs/internal/winetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestFolder(t *testing.T) {
-	dir := t.TempDir()
+	dir := winetest.TempDir(t)
 	base := Folder(t, dir, "base")
 	app := Folder(t, dir, "app", base)
 	for _, p := range []string{filepath.Join(base, "Files"), filepath.Join(app, "Hives")} {
