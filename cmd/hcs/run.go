@@ -52,10 +52,10 @@ at once and leaves them (see hcs layer unmount).
 
 While the process runs, other hcs commands run too. On the simulator, layer
 folders are real folders (a base layer is a folder with a Files subfolder)
-and the process is one of the simulator's built-in commands (see hcs exec);
-the container, which HCS terminates when hcs exits
-(ShouldTerminateOnLastHandleClosed), is not in the state file other hcs
-commands read.`,
+and the process is one of the simulator's built-in commands (see hcs exec).
+The container is made to be terminated when hcs exits
+(ShouldTerminateOnLastHandleClosed): on the simulator, other hcs commands
+therefore do not see it, as they do not see other such systems.`,
 		Example: `  hcs run --layer C:\ProgramData\docker\windowsfilter\<id> -- cmd /c echo hello
   hcs run -it --layer C:\layers\app --layer C:\layers\nanoserver -- cmd
   hcs run -v C:\data:C:\data:ro -e MODE=test --layer C:\layers\app -- app.exe`,
@@ -134,27 +134,28 @@ func (r *runner) run(ctx context.Context, params *schema.ProcessParameters, inte
 		return r.failure(ctx, errors.New("this host has no layer service"))
 	}
 	r.s = s
+	// The result of the process is made out before the teardown, which
+	// stops the container: a system that stopped under the process is
+	// told apart from one stopped by hcs run.
+	var result error
 	err = r.up(ctx)
-	var state *hcs.ProcessState
 	if err == nil {
-		if err = a.unlock(); err == nil {
-			a.follow(ctx)
-			state, err = a.runProcess(ctx, r.sys, params, interactive, tty)
-		}
+		err = a.unlock()
+	}
+	if err == nil {
+		// Not following the state file: the container, which HCS
+		// terminates with hcs run's handle (ShouldTerminateOnLastHandleClosed),
+		// is saved as such, and gone for other invocations.
+		state, perr := a.runProcess(ctx, r.sys, params, interactive, tty)
+		result = a.processResult(ctx, "run", r.id, r.sys, state, perr)
+	} else {
+		result = r.failure(ctx, err)
 	}
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 	defer cancel()
 	downErr := a.relock(tctx)
 	if downErr == nil {
 		downErr = r.down(tctx)
-	}
-
-	var result error
-	switch {
-	case state != nil || errors.As(err, new(*hcs.ExitError)):
-		result = a.processResult(ctx, "run", r.id, r.sys, state, err)
-	case err != nil:
-		result = r.failure(ctx, err)
 	}
 	if downErr == nil {
 		return result
