@@ -214,7 +214,7 @@ func (t *translator) whiteout(name, base string) error {
 		return err
 	}
 	if err := t.w.Remove(target); err != nil {
-		return fmt.Errorf("layertar: removing %s: %w", target, err)
+		return writerError("removing", target, err)
 	}
 	t.sum.Removed++
 	return nil
@@ -240,7 +240,7 @@ func (t *translator) link(name string, hdr *tar.Header) error {
 		return err
 	}
 	if err := t.w.AddLink(name, target); err != nil {
-		return fmt.Errorf("layertar: linking %s to %s: %w", name, target, err)
+		return writerError("linking", name, err)
 	}
 	t.sum.Links++
 	return nil
@@ -305,7 +305,7 @@ func (t *translator) add(name string, hdr *tar.Header) error {
 		return s.err
 	}
 	if err != nil {
-		return fmt.Errorf("layertar: writing %s: %w", name, err)
+		return writerError("writing", name, err)
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
@@ -316,6 +316,15 @@ func (t *translator) add(name string, hdr *tar.Header) error {
 		t.sum.Files++
 	}
 	return nil
+}
+
+// writerError returns a writer's error, naming the entry unless the error
+// does already (the writers of this package do).
+func writerError(op, name string, err error) error {
+	if strings.Contains(err.Error(), name) {
+		return err
+	}
+	return fmt.Errorf("layertar: %s %s: %w", op, name, err)
 }
 
 // stream is the backup stream of one entry, produced as the writer reads
