@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohcs/hcs/internal/filelock"
 	"github.com/gohcs/hcs/internal/winetest"
 )
 
@@ -20,10 +21,10 @@ func holdLock(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	if ok, err := tryLockFile(f, true); !ok || err != nil {
+	if ok, err := filelock.TryLock(f, true); !ok || err != nil {
 		t.Fatalf("locking %s.lock: %v, %v", path, ok, err)
 	}
-	t.Cleanup(func() { unlockFile(f) })
+	t.Cleanup(func() { filelock.Unlock(f) })
 }
 
 // TestLockWaitInterrupted checks that a command waiting for the state
@@ -39,14 +40,14 @@ func TestLockWaitInterrupted(t *testing.T) {
 		var out, errOut syncBuffer
 		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(lockNotice+300*time.Millisecond, cancel)
+		time.AfterFunc(filelock.Notice+300*time.Millisecond, cancel)
 		start := time.Now()
 		code := a.execute(ctx, append([]string{"--sim-state", path}, args...))
 		cancel()
 		if code != exitInterrupted {
 			t.Errorf("%v: exit status %d, want %d; stderr:\n%s", args, code, exitInterrupted, errOut.String())
 		}
-		if d := time.Since(start); d > lockNotice+5*time.Second {
+		if d := time.Since(start); d > filelock.Notice+5*time.Second {
 			t.Errorf("%v: took %v to end once interrupted", args, d)
 		}
 		if want := "hcs: waiting for another hcs command holding " + path + ".lock\n"; strings.Count(errOut.String(), want) != 1 {

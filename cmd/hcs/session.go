@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/internal/filelock"
 	"github.com/gohcs/hcs/layers"
 )
 
@@ -222,7 +223,7 @@ func (a *app) unlock() error {
 		return err
 	}
 	s.state.write = false
-	if err := unlockFile(s.state.lock); err != nil {
+	if err := filelock.Unlock(s.state.lock); err != nil {
 		return fmt.Errorf("simulator state: %w %s", err, hint)
 	}
 	return nil
@@ -236,7 +237,7 @@ func (a *app) relock(ctx context.Context) error {
 		return nil
 	}
 	st := s.state
-	err := lockFile(ctx, st.lock, true, func() {
+	err := filelock.Lock(ctx, st.lock, true, func() {
 		a.warn("hcs: waiting for another hcs command holding %s.lock", st.path)
 	})
 	if err != nil {
@@ -290,7 +291,7 @@ func openState(ctx context.Context, path string, acc access, waiting func()) (*s
 	}
 	st.lock = lock
 	if lock != nil {
-		if err := lockFile(ctx, lock, st.write, waiting); err != nil {
+		if err := filelock.Lock(ctx, lock, st.write, waiting); err != nil {
 			lock.Close()
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				return nil, nil, err
@@ -304,7 +305,7 @@ func openState(ctx context.Context, path string, acc access, waiting func()) (*s
 	sim := hcssim.New()
 	err = st.load(sim)
 	if !st.write && lock != nil {
-		err = errors.Join(err, unlockFile(lock))
+		err = errors.Join(err, filelock.Unlock(lock))
 	}
 	if err != nil {
 		sim.Close()
@@ -405,7 +406,7 @@ func (st *stateFile) reload(sim *hcssim.Sim) error {
 	if st.lock == nil {
 		return st.load(sim)
 	}
-	ok, err := tryLockFile(st.lock, false)
+	ok, err := filelock.TryLock(st.lock, false)
 	if err != nil {
 		return fmt.Errorf("simulator state: %w %s", err, hint)
 	}
@@ -413,7 +414,7 @@ func (st *stateFile) reload(sim *hcssim.Sim) error {
 		return nil
 	}
 	err = st.load(sim)
-	return errors.Join(err, unlockFile(st.lock))
+	return errors.Join(err, filelock.Unlock(st.lock))
 }
 
 // save writes sim's state to the file, atomically, with its exit records
@@ -472,7 +473,7 @@ func (st *stateFile) close() {
 		return
 	}
 	if st.write {
-		_ = unlockFile(st.lock)
+		_ = filelock.Unlock(st.lock)
 	}
 	st.lock.Close()
 }

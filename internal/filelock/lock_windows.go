@@ -1,4 +1,4 @@
-package main
+package filelock
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// tryLockFile locks f, exclusively or shared, if it can without waiting. It
+// TryLock locks f, exclusively or shared, if it can without waiting. It
 // reports false, with no error, when another process holds a conflicting
 // lock.
-func tryLockFile(f *os.File, exclusive bool) (bool, error) {
+func TryLock(f *os.File, exclusive bool) (bool, error) {
 	flags := uint32(windows.LOCKFILE_FAIL_IMMEDIATELY)
 	if exclusive {
 		flags |= windows.LOCKFILE_EXCLUSIVE_LOCK
@@ -27,8 +27,8 @@ func tryLockFile(f *os.File, exclusive bool) (bool, error) {
 	return false, err
 }
 
-// unlockFile releases the lock tryLockFile took.
-func unlockFile(f *os.File) error {
+// Unlock releases the lock TryLock or Lock took.
+func Unlock(f *os.File) error {
 	var ol windows.Overlapped
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, math.MaxUint32, math.MaxUint32, &ol)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package filelock
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tryLockFile locks f, exclusively or shared, if it can without waiting. It
+// TryLock locks f, exclusively or shared, if it can without waiting. It
 // reports false, with no error, when another process holds a conflicting
 // lock.
-func tryLockFile(f *os.File, exclusive bool) (bool, error) {
+func TryLock(f *os.File, exclusive bool) (bool, error) {
 	how := unix.LOCK_SH | unix.LOCK_NB
 	if exclusive {
 		how = unix.LOCK_EX | unix.LOCK_NB
@@ -30,7 +30,7 @@ func tryLockFile(f *os.File, exclusive bool) (bool, error) {
 	}
 }
 
-// unlockFile releases the lock tryLockFile took.
-func unlockFile(f *os.File) error {
+// Unlock releases the lock TryLock or Lock took.
+func Unlock(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }
