@@ -1,0 +1,64 @@
+package images_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/gohcs/hcs/images"
+)
+
+// Pull an image for this host, and list the store.
+func Example() {
+	ctx := context.Background()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := images.Open(filepath.Join(dir, "example-images"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	host := images.OSVersion{Major: 10, Minor: 0, Build: 20348} // ltsc2022, for the simulator
+	if runtime.GOOS == "windows" {
+		if host, err = images.HostOSVersion(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	im, err := store.Pull(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022", images.PullOptions{
+		OSVersion: host,
+		Progress: func(p images.Progress) {
+			if p.Status == images.StatusDone {
+				fmt.Printf("%s %s: %d bytes\n", p.Kind, p.Digest.Short(), p.Size)
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, images.ErrNoMatch): nothing this host runs
+	}
+	fmt.Println(im.Ref, im.Platform, len(im.Layers), "layers")
+
+	all, err := store.List(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, im := range all {
+		fmt.Println(im.Ref, im.Digest.Short(), im.Size())
+	}
+}
+
+// Which image builds a host runs with process isolation.
+func ExampleOSVersion_CanRun() {
+	win11, _ := images.ParseOSVersion("10.0.22631.4169")
+	for _, image := range []string{"10.0.17763.6054", "10.0.20348.2582", "10.0.26100.1742"} {
+		v, _ := images.ParseOSVersion(image)
+		fmt.Printf("%s (%s): %v\n", v, v.Release(), win11.CanRun(v))
+	}
+	// Output:
+	// 10.0.17763.6054 (ltsc2019): false
+	// 10.0.20348.2582 (ltsc2022): true
+	// 10.0.26100.1742 (ltsc2025): false
+}

@@ -1,0 +1,111 @@
+package images
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/gohcs/hcs/internal/registrytest"
+	"github.com/gohcs/hcs/internal/winetest"
+)
+
+var ltsc2022 = OSVersion{10, 0, 20348, 100}
+
+// startRegistry starts the in-process registry for one test.
+func startRegistry(t *testing.T) *registrytest.Registry {
+	t.Helper()
+	reg, err := registrytest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Close)
+	return reg
+}
+
+// openStore opens a store in a fresh folder.
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(winetest.TempDir(t), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// options returns pull options for ltsc2022 with a transport of the test's
+// own, whose connections the test closes, and no credentials from the
+// machine's Docker config.
+func options(t *testing.T) PullOptions {
+	tr := remote.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return PullOptions{OSVersion: ltsc2022, Transport: tr, Keychain: authn.NewMultiKeychain()}
+}
+
+// progressLog records progress reports.
+type progressLog struct {
+	mu  sync.Mutex
+	all []Progress
+}
+
+func (l *progressLog) add(p Progress) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, p)
+}
+
+// statuses returns the statuses reported for digest, in order, without
+// repeats.
+func (l *progressLog) statuses(d Digest) []Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Status
+	for _, p := range l.all {
+		if p.Digest == d && (len(out) == 0 || out[len(out)-1] != p.Status) {
+			out = append(out, p.Status)
+		}
+	}
+	return out
+}
+
+// blobs lists the digests of the store's verified blobs.
+func blobs(t *testing.T, s *Store) []Digest {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(s.Dir(), "blobs", "sha256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Digest
+	for _, e := range ents {
+		if e.Name()[0] != '.' {
+			out = append(out, Digest("sha256:"+e.Name()))
+		}
+	}
+	return out
+}
+
+// has reports whether the store has the verified blob d.
+func has(t *testing.T, s *Store, d string) bool {
+	t.Helper()
+	return slices.Contains(blobs(t, s), Digest(d))
+}
+
+// refs lists the references of the store's catalog.
+func refs(t *testing.T, s *Store) []string {
+	t.Helper()
+	ims, err := s.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, im := range ims {
+		out = append(out, im.Ref)
+	}
+	return out
+}

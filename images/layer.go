@@ -1,0 +1,122 @@
+package images
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// OpenLayer opens the layer l of an image of the store as its
+// uncompressed tar (gzip and zstd layers are decompressed as read), for
+// package layertar to translate.
+//
+// Reading verifies the layer twice: the blob's bytes against its digest
+// (the store may have been damaged since the pull), the tar against its
+// DiffID. At the end of the tar, Read returns an error wrapping
+// ErrDigestMismatch instead of io.EOF when either differs: read to io.EOF
+// before trusting anything made from the layer (layertar.Translate does).
+// OpenLayer fails when the blob is not in the store or its media type is
+// not a layer's. Close closes the file.
+func (s *Store) OpenLayer(l Layer) (io.ReadCloser, error) {
+	if _, err := ParseDigest(string(l.Digest)); err != nil {
+		return nil, err
+	}
+	if _, err := ParseDigest(string(l.DiffID)); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.blobPath(l.Digest))
+	if err != nil {
+		return nil, fmt.Errorf("images: layer %s: %w", l.Digest, err)
+	}
+	r := &layerReader{f: f, l: l, blobHash: sha256.New(), diffHash: sha256.New()}
+	tee := io.TeeReader(f, r.blobHash)
+	switch types.MediaType(l.MediaType) {
+	case types.DockerLayer, types.DockerForeignLayer, types.OCILayer, types.OCIRestrictedLayer:
+		gz, err := gzip.NewReader(tee)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("images: layer %s: %w", l.Digest, err)
+		}
+		r.tar, r.close = gz, gz.Close
+	case types.OCILayerZStd:
+		zr, err := zstd.NewReader(tee)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("images: layer %s: %w", l.Digest, err)
+		}
+		r.tar, r.close = zr, func() error { zr.Close(); return nil }
+	case types.DockerUncompressedLayer, types.OCIUncompressedLayer, types.OCIUncompressedRestrictedLayer:
+		r.tar = tee
+	default:
+		f.Close()
+		return nil, fmt.Errorf("images: layer %s: media type %q is not a layer tar", l.Digest, l.MediaType)
+	}
+	return r, nil
+}
+
+// layerReader decompresses a layer blob and verifies both its digests.
+type layerReader struct {
+	f        *os.File
+	l        Layer
+	tar      io.Reader // the uncompressed tar
+	close    func() error
+	blobHash hash.Hash
+	diffHash hash.Hash
+	err      error // sticky, io.EOF once verified
+}
+
+func (r *layerReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	n, err := r.tar.Read(p)
+	r.diffHash.Write(p[:n])
+	switch {
+	case err == io.EOF:
+		r.err = r.verify()
+		return n, r.err
+	case err != nil:
+		// A damaged blob breaks its decompression: say so if it is.
+		if _, cerr := io.Copy(r.blobHash, r.f); cerr == nil {
+			if got := "sha256:" + hex.EncodeToString(r.blobHash.Sum(nil)); got != string(r.l.Digest) {
+				r.err = fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (pull it again): %v", r.l.Digest, ErrDigestMismatch, got, err)
+				return n, r.err
+			}
+		}
+		r.err = fmt.Errorf("images: layer %s: %w", r.l.Digest, err)
+		return n, r.err
+	}
+	return n, nil
+}
+
+// verify checks both digests once the tar has ended: the rest of the blob
+// (bytes after the compressed stream) is hashed too.
+func (r *layerReader) verify() error {
+	if _, err := io.Copy(r.blobHash, r.f); err != nil {
+		return fmt.Errorf("images: layer %s: %w", r.l.Digest, err)
+	}
+	if got := "sha256:" + hex.EncodeToString(r.blobHash.Sum(nil)); got != string(r.l.Digest) {
+		return fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (pull it again)", r.l.Digest, ErrDigestMismatch, got)
+	}
+	if got := "sha256:" + hex.EncodeToString(r.diffHash.Sum(nil)); got != string(r.l.DiffID) {
+		return fmt.Errorf("images: layer %s: %w: its tar has digest %s, the image's config says %s", r.l.Digest, ErrDigestMismatch, got, r.l.DiffID)
+	}
+	return io.EOF
+}
+
+// Close closes the layer's file.
+func (r *layerReader) Close() error {
+	var err error
+	if r.close != nil {
+		err = r.close()
+	}
+	return errors.Join(err, r.f.Close())
+}

@@ -1,0 +1,33 @@
+package images
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
+)
+
+// HostOSVersion returns this machine's Windows version: major, minor and
+// build from RtlGetVersion (which, unlike GetVersionEx, does not depend on
+// the program's manifest), and the revision (UBR) from the registry's
+// HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion. A missing UBR value
+// leaves the revision 0; another registry error fails.
+func HostOSVersion() (OSVersion, error) {
+	info := windows.RtlGetVersion()
+	v := OSVersion{Major: info.MajorVersion, Minor: info.MinorVersion, Build: info.BuildNumber}
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE)
+	if err != nil {
+		return v, fmt.Errorf("images: reading the Windows revision: %w", err)
+	}
+	defer k.Close()
+	ubr, _, err := k.GetIntegerValue("UBR")
+	switch {
+	case errors.Is(err, registry.ErrNotExist):
+	case err != nil:
+		return v, fmt.Errorf("images: reading the Windows revision (UBR): %w", err)
+	default:
+		v.Revision = uint32(ubr)
+	}
+	return v, nil
+}

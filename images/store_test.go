@@ -1,0 +1,188 @@
+package images
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gohcs/hcs/internal/layertartest"
+	"github.com/gohcs/hcs/internal/registrytest"
+	"github.com/gohcs/hcs/layertar"
+)
+
+func TestRemove(t *testing.T) {
+	reg := startRegistry(t)
+	s := openStore(t)
+	nano, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Removing App deletes what only it uses: the Patch layer, its
+	// manifest and config; the layers Nanoserver shares stay.
+	rm, err := s.Remove(context.Background(), app.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Digest{app.Digest, app.Config.Digest, Digest(reg.Layers["patch"].Digest)}
+	if !sameSet(rm.Deleted, want) {
+		t.Errorf("deleted %v, want %v", rm.Deleted, want)
+	}
+	if rm.Freed <= app.Layers[2].Size {
+		t.Errorf("freed %d bytes", rm.Freed)
+	}
+	for _, l := range nano.Layers {
+		if !has(t, s, string(l.Digest)) {
+			t.Errorf("shared layer %s was deleted", l.Digest)
+		}
+	}
+	if got := refs(t, s); !slices.Equal(got, []string{nano.Ref}) {
+		t.Errorf("catalog %q", got)
+	}
+	// Removing the last image empties the store.
+	if _, err := s.Remove(context.Background(), nano.Digest.Short()); err != nil {
+		t.Fatal(err)
+	}
+	if b := blobs(t, s); len(b) != 0 {
+		t.Errorf("blobs left: %v", b)
+	}
+	if _, err := s.Remove(context.Background(), nano.Ref); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removing it again: %v, want ErrNotFound", err)
+	}
+}
+
+func sameSet(a, b []Digest) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func TestGet(t *testing.T) {
+	reg := startRegistry(t)
+	s := openStore(t)
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDigest := reg.Host + "/windows/app@" + string(app.Digest)
+	if _, err := s.Pull(context.Background(), byDigest, options(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{app.Ref, byDigest, string(app.Digest), app.Digest.Hex()[:4]} {
+		im, err := s.Get(context.Background(), ref)
+		if err != nil || im.Digest != app.Digest {
+			t.Errorf("Get(%q): %v, %v", ref, im, err)
+		}
+	}
+	if _, err := s.Get(context.Background(), "ffff"+zeros[:8]); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get of an unknown id: %v", err)
+	}
+	// Two references name the manifest: Remove wants one of them.
+	if _, err := s.Remove(context.Background(), app.Digest.Short()); !errors.Is(err, ErrAmbiguous) {
+		t.Errorf("Remove by a digest two references share: %v, want ErrAmbiguous", err)
+	}
+	if _, err := s.Remove(context.Background(), byDigest); err != nil {
+		t.Fatal(err)
+	}
+	if !has(t, s, string(app.Digest)) {
+		t.Error("removing one of two references deleted the shared manifest")
+	}
+	if len(app.ChainIDs()) != 3 || app.ChainIDs()[0] != app.Layers[0].DiffID || app.ChainIDs()[2] == app.Layers[2].DiffID {
+		t.Errorf("chain ids %v", app.ChainIDs())
+	}
+}
+
+// TestOpenLayer translates a pulled layer, decompressed and verified, and
+// then damages the blob on disk.
+func TestOpenLayer(t *testing.T) {
+	reg := startRegistry(t)
+	s := openStore(t)
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := app.Layers[2]
+	rc, err := s.OpenLayer(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec layertar.Recorder
+	sum, err := layertar.Translate(context.Background(), rc, &rec)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.TarBytes != int64(len(layertartest.Patch())) || sum.Removed != 2 {
+		t.Errorf("translated %+v", sum)
+	}
+
+	// Damage the blob: reading it fails at the end.
+	path := s.blobPath(l.Digest)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644)
+	if err := os.WriteFile(path, append(b, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rc, err = s.OpenLayer(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := io.Copy(io.Discard, rc); !errors.Is(err, ErrDigestMismatch) {
+		t.Errorf("reading a damaged layer: %v, want ErrDigestMismatch", err)
+	}
+	// A layer whose DiffID is wrong.
+	l.DiffID = Digest("sha256:" + zeros)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rc2, err := s.OpenLayer(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc2.Close()
+	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "config says") {
+		t.Errorf("reading a layer with a wrong DiffID: %v", err)
+	}
+	if _, err := s.OpenLayer(Layer{Blob: Blob{Digest: "sha256:" + zeros, MediaType: l.MediaType}, DiffID: l.DiffID}); err == nil {
+		t.Error("opening a layer the store does not hold succeeded")
+	}
+}
+
+func TestDamagedCatalog(t *testing.T) {
+	s := openStore(t)
+	for _, content := range []string{"{", `{"format":"hcs-images/9"}`, `{"format":"hcs-images/1","images":[{"ref":"x","digest":"md5:1"}]}`} {
+		if err := os.WriteFile(filepath.Join(s.Dir(), "images.json"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.List(context.Background()); err == nil || !strings.Contains(err.Error(), "images.json") {
+			t.Errorf("catalog %q: %v", content, err)
+		}
+	}
+}
+
+func TestDigest(t *testing.T) {
+	d := digestOf([]byte("x"))
+	if got, err := ParseDigest(string(d)); err != nil || got != d || len(d.Short()) != 12 {
+		t.Errorf("%s: %v %v", d, got, err)
+	}
+	for _, bad := range []string{"", "sha256:", "sha256:" + strings.Repeat("A", 64), "sha512:" + zeros, zeros} {
+		if _, err := ParseDigest(bad); err == nil {
+			t.Errorf("ParseDigest(%q) succeeded", bad)
+		}
+	}
+}
