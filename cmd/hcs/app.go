@@ -133,6 +133,9 @@ persist between invocations in a state file, so that separate hcs commands see
 each other's work. Processes started with hcs exec live only as long as that
 command: the simulator keeps systems, not processes.
 
+hcs pull downloads Windows container images into an image store on disk
+(--store); hcs images and hcs rmi list and remove them.
+
 Errors name the command, the compute system and the HCS error code. The exit
 status is 0 on success, 1 on failure, 2 for a usage error and 130 when
 interrupted (Ctrl-C, or SIGTERM outside Windows; a second Ctrl-C kills hcs at
@@ -171,6 +174,7 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
 	root.AddGroup(&cobra.Group{ID: "systems", Title: "Compute systems:"},
 		&cobra.Group{ID: "processes", Title: "Processes:"},
 		&cobra.Group{ID: "containers", Title: "Containers from layers:"},
+		&cobra.Group{ID: "images", Title: "Images:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
 		a.listCommand(), a.inspectCommand(), a.statsCommand(), a.eventsCommand(), a.createCommand(),
@@ -186,6 +190,10 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
 	}
 	for _, c := range []*cobra.Command{a.runCommand(), a.layerCommand()} {
 		c.GroupID = "containers"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.pullCommand(), a.imagesCommand(), a.rmiCommand()} {
+		c.GroupID = "images"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{a.demoCommand(), a.versionCommand(), a.metricsCommand()} {

@@ -38,6 +38,14 @@
 // there hcs wait fails with HCS_E_SYSTEM_NOT_FOUND). Processes are not
 // kept: a process runs only within the hcs exec that started it.
 //
+// # Images
+//
+// hcs pull, hcs images and hcs rmi manage an image store (package images):
+// --store, $HCS_IMAGE_STORE, or by default %ProgramData%\hcs\images on
+// Windows and hcs/images in the user cache directory elsewhere. hcs pull
+// picks the image for the host's Windows build: this machine's on Windows,
+// 10.0.20348 (ltsc2022) with the simulator, or --os-version.
+//
 // Exit status: 0 on success, 1 when a command fails, 2 for a usage error,
 // 130 when interrupted (Ctrl-C, or SIGTERM outside Windows; a second one
 // kills hcs at once); hcs exec exits with the status of its process. A

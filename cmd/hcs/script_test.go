@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gohcs/hcs/internal/registrytest"
 	"github.com/gohcs/hcs/internal/winetest"
 )
 
@@ -36,6 +37,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ESC", "\x1b")
 			env.Setenv("RLO", "\u202e") // right-to-left override
 			env.Values[spawnedKey{}] = make(map[string]*spawned)
+			if strings.HasPrefix(filepath.Base(env.WorkDir), "script-image") {
+				return startRegistry(env)
+			}
 			return nil
 		},
 		RequireExplicitExec: true,
@@ -51,6 +55,23 @@ func TestScripts(t *testing.T) {
 			"reap":       cmdReap,
 		},
 	})
+}
+
+// startRegistry serves the images of internal/registrytest to the image
+// scripts: $REGISTRY is its host:port, $FOREIGN the digest of the foreign
+// layer. The store is in the work directory, and no Docker config of the
+// machine is read.
+func startRegistry(env *testscript.Env) error {
+	reg, err := registrytest.Start()
+	if err != nil {
+		return err
+	}
+	env.Defer(reg.Close)
+	env.Setenv("REGISTRY", reg.Host)
+	env.Setenv("FOREIGN", reg.Layers["base"].Digest)
+	env.Setenv("HCS_IMAGE_STORE", filepath.Join(env.WorkDir, "store"))
+	env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, ".docker"))
+	return nil
 }
 
 // cmdExitCode runs a program and checks its exit status:
