@@ -56,6 +56,17 @@ func (s *Store) readCatalog() (*catalog, error) {
 	return &c, nil
 }
 
+// readCatalogLocked reads the catalog under its lock, shared: on Windows a
+// file open for reading cannot be renamed over, so writers must wait.
+func (s *Store) readCatalogLocked(ctx context.Context) (*catalog, error) {
+	unlock, err := s.lock(ctx, "images.lock", false, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return s.readCatalog()
+}
+
 // updateCatalog changes the catalog with fn under its lock, and writes it
 // back atomically if fn succeeds.
 func (s *Store) updateCatalog(ctx context.Context, fn func(*catalog) error) error {

@@ -6,7 +6,7 @@
 //	im, err := store.Pull(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022",
 //		images.PullOptions{OSVersion: host, Progress: show})
 //	for _, l := range im.Layers { // the base layer first
-//		tar, err := store.OpenLayer(l) // uncompressed, verified at EOF
+//		tar, err := store.OpenLayer(ctx, l) // uncompressed, verified at EOF
 //		...
 //	}
 //

@@ -3,6 +3,7 @@ package images_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -61,4 +62,30 @@ func ExampleOSVersion_CanRun() {
 	// 10.0.17763.6054 (ltsc2019): false
 	// 10.0.20348.2582 (ltsc2022): true
 	// 10.0.26100.1742 (ltsc2025): false
+}
+
+// Read a layer of a pulled image: its tar, decompressed, with both digests
+// checked when the end is reached.
+func ExampleStore_OpenLayer() {
+	ctx := context.Background()
+	store, err := images.Open(filepath.Join(os.TempDir(), "example-images"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	im, err := store.Get(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022")
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, images.ErrNotFound): pull it first
+	}
+	for i, l := range im.Layers {
+		tar, err := store.OpenLayer(ctx, l)
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, tar) // layertar.Translate reads it to the end too
+		tar.Close()
+		if err != nil {
+			log.Fatal(err) // errors.Is(err, images.ErrDigestMismatch): damaged; pull again
+		}
+		fmt.Printf("layer %d (chain %s): %d bytes of tar\n", i, im.ChainIDs()[i].Short(), n)
+	}
 }

@@ -166,13 +166,16 @@ func newImage(r record, m *v1.Manifest, c *v1.ConfigFile) *Image {
 	return im
 }
 
-// List returns the images of the store, by reference. It fails when the
-// catalog or a manifest or config of an image cannot be read.
+// List returns the images of the store, by reference. It waits for a
+// Remove in progress, until ctx ends. It fails when the catalog or a
+// manifest or config of an image cannot be read.
 func (s *Store) List(ctx context.Context) ([]Image, error) {
-	if err := ctx.Err(); err != nil {
+	unlock, err := s.lock(ctx, "gc.lock", false, nil)
+	if err != nil {
 		return nil, err
 	}
-	c, err := s.readCatalog()
+	defer unlock()
+	c, err := s.readCatalogLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +193,15 @@ func (s *Store) List(ctx context.Context) ([]Image, error) {
 // Get returns the image ref names: a reference as pulled (normalised the
 // same way: "nanoserver" is docker.io/library/nanoserver:latest), or its
 // manifest digest, or 4 or more leading hex digits of it. It fails with
-// ErrNotFound, or ErrAmbiguous for digits several images start with.
+// ErrNotFound, or ErrAmbiguous for digits several images start with. It
+// waits for a Remove in progress, until ctx ends.
 func (s *Store) Get(ctx context.Context, ref string) (*Image, error) {
-	if err := ctx.Err(); err != nil {
+	unlock, err := s.lock(ctx, "gc.lock", false, nil)
+	if err != nil {
 		return nil, err
 	}
-	c, err := s.readCatalog()
+	defer unlock()
+	c, err := s.readCatalogLocked(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -24,19 +25,30 @@ import (
 // ErrDigestMismatch instead of io.EOF when either differs: read to io.EOF
 // before trusting anything made from the layer (layertar.Translate does).
 // OpenLayer fails when the blob is not in the store or its media type is
-// not a layer's. Close closes the file.
-func (s *Store) OpenLayer(l Layer) (io.ReadCloser, error) {
+// not a layer's, and when ctx ends while it waits for a Remove in
+// progress. Until the layer is closed, Remove waits (in this process too:
+// close the layer before removing its image). Close closes the file.
+func (s *Store) OpenLayer(ctx context.Context, l Layer) (_ io.ReadCloser, err error) {
 	if _, err := ParseDigest(string(l.Digest)); err != nil {
 		return nil, err
 	}
 	if _, err := ParseDigest(string(l.DiffID)); err != nil {
 		return nil, err
 	}
+	unlock, err := s.lock(ctx, "gc.lock", false, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	f, err := os.Open(s.blobPath(l.Digest))
 	if err != nil {
 		return nil, fmt.Errorf("images: layer %s: %w", l.Digest, err)
 	}
-	r := &layerReader{f: f, l: l, blobHash: sha256.New(), diffHash: sha256.New()}
+	r := &layerReader{f: f, l: l, unlock: unlock, blobHash: sha256.New(), diffHash: sha256.New()}
 	tee := io.TeeReader(f, r.blobHash)
 	switch types.MediaType(l.MediaType) {
 	case types.DockerLayer, types.DockerForeignLayer, types.OCILayer, types.OCIRestrictedLayer:
@@ -66,6 +78,7 @@ func (s *Store) OpenLayer(l Layer) (io.ReadCloser, error) {
 type layerReader struct {
 	f        *os.File
 	l        Layer
+	unlock   func()    // releases gc.lock
 	tar      io.Reader // the uncompressed tar
 	close    func() error
 	blobHash hash.Hash
@@ -112,11 +125,17 @@ func (r *layerReader) verify() error {
 	return io.EOF
 }
 
-// Close closes the layer's file.
+// Close closes the layer's file and lets Remove go on. It is idempotent.
 func (r *layerReader) Close() error {
+	if r.f == nil {
+		return nil
+	}
 	var err error
 	if r.close != nil {
 		err = r.close()
 	}
-	return errors.Join(err, r.f.Close())
+	err = errors.Join(err, r.f.Close())
+	r.f, r.err = nil, fmt.Errorf("images: layer %s: %w", r.l.Digest, os.ErrClosed)
+	r.unlock()
+	return err
 }

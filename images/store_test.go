@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gohcs/hcs/internal/layertartest"
 	"github.com/gohcs/hcs/internal/registrytest"
@@ -111,7 +112,7 @@ func TestOpenLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := app.Layers[2]
-	rc, err := s.OpenLayer(l)
+	rc, err := s.OpenLayer(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,28 +138,46 @@ func TestOpenLayer(t *testing.T) {
 	if err := os.WriteFile(path, append(b, 0), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rc, err = s.OpenLayer(l)
+	rc, err = s.OpenLayer(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
 	if _, err := io.Copy(io.Discard, rc); !errors.Is(err, ErrDigestMismatch) {
 		t.Errorf("reading a damaged layer: %v, want ErrDigestMismatch", err)
 	}
+	rc.Close()
 	// A layer whose DiffID is wrong.
 	l.DiffID = Digest("sha256:" + zeros)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rc2, err := s.OpenLayer(l)
+	rc2, err := s.OpenLayer(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc2.Close()
 	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "config says") {
 		t.Errorf("reading a layer with a wrong DiffID: %v", err)
 	}
-	if _, err := s.OpenLayer(Layer{Blob: Blob{Digest: "sha256:" + zeros, MediaType: l.MediaType}, DiffID: l.DiffID}); err == nil {
+
+	// An open layer holds Remove off; closing it (twice) lets it go on.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := s.Remove(ctx, app.Ref); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Remove with a layer open: %v, want it to wait", err)
+	}
+	if err := rc2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rc2.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := rc2.Read(make([]byte, 1)); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Read after Close: %v", err)
+	}
+	if _, err := s.Remove(context.Background(), app.Ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenLayer(context.Background(), Layer{Blob: Blob{Digest: "sha256:" + zeros, MediaType: l.MediaType}, DiffID: l.DiffID}); err == nil {
 		t.Error("opening a layer the store does not hold succeeded")
 	}
 }
