@@ -249,7 +249,7 @@ func (t *translator) link(name string, hdr *tar.Header) error {
 func (t *translator) add(name string, hdr *tar.Header) error {
 	m, err := readMeta(hdr)
 	if err != nil {
-		return fmt.Errorf("layertar: %s: %v", name, err)
+		return fmt.Errorf("layertar: %s: %w", name, err)
 	}
 	if under(name, utilityVMDir) {
 		t.sum.UtilityVM = true
