@@ -56,15 +56,27 @@ func (s *Store) readCatalog() (*catalog, error) {
 	return &c, nil
 }
 
-// readCatalogLocked reads the catalog under its lock, shared: on Windows a
-// file open for reading cannot be renamed over, so writers must wait.
-func (s *Store) readCatalogLocked(ctx context.Context) (*catalog, error) {
+// readCatalogShared reads the catalog for List and Get. It locks gc.lock
+// shared, until the returned function unlocks it, so that Remove deletes no
+// blob of it meanwhile; and it reads the catalog under its own lock,
+// shared: on Windows a file open for reading cannot be renamed over.
+func (s *Store) readCatalogShared(ctx context.Context) (*catalog, func(), error) {
+	unlockGC, err := s.lock(ctx, "gc.lock", false, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	unlock, err := s.lock(ctx, "images.lock", false, nil)
 	if err != nil {
-		return nil, err
+		unlockGC()
+		return nil, nil, err
 	}
-	defer unlock()
-	return s.readCatalog()
+	c, err := s.readCatalog()
+	unlock()
+	if err != nil {
+		unlockGC()
+		return nil, nil, err
+	}
+	return c, unlockGC, nil
 }
 
 // updateCatalog changes the catalog with fn under its lock, and writes it

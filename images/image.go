@@ -170,15 +170,11 @@ func newImage(r record, m *v1.Manifest, c *v1.ConfigFile) *Image {
 // Remove in progress, until ctx ends. It fails when the catalog or a
 // manifest or config of an image cannot be read.
 func (s *Store) List(ctx context.Context) ([]Image, error) {
-	unlock, err := s.lock(ctx, "gc.lock", false, nil)
+	c, unlock, err := s.readCatalogShared(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	c, err := s.readCatalogLocked(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []Image
 	for _, r := range c.Images {
 		im, err := s.image(r)
@@ -196,15 +192,11 @@ func (s *Store) List(ctx context.Context) ([]Image, error) {
 // ErrNotFound, or ErrAmbiguous for digits several images start with. It
 // waits for a Remove in progress, until ctx ends.
 func (s *Store) Get(ctx context.Context, ref string) (*Image, error) {
-	unlock, err := s.lock(ctx, "gc.lock", false, nil)
+	c, unlock, err := s.readCatalogShared(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	c, err := s.readCatalogLocked(ctx)
-	if err != nil {
-		return nil, err
-	}
 	r, err := c.lookup(ref)
 	if err != nil {
 		return nil, err

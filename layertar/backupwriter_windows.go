@@ -1,13 +1,11 @@
 package layertar
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/Microsoft/go-winio"
@@ -35,13 +33,7 @@ import (
 // On other systems NewBackupWriter fails with an error wrapping
 // errors.ErrUnsupported.
 type BackupWriter struct {
-	dir  string
-	root *os.Root
-
-	mu     sync.Mutex
-	closed bool
-	err    error // Close's result
-	failed error // the first call that failed
+	*folder
 
 	dirs      []dirTimes // directories added, in order
 	utilityVM bool
@@ -58,26 +50,11 @@ type dirTimes struct {
 // NewBackupWriter returns a BackupWriter that writes a layer into dir,
 // which must exist and be empty.
 func NewBackupWriter(dir string) (*BackupWriter, error) {
-	root, err := os.OpenRoot(dir)
+	f, err := openFolder(dir, "restoring")
 	if err != nil {
-		return nil, fmt.Errorf("layertar: layer folder: %w", err)
+		return nil, err
 	}
-	f, err := root.Open(".")
-	if err == nil {
-		var names []string
-		names, err = f.Readdirnames(1)
-		f.Close()
-		if err == io.EOF {
-			err = nil
-		} else if err == nil {
-			err = fmt.Errorf("%s is not empty (it holds %s)", dir, names[0])
-		}
-	}
-	if err != nil {
-		root.Close()
-		return nil, fmt.Errorf("layertar: layer folder: %w", err)
-	}
-	return &BackupWriter{dir: dir, root: root}, nil
+	return &BackupWriter{folder: f}, nil
 }
 
 // Dir returns the layer folder.
@@ -86,34 +63,6 @@ func (w *BackupWriter) Dir() string { return w.dir }
 // UtilityVM reports whether the layer has a UtilityVM folder, which
 // ProcessUtilityImage must process.
 func (w *BackupWriter) UtilityVM() bool { return w.utilityVM }
-
-func (w *BackupWriter) check(op, name string) error {
-	w.mu.Lock()
-	closed := w.closed
-	w.mu.Unlock()
-	switch {
-	case closed:
-		return fmt.Errorf("layertar: restoring %s %s: %w", op, name, os.ErrClosed)
-	case w.failed != nil:
-		return fmt.Errorf("layertar: restoring %s %s: an earlier call failed: %w", op, name, w.failed)
-	}
-	clean, stream, err := cleanName(name)
-	if err == nil && (clean != name || stream != "") {
-		err = errors.New("not a clean layer path")
-	}
-	if err == nil {
-		err = checkRoot(name)
-	}
-	if err != nil {
-		return w.fail(fmt.Errorf("layertar: restoring %s %q: %v", op, name, err))
-	}
-	return nil
-}
-
-func (w *BackupWriter) fail(err error) error {
-	w.failed = err
-	return err
-}
 
 // Add creates name and restores it from stream with BackupWrite. It fails
 // when name exists or its parent does not, for times a FILETIME cannot
@@ -235,32 +184,23 @@ func (w *BackupWriter) Remove(name string) error {
 }
 
 // Close sets each directory's basic information again, children before
-// parents, and closes the folder. It returns the same result however often
+// parents (unless a call failed), and closes the folder. It returns the same result however often
 // it is called; after it the other methods fail with an error wrapping
 // os.ErrClosed.
 func (w *BackupWriter) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return w.err
-	}
-	w.closed = true
-	var errs []error
-	if w.failed == nil && len(w.dirs) > 0 {
-		errs = append(errs, withPrivileges(func() error {
+	return w.close(func() error {
+		if len(w.dirs) == 0 {
+			return nil
+		}
+		return withPrivileges(func() error {
 			for _, d := range slices.Backward(w.dirs) {
 				if err := w.setDirInfo(d); err != nil {
 					return err
 				}
 			}
 			return nil
-		}))
-	}
-	if err := w.root.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("layertar: layer folder: %w", err))
-	}
-	w.err = errors.Join(errs...)
-	return w.err
+		})
+	})
 }
 
 func (w *BackupWriter) setDirInfo(d dirTimes) error {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"sync"
 
 	"github.com/gohcs/hcs/backupstream"
 )
@@ -60,13 +59,7 @@ type Link struct {
 // called from one goroutine at a time; Close may be called from any, and
 // more than once.
 type Staging struct {
-	dir  string
-	root *os.Root
-
-	mu     sync.Mutex
-	closed bool
-	err    error // Close's result
-	failed error // the first call that failed
+	*folder
 
 	added      map[string]bool // folded names added, true for directories
 	tombstones []string
@@ -85,61 +78,15 @@ func NewStaging(dir string) (*Staging, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("layertar: staging folder: %w", err)
 	}
-	root, err := os.OpenRoot(dir)
+	f, err := openFolder(dir, "staging")
 	if err != nil {
-		return nil, fmt.Errorf("layertar: staging folder: %w", err)
+		return nil, err
 	}
-	f, err := root.Open(".")
-	if err == nil {
-		var names []string
-		names, err = f.Readdirnames(1)
-		f.Close()
-		if err == io.EOF {
-			err = nil
-		} else if err == nil {
-			err = fmt.Errorf("%s is not empty (it holds %s)", dir, names[0])
-		}
-	}
-	if err != nil {
-		root.Close()
-		return nil, fmt.Errorf("layertar: staging folder: %w", err)
-	}
-	return &Staging{dir: dir, root: root, added: make(map[string]bool), buf: bufio.NewWriterSize(nil, 64<<10)}, nil
+	return &Staging{folder: f, added: make(map[string]bool), buf: bufio.NewWriterSize(nil, 64<<10)}, nil
 }
 
 // Dir returns the staging folder.
 func (s *Staging) Dir() string { return s.dir }
-
-// check checks that the writer is open and has not failed, and that name
-// is one Translate would pass; it returns the error to report otherwise.
-func (s *Staging) check(op, name string) error {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	switch {
-	case closed:
-		return fmt.Errorf("layertar: staging %s %s: %w", op, name, os.ErrClosed)
-	case s.failed != nil:
-		return fmt.Errorf("layertar: staging %s %s: an earlier call failed: %w", op, name, s.failed)
-	}
-	clean, stream, err := cleanName(name)
-	if err == nil && (clean != name || stream != "") {
-		err = errors.New("not a clean layer path")
-	}
-	if err == nil {
-		err = checkRoot(name)
-	}
-	if err != nil {
-		return s.fail(fmt.Errorf("layertar: staging %s %q: %v", op, name, err))
-	}
-	return nil
-}
-
-// fail makes err the writer's failure: later calls fail with it.
-func (s *Staging) fail(err error) error {
-	s.failed = err
-	return err
-}
 
 // claim records name as added (or linked, or removed).
 func (s *Staging) claim(name string, dir bool) error {
@@ -279,27 +226,20 @@ func (s *Staging) Remove(name string) error {
 	return nil
 }
 
-// Close creates the directories that are reparse points and closes the
-// folder. It returns the same result however often it is called; after it
+// Close creates the directories that are reparse points (unless a call
+// failed: the folder is to be removed then) and closes the folder. It
+// returns the same result however often it is called; after it
 // the other methods fail with an error wrapping os.ErrClosed.
 func (s *Staging) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return s.err
-	}
-	s.closed = true
-	var errs []error
-	for _, d := range s.reparseDirs {
-		if err := s.root.Mkdir(d, 0o755); err != nil {
-			errs = append(errs, fmt.Errorf("layertar: staging %s: %w", d, err))
+	return s.close(func() error {
+		var errs []error
+		for _, d := range s.reparseDirs {
+			if err := s.root.Mkdir(d, 0o755); err != nil {
+				errs = append(errs, fmt.Errorf("layertar: staging %s: %w", d, err))
+			}
 		}
-	}
-	if err := s.root.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("layertar: staging folder: %w", err))
-	}
-	s.err = errors.Join(errs...)
-	return s.err
+		return errors.Join(errs...)
+	})
 }
 
 // Tombstones returns the paths the layer deletes, in the order removed.

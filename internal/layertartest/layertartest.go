@@ -220,11 +220,7 @@ func Base() []byte {
 // link within the layer and one to a file of Base, a deleted file of
 // Base, and names longer than 260 characters.
 func App() []byte {
-	elems := strings.Split(LongDir, "/")
-	var long []Entry
-	for i := 2; i <= len(elems); i++ {
-		long = append(long, Entry{Name: strings.Join(elems[:i], "/"), Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdApp})
-	}
+	long := longDirs()
 	return Tar(append([]Entry{
 		{Name: "Files", Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdSystem},
 		{Name: "Files/app", Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdApp},
@@ -245,11 +241,7 @@ func App() []byte {
 // Patch is a layer on App: a changed file, a deleted hard link and a
 // deleted directory of App, and a new file under the long path.
 func Patch() []byte {
-	elems := strings.Split(LongDir, "/")
-	var long []Entry
-	for i := 2; i <= len(elems); i++ {
-		long = append(long, Entry{Name: strings.Join(elems[:i], "/"), Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdApp})
-	}
+	long := longDirs()
 	return Tar(append([]Entry{
 		{Name: "Files", Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdSystem},
 		{Name: "Files/app", Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdApp},
@@ -261,6 +253,16 @@ func Patch() []byte {
 		Entry{Name: "Hives", Type: tar.TypeDir, Attrs: AttrDirectory},
 		Entry{Name: "Hives/Software_Delta", Data: "regf software patch", Attrs: AttrArchive},
 	)...))
+}
+
+// longDirs returns the directory entries down to LongDir, below Files.
+func longDirs() []Entry {
+	elems := strings.Split(LongDir, "/")
+	var dirs []Entry
+	for i := 2; i <= len(elems); i++ {
+		dirs = append(dirs, Entry{Name: strings.Join(elems[:i], "/"), Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdApp})
+	}
+	return dirs
 }
 
 // Bench is a layer of n files of size bytes each, in directories of 100,

@@ -168,44 +168,40 @@ func IsBlob(req *http.Request, digest string) bool {
 // digest, announcing its full length, and then drops the connection;
 // times is how many requests it spoils (then it passes them on).
 func Truncate(digest string, n int, times int) Fault {
-	var mu sync.Mutex
-	return func(w http.ResponseWriter, req *http.Request, next http.Handler) bool {
-		mu.Lock()
-		spoil := times > 0 && IsBlob(req, digest)
-		if spoil {
-			times--
-		}
-		mu.Unlock()
-		if !spoil {
-			return false
-		}
-		rec := httptest.NewRecorder()
-		next.ServeHTTP(rec, req)
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
+	return spoil(digest, times, func(w http.ResponseWriter, body []byte) {
 		w.Write(body[:min(n, len(body))])
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
 		panic(http.ErrAbortHandler) // drop the connection, as a network failure would
-	}
+	})
 }
 
 // Corrupt returns a fault that serves the blob digest with one byte
 // changed, as a bad disk or a lying server would; times as for Truncate.
 func Corrupt(digest string, times int) Fault {
+	return spoil(digest, times, func(w http.ResponseWriter, body []byte) {
+		body = bytes.Clone(body)
+		if len(body) > 0 {
+			body[len(body)/2] ^= 0xFF
+		}
+		w.Write(body)
+	})
+}
+
+// spoil returns a fault that serves the first times requests for the blob
+// digest with the server's status and headers and the body write makes of
+// the server's body.
+func spoil(digest string, times int, write func(w http.ResponseWriter, body []byte)) Fault {
 	var mu sync.Mutex
 	return func(w http.ResponseWriter, req *http.Request, next http.Handler) bool {
 		mu.Lock()
-		spoil := times > 0 && IsBlob(req, digest)
-		if spoil {
+		do := times > 0 && IsBlob(req, digest)
+		if do {
 			times--
 		}
 		mu.Unlock()
-		if !spoil {
+		if !do {
 			return false
 		}
 		rec := httptest.NewRecorder()
@@ -214,11 +210,7 @@ func Corrupt(digest string, times int) Fault {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(rec.Code)
-		body := bytes.Clone(rec.Body.Bytes())
-		if len(body) > 0 {
-			body[len(body)/2] ^= 0xFF
-		}
-		w.Write(body)
+		write(w, rec.Body.Bytes())
 		return true
 	}
 }
