@@ -157,6 +157,7 @@ bench: wine
 	$(call stage,events,$(GO) test . -run '^$$' -bench '^BenchmarkEvent' -benchmem -count $(BENCH_COUNT) | tee -a $(BENCH_LOG))
 	$(call stage,schema,$(GO) test ./schema -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) | tee -a $(BENCH_LOG))
 	$(call stage,hcs list over 1000 systems,$(GO) test ./cmd/hcs -run '^$$' -bench '^BenchmarkList1000$$' -benchmem -count $(BENCH_COUNT) | tee -a $(BENCH_LOG))
+	$(call stage,layer tar translation,$(GO) test ./layertar -run '^$$' -bench '^BenchmarkTranslate$$' -benchmem -count $(BENCH_COUNT) | tee -a $(BENCH_LOG))
 	$(call stage,threads under load (Wine),$(WINDOWS_ENV) $(GO) test . -run '^$$' -bench '^BenchmarkThreads$$' -benchtime 1x -count 1 -v | tee -a $(BENCH_LOG))
 	@printf '\n==> summary\n'; $(BENCHSTAT) $(BENCH_LOG) 2>/dev/null || grep -E '^(Benchmark|    bench_)' $(BENCH_LOG)
 

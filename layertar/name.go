@@ -45,7 +45,7 @@ func cleanName(raw string) (name, stream string, err error) {
 	case name[0] == '/':
 		return "", "", errors.New("absolute name")
 	}
-	if n := len(utf16.Encode([]rune(name))); n > maxPathUnits {
+	if n := utf16Len(name); n > maxPathUnits {
 		return "", "", fmt.Errorf("name of %d UTF-16 units, more than Windows' %d", n, maxPathUnits)
 	}
 	elems := strings.Split(name, "/")
@@ -84,10 +84,19 @@ func checkComponent(e string) error {
 			return fmt.Errorf("holds %q, which Windows file names cannot", c)
 		}
 	}
-	if n := len(utf16.Encode([]rune(e))); n > maxComponentUnits {
+	if n := utf16Len(e); n > maxComponentUnits {
 		return fmt.Errorf("%d UTF-16 units, more than Windows' %d", n, maxComponentUnits)
 	}
 	return nil
+}
+
+// utf16Len returns how many UTF-16 units s takes, as Windows counts names.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // under reports whether name is dir or lies below it.
