@@ -124,7 +124,15 @@ func (f *fetcher) download(ctx context.Context, b blobRef, p *Progress) error {
 		if p.Resumed == 0 || attempt > 0 {
 			file.Close()
 			os.Remove(file.Name())
-			return fmt.Errorf("blob %s from %s: %w: got %s", b.Digest, p.Source, ErrDigestMismatch, got)
+			from := p.Source
+			switch {
+			case from != "":
+			case b.Size == 0:
+				from = "its descriptor (size 0, nothing to download)"
+			default:
+				from = "an earlier, interrupted download"
+			}
+			return fmt.Errorf("blob %s from %s: %w: got %s", b.Digest, from, ErrDigestMismatch, got)
 		}
 		if err := discard(file); err != nil {
 			return fmt.Errorf("blob %s: %w", b.Digest, err)
