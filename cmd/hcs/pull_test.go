@@ -37,12 +37,18 @@ func TestPullInterrupted(t *testing.T) {
 	store := filepath.Join(winetest.TempDir(t), "store")
 	t.Setenv("DOCKER_CONFIG", winetest.TempDir(t))
 	var out, errOut syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, sim: true}
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	code := make(chan int, 1)
-	go func() { code <- a.execute(ctx, []string{"pull", "--store", store, reg.Ref(registrytest.Nanoserver)}) }()
-	<-started
+	go func() {
+		code <- a.execute(ctx, []string{"--sim", "pull", "--store", store, reg.Ref(registrytest.Nanoserver)})
+	}()
+	select {
+	case <-started:
+	case c := <-code:
+		t.Fatalf("hcs pull ended (exit status %d) before the layer's download; stderr:\n%s", c, errOut.String())
+	}
 	cancel()
 	if c := <-code; c != exitInterrupted {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", c, exitInterrupted, errOut.String())
