@@ -29,7 +29,8 @@ size and images.`,
 		Example: `  hcs images
   hcs images --layers
   hcs images -o json | jq -r '.[].ref'`,
-		Args: cobra.NoArgs,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	store := storeFlag(cmd)
@@ -52,7 +53,7 @@ size and images.`,
 			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "LAYER\tSIZE\tIMAGES")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Digest.Short(), humanBytes(float64(r.Size)), strings.Join(r.Images, ", "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Digest.Short(), humanBytes(float64(r.Size)), cell(strings.Join(r.Images, ", ")))
 			}
 			return tw.Flush()
 		}
@@ -71,7 +72,7 @@ size and images.`,
 		tw := newTable(a.stdout)
 		fmt.Fprintln(tw, "REFERENCE\tID\tOS VERSION\tLAYERS\tSIZE\tSHARED\tPULLED")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s ago\n", r.Ref, r.Digest.Short(), r.Platform.OSVersion, len(r.Layers),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s ago\n", cell(r.Ref), r.Digest.Short(), cell(r.Platform.OSVersion), len(r.Layers),
 				humanBytes(float64(r.Size())), humanBytes(float64(r.SharedSize)), humanDuration(time.Since(r.Pulled)))
 		}
 		return tw.Flush()

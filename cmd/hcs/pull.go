@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -49,6 +48,8 @@ hcs images lists what the store holds; hcs rmi removes an image.`,
   hcs pull --os-version 10.0.26100 mcr.microsoft.com/windows/servercore:ltsc2025
   hcs pull --store ./images mcr.microsoft.com/windows/nanoserver@sha256:...`,
 		Args: cobra.ExactArgs(1),
+		// The references a user would pull are not on this machine.
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	store := storeFlag(cmd)
@@ -77,7 +78,7 @@ hcs images lists what the store holds; hcs rmi removes an image.`,
 			return writeData(a.stdout, *out, im)
 		}
 		fmt.Fprintf(a.stdout, "pulled %s: %s, manifest %s, %d layers, %s (%s downloaded)\n",
-			im.Ref, im.Platform, im.Digest, len(im.Layers), humanBytes(float64(im.Size())), humanBytes(float64(show.downloaded())))
+			sanitize(im.Ref), sanitize(im.Platform.String()), im.Digest, len(im.Layers), humanBytes(float64(im.Size())), humanBytes(float64(show.downloaded())))
 		return nil
 	})
 	return cmd
@@ -121,7 +122,7 @@ type pullDisplay struct {
 
 func (a *app) newPullDisplay() *pullDisplay {
 	d := &pullDisplay{w: a.stderr, done: make(chan struct{}), lastSeen: map[images.Digest]images.Status{}}
-	if f, ok := a.stderr.(*os.File); ok && isTerminal(f) {
+	if a.stderrIsTerminal() {
 		d.tty = true
 		d.wg.Go(d.redraw)
 	}
@@ -151,8 +152,14 @@ func (d *pullDisplay) update(p images.Progress) {
 	fmt.Fprintln(d.w, describeProgress(p))
 }
 
-// describeProgress words a blob's progress: "layer 3f2a1b0c9d8e: done 1.2MiB".
+// describeProgress words a blob's progress: "layer 3f2a1b0c9d8e: done
+// 1.2MiB", with what a terminal would obey escaped (a failure quotes the
+// server).
 func describeProgress(p images.Progress) string {
+	return sanitize(progressText(p))
+}
+
+func progressText(p images.Progress) string {
 	s := fmt.Sprintf("%s %s: %s", p.Kind, p.Digest.Short(), p.Status)
 	switch p.Status {
 	case images.StatusDownloading:

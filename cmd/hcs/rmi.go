@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 )
@@ -25,6 +26,9 @@ the exit status is then 1.`,
 		Args: cobra.MinimumNArgs(1),
 	}
 	store := storeFlag(cmd)
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return imageRefs(cmd, *store, args)
+	}
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
 		s, err := openStore(*store)
 		if err != nil {
@@ -34,7 +38,7 @@ the exit status is then 1.`,
 		for _, ref := range args {
 			rm, err := s.Remove(cmd.Context(), ref)
 			if rm != nil {
-				fmt.Fprintf(a.stdout, "untagged %s\n", rm.Ref)
+				fmt.Fprintf(a.stdout, "untagged %s\n", sanitize(rm.Ref))
 				for _, d := range rm.Deleted {
 					fmt.Fprintf(a.stdout, "deleted %s\n", d)
 				}
@@ -43,7 +47,7 @@ the exit status is then 1.`,
 				if cmd.Context().Err() != nil {
 					return a.failure("rmi", ref, err)
 				}
-				fmt.Fprintf(a.stderr, "hcs rmi %s: %v\n", ref, err)
+				a.warn("hcs rmi %s: %v", ref, err)
 				failed = errors.Join(failed, err)
 			}
 		}
@@ -53,4 +57,24 @@ the exit status is then 1.`,
 		return nil
 	})
 	return cmd
+}
+
+// imageRefs completes the references of the images in the store dir, but
+// those already typed.
+func imageRefs(cmd *cobra.Command, dir string, typed []string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	s, err := openStore(dir)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	ims, err := s.List(cmd.Context())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var refs []cobra.Completion
+	for _, im := range ims {
+		if !slices.Contains(typed, im.Ref) && !needsEscape(im.Ref) {
+			refs = append(refs, cobra.CompletionWithDesc(im.Ref, im.Platform.OSVersion))
+		}
+	}
+	return refs, cobra.ShellCompDirectiveNoFileComp
 }
