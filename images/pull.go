@@ -288,7 +288,7 @@ func (p *puller) manifest(ctx context.Context, d Digest) ([]byte, error) {
 	if got := digestOf(desc.Manifest); got != d {
 		return nil, fmt.Errorf("manifest %s: %w: got %s", d, ErrDigestMismatch, got)
 	}
-	if err := p.store.putBlob(d, desc.Manifest); err != nil {
+	if err := p.store.putBlob(ctx, d, desc.Manifest); err != nil {
 		return nil, err
 	}
 	return desc.Manifest, nil

@@ -334,11 +334,15 @@ func TestConcurrentPulls(t *testing.T) {
 	patch := reg.Layers["patch"].Digest
 	// The first download of the layer waits until the other pull waits
 	// for it: for its lock, held by the first.
-	otherWaits := make(chan struct{})
+	otherWaits, release := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the server closes, should a pull fail
 	var once sync.Once
 	reg.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		if registrytest.IsBlob(r, patch) {
-			<-otherWaits
+			select {
+			case <-otherWaits:
+			case <-release:
+			}
 		}
 		return false
 	})

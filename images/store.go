@@ -87,8 +87,19 @@ func (s *Store) readBlob(d Digest) ([]byte, error) {
 	return b, nil
 }
 
-// putBlob stores b, whose digest the caller verified, as the blob d.
-func (s *Store) putBlob(d Digest, b []byte) error {
+// putBlob stores b, whose digest the caller verified, as the blob d,
+// under the blob's lock, unless another pull stored it first: a blob is
+// written once and never replaced (on Windows a file another process
+// reads cannot be renamed over).
+func (s *Store) putBlob(ctx context.Context, d Digest, b []byte) error {
+	unlock, err := s.lock(ctx, "ingest/sha256-"+d.Hex()+".lock", true, nil)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if has, err := s.hasBlob(d); err != nil || has {
+		return err
+	}
 	if err := writeFileAtomic(s.blobPath(d), b); err != nil {
 		return fmt.Errorf("images: storing blob %s: %w", d, err)
 	}

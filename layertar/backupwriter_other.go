@@ -28,13 +28,15 @@ func (w *BackupWriter) Dir() string { return "" }
 func (w *BackupWriter) UtilityVM() bool { return false }
 
 // Add fails with errors.ErrUnsupported.
-func (w *BackupWriter) Add(string, BasicInfo, io.Reader) error { return errNoBackupWrite }
+func (w *BackupWriter) Add(name string, info BasicInfo, stream io.Reader) error {
+	return errNoBackupWrite
+}
 
 // AddLink fails with errors.ErrUnsupported.
-func (w *BackupWriter) AddLink(string, string) error { return errNoBackupWrite }
+func (w *BackupWriter) AddLink(name, target string) error { return errNoBackupWrite }
 
 // Remove fails with errors.ErrUnsupported.
-func (w *BackupWriter) Remove(string) error { return errNoBackupWrite }
+func (w *BackupWriter) Remove(name string) error { return errNoBackupWrite }
 
 // Close returns nil.
 func (w *BackupWriter) Close() error { return nil }

@@ -85,7 +85,8 @@ hcs images lists what the store holds; hcs rmi removes an image.`,
 }
 
 // hostOSVersion returns the Windows version to pull for: flag when given,
-// else this machine's on Windows, else the simulator's.
+// else this machine's on Windows unless the simulator was chosen (--sim,
+// --sim-state, $HCS_SIM_STATE), else the simulator's.
 func (a *app) hostOSVersion(flag string) (images.OSVersion, error) {
 	if flag != "" {
 		v, err := images.ParseOSVersion(flag)
@@ -94,7 +95,7 @@ func (a *app) hostOSVersion(flag string) (images.OSVersion, error) {
 		}
 		return v, nil
 	}
-	if runtime.GOOS == "windows" && !a.sim && a.simState == "" {
+	if runtime.GOOS == "windows" && !a.simChosen() {
 		v, err := images.HostOSVersion()
 		if err != nil {
 			return v, a.failure("pull", "", err)

@@ -66,7 +66,7 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 		a.session = &session{host: a.host, layers: a.layers}
 		return a.session, nil
 	}
-	chosen := a.sim || a.simState != "" || os.Getenv(stateEnv) != ""
+	chosen := a.simChosen()
 	if !chosen {
 		host, err := localHost()
 		if err != nil {
@@ -98,6 +98,12 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 	}
 	a.session = &session{host: sim.Host(), layers: sim.Layers(), sim: sim, state: st}
 	return a.session, nil
+}
+
+// simChosen reports whether the user chose the simulator: --sim,
+// --sim-state or $HCS_SIM_STATE.
+func (a *app) simChosen() bool {
+	return a.sim || a.simState != "" || os.Getenv(stateEnv) != ""
 }
 
 // statePath returns the simulator's state file: --sim-state, else
