@@ -111,6 +111,10 @@ type Collector struct {
 type testHooks struct {
 	inflight func(delta int) // a system query starts (+1) or ends (-1)
 	opened   func(id string) // a system was opened, its statistics not asked yet
+	// withTimeout and now stand in for context.WithTimeout and time.Now:
+	// the scrape's timeout and the clock of its duration.
+	withTimeout func(context.Context, time.Duration) (context.Context, context.CancelFunc)
+	now         func() time.Time
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -207,11 +211,18 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // systems they concern, and those not reached before the timeout, are
 // reported by hcs_system_info and hcs_system_state only.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.timeout)
+	now, withTimeout := time.Now, context.WithTimeout
+	if c.hooks.now != nil {
+		now = c.hooks.now
+	}
+	if c.hooks.withTimeout != nil {
+		withTimeout = c.hooks.withTimeout
+	}
+	start := now()
+	ctx, cancel := withTimeout(context.Background(), c.cfg.timeout)
 	defer cancel()
 	c.scrape(ctx, ch)
-	ch <- prometheus.MustNewConstMetric(c.scrapeDuration, prometheus.GaugeValue, time.Since(start).Seconds())
+	ch <- prometheus.MustNewConstMetric(c.scrapeDuration, prometheus.GaugeValue, now().Sub(start).Seconds())
 	c.scrapeErrors.Collect(ch)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -465,7 +467,8 @@ func TestCollectorChurn(t *testing.T) {
 	// A little latency so that systems change between the listing and
 	// the statistics.
 	sim.SetLatency(2 * time.Millisecond)
-	c := NewCollector(host, WithConcurrency(4))
+	// No timeout: a slow machine makes slow scrapes, not errors.
+	c := NewCollector(host, WithConcurrency(4), WithTimeout(time.Hour))
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -506,113 +509,263 @@ func TestCollectorChurn(t *testing.T) {
 	t.Logf("%d scrapes", scrapes)
 }
 
-// TestCollectorManySlowSystems scrapes 500 systems with 1 s of simulated
-// latency per call: the bounded concurrency keeps at most n calls in
-// flight, and the scrape ends within its timeout.
-func TestCollectorManySlowSystems(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes 5 s")
+// scrapeClock stands in for the clock of a collector's scrapes (see
+// useClock): a scrape's timeout ends only when the test calls expire, and
+// its clock stands still until then, when it advances by the timeout.
+type scrapeClock struct {
+	t     *testing.T
+	start time.Time
+
+	mu       sync.Mutex
+	timeout  time.Duration // what the collector asked for
+	deadline *deadlineCtx  // the scrape's, once it has begun
+	begun    chan struct{} // closed once the scrape has begun
+	expired  bool
+}
+
+// useClock makes c's next scrape, its only one, run on a new scrapeClock.
+func useClock(t *testing.T, c *Collector) *scrapeClock {
+	clk := &scrapeClock{t: t, start: time.Date(2026, 4, 21, 12, 0, 0, 0, time.UTC), begun: make(chan struct{})}
+	c.hooks.now = clk.now
+	c.hooks.withTimeout = clk.withTimeout
+	return clk
+}
+
+func (clk *scrapeClock) now() time.Time {
+	clk.mu.Lock()
+	defer clk.mu.Unlock()
+	if clk.expired {
+		return clk.start.Add(clk.timeout)
 	}
-	sim, host := newSim(t)
-	const systems, concurrency, latency = 500, 250, time.Second
+	return clk.start
+}
+
+func (clk *scrapeClock) withTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	clk.mu.Lock()
+	defer clk.mu.Unlock()
+	if clk.deadline != nil {
+		clk.t.Error("a second scrape on a scrapeClock")
+		return context.WithCancel(parent)
+	}
+	clk.timeout = d
+	clk.deadline = &deadlineCtx{Context: parent, done: make(chan struct{})}
+	close(clk.begun)
+	return clk.deadline, func() {}
+}
+
+// expire ends the scrape's timeout; the clock advances by it.
+func (clk *scrapeClock) expire() {
+	<-clk.begun
+	clk.mu.Lock()
+	defer clk.mu.Unlock()
+	clk.expired = true
+	close(clk.deadline.done)
+}
+
+// deadlineCtx is a context whose deadline has passed once done is closed:
+// its Err is then context.DeadlineExceeded, as a real timeout's.
+type deadlineCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (ctx *deadlineCtx) Done() <-chan struct{} { return ctx.done }
+
+func (ctx *deadlineCtx) Err() error {
+	select {
+	case <-ctx.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// hold makes every asynchronous call of sim stay pending until release is
+// called, which fails them with HCS_E_SERVICE_DISCONNECT: the caller has
+// given up on them by then, and its cleanups end.
+func hold(sim *hcssim.Sim) (release func()) {
+	sim.SetLatency(time.Hour)
+	return func() {
+		sim.SetLatency(0)
+		sim.Disconnect()
+		sim.Reconnect()
+	}
+}
+
+// TestCollectorConcurrency scrapes 500 systems with a concurrency of 250:
+// the scrape queries 250 systems at once, and never more, and reports
+// every system. Each query waits, once it has opened its system, until
+// 250 do: then they all go on.
+func TestCollectorConcurrency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 500 systems")
+	}
+	_, host := newSim(t)
+	const systems, concurrency = 500, 250
 	for i := range systems {
 		create(t, host, fmt.Sprintf("sys%03d", i), "bulk", "Running", false)
 	}
-	sim.SetLatency(latency)
-
-	c := NewCollector(host, WithConcurrency(concurrency), WithTimeout(10*time.Second))
+	c := NewCollector(host, WithConcurrency(concurrency))
+	useClock(t, c) // no timeout ends this scrape
 	var inflight, peak atomic.Int64
 	c.hooks.inflight = func(delta int) {
 		n := inflight.Add(int64(delta))
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 	}
-	// The simulator's view: operations started and not completed.
-	var pendingPeak atomic.Int64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			if n := int64(sim.PendingOperations()); n > pendingPeak.Load() {
-				pendingPeak.Store(n)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-			}
+	var (
+		mu      sync.Mutex
+		waiting int
+		wave    = make(chan struct{})
+		full    = make(chan struct{}) // concurrency queries wait
+	)
+	c.hooks.opened = func(string) {
+		mu.Lock()
+		waiting++
+		w := wave
+		if waiting == concurrency {
+			full <- struct{}{}
 		}
-	})
-
-	start := time.Now()
-	mfs := gather(t, c)
-	elapsed := time.Since(start)
-	close(done)
-	wg.Wait()
-
-	// One listing, then two rounds of 250 systems, each opened (a
-	// properties call) and queried for statistics: about 5 s.
-	if elapsed > 10*time.Second {
-		t.Errorf("scrape took %v, more than its timeout", elapsed)
+		mu.Unlock()
+		<-w
 	}
-	if got := peak.Load(); got > concurrency {
-		t.Errorf("%d systems queried at once, want at most %d", got, concurrency)
-	} else if got < concurrency/2 {
-		t.Errorf("at most %d systems queried at once: the concurrency is not used", got)
+	done := make(chan map[string]*dto.MetricFamily)
+	go func() { done <- gather(t, c) }()
+	for range systems / concurrency {
+		<-full
+		if n := inflight.Load(); n != concurrency {
+			t.Errorf("%d systems queried at once, want %d", n, concurrency)
+		}
+		mu.Lock()
+		waiting = 0
+		close(wave)
+		wave = make(chan struct{})
+		mu.Unlock()
 	}
-	if got := pendingPeak.Load(); got > concurrency {
-		t.Errorf("%d operations pending at once in the simulator, want at most %d", got, concurrency)
+	mfs := <-done
+	if got := peak.Load(); got != concurrency {
+		t.Errorf("at most %d systems queried at once, want %d", got, concurrency)
 	}
 	if got := len(ids(mfs["hcs_system_cpu_seconds_total"])); got != systems {
 		t.Errorf("statistics of %d systems, want %d", got, systems)
 	}
 	wantErrors(t, c, nil)
-	t.Logf("scrape of %d systems: %v, peak concurrency %d, peak pending %d", systems, elapsed, peak.Load(), pendingPeak.Load())
 }
 
-// TestCollectorTimeout checks that a scrape too slow for its timeout ends
-// on time, counts one timeout and reports the systems it has not reached by
-// their info and state.
+// TestCollectorTimeout checks that a scrape whose timeout ends while calls
+// are pending returns without them: it reports the statistics of the
+// systems it has queried, the others by their info and state, counts one
+// timeout and reports its duration. The test ends the timeout itself (see
+// scrapeClock) once 3 systems have been queried and the queries of 2
+// others wait for HCS, which holds their calls.
 func TestCollectorTimeout(t *testing.T) {
 	sim, host := newSim(t)
-	const systems = 20
+	const systems, concurrency, queried = 20, 2, 3
 	for i := range systems {
 		create(t, host, fmt.Sprintf("sys%02d", i), "slow", "Running", false)
 	}
-	sim.SetLatency(200 * time.Millisecond)
-	const timeout = 700 * time.Millisecond
-	c := NewCollector(host, WithConcurrency(2), WithTimeout(timeout))
+	const timeout = 7 * time.Second
+	c := NewCollector(host, WithConcurrency(concurrency), WithTimeout(timeout))
+	clk := useClock(t, c)
+	// Each query waits at its start until the test admits it, until the
+	// test lets them all go.
+	var (
+		started = make(chan struct{})
+		admit   = make(chan struct{})
+		ended   = make(chan struct{}, systems)
+		free    = make(chan struct{})
+		mu      sync.Mutex
+		opened  []string
+	)
+	c.hooks.inflight = func(delta int) {
+		if delta < 0 {
+			ended <- struct{}{}
+			return
+		}
+		select {
+		case started <- struct{}{}:
+			<-admit
+		case <-free:
+		}
+	}
+	c.hooks.opened = func(id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		opened = append(opened, id)
+	}
 
-	start := time.Now()
-	mfs := gather(t, c)
-	elapsed := time.Since(start)
-	if elapsed > timeout+500*time.Millisecond {
-		t.Errorf("scrape took %v with a timeout of %v", elapsed, timeout)
+	done := make(chan map[string]*dto.MetricFamily)
+	go func() { done <- gather(t, c) }()
+	for range queried {
+		<-started
+		admit <- struct{}{}
+		<-ended
+	}
+	mu.Lock()
+	want := map[string]bool{}
+	for _, id := range opened {
+		want[id] = true
+	}
+	mu.Unlock()
+	release := hold(sim)
+	for range concurrency {
+		<-started
+		admit <- struct{}{}
+	}
+	close(free)
+	// The two queries are waiting for HCS: their calls are pending.
+	for sim.PendingOperations() < concurrency {
+		time.Sleep(time.Millisecond) // polls: no event says a call is pending
+	}
+	select {
+	case <-done:
+		t.Fatal("the scrape ended before its timeout, with calls pending")
+	default:
+	}
+	clk.expire()
+	mfs := <-done
+	release()
+
+	if clk.timeout != timeout {
+		t.Errorf("scrape timeout %v, want %v", clk.timeout, timeout)
 	}
 	if got := len(ids(mfs["hcs_system_info"])); got != systems {
 		t.Errorf("info of %d systems, want %d", got, systems)
 	}
-	// The listing takes 200 ms, then 2 systems every 400 ms (opening and
-	// statistics): 2 in the remaining 500 ms; not all of them.
-	if got := len(ids(mfs["hcs_system_cpu_seconds_total"])); got == 0 || got >= systems {
-		t.Errorf("statistics of %d systems, want some, not all", got)
+	if got := len(mfs["hcs_system_state"].GetMetric()); got != systems*len(states) {
+		t.Errorf("%d hcs_system_state series, want %d", got, systems*len(states))
+	}
+	if got := ids(mfs["hcs_system_cpu_seconds_total"]); !maps.Equal(got, want) {
+		t.Errorf("statistics of %v, want those of the systems queried before the timeout, %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 	wantErrors(t, c, map[string]float64{opTimeout: 1})
-	if d := mfs["hcs_scrape_duration_seconds"].GetMetric()[0].GetGauge().GetValue(); d < timeout.Seconds() || d > elapsed.Seconds() {
-		t.Errorf("hcs_scrape_duration_seconds = %v, want between %v and %v", d, timeout.Seconds(), elapsed.Seconds())
+	if d := mfs["hcs_scrape_duration_seconds"].GetMetric()[0].GetGauge().GetValue(); d != timeout.Seconds() {
+		t.Errorf("hcs_scrape_duration_seconds = %v, want %v: the scrape began, its clock advanced by its timeout, it ended", d, timeout.Seconds())
 	}
+}
 
-	// A listing slower than the timeout: a timeout, nothing reported.
-	sim.DelayNext(hcssim.CallEnumerate, 2*timeout)
-	start = time.Now()
-	mfs = gather(t, c)
-	if elapsed := time.Since(start); elapsed > timeout+500*time.Millisecond {
-		t.Errorf("scrape took %v with a timeout of %v", elapsed, timeout)
-	}
+// TestCollectorListingTimeout holds the listing past a timeout, on the
+// real clock: the scrape ends once the timeout has passed, counts one
+// timeout and reports no system.
+func TestCollectorListingTimeout(t *testing.T) {
+	sim, host := newSim(t)
+	create(t, host, "web", "o", "Running", false)
+	const timeout = time.Millisecond
+	c := NewCollector(host, WithTimeout(timeout))
+	release := hold(sim)
+	start := time.Now()
+	mfs := gather(t, c)
+	elapsed := time.Since(start)
+	release()
 	if n := len(mfs["hcs_system_info"].GetMetric()); n != 0 {
 		t.Errorf("%d systems reported after the listing timed out", n)
 	}
-	wantErrors(t, c, map[string]float64{opTimeout: 2})
+	wantErrors(t, c, map[string]float64{opTimeout: 1})
+	// The scrape ends after its timeout, and within the time gather took:
+	// bounds that hold however slow the machine is.
+	if d := mfs["hcs_scrape_duration_seconds"].GetMetric()[0].GetGauge().GetValue(); d < timeout.Seconds() || d > elapsed.Seconds() {
+		t.Errorf("hcs_scrape_duration_seconds = %v, want between %v and %v", d, timeout.Seconds(), elapsed.Seconds())
+	}
 }
 
 func TestCollectorOptions(t *testing.T) {
