@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,30 +29,41 @@ func holdLock(t *testing.T, path string) {
 }
 
 // TestLockWaitInterrupted checks that a command waiting for the state
-// file's lock says so after a while and ends when interrupted.
+// file's lock says so after a while and ends when interrupted: the test
+// interrupts it once it has said so. The lock stays held, so the command
+// can only end by the interruption.
 func TestLockWaitInterrupted(t *testing.T) {
 	path := filepath.Join(winetest.TempDir(t), "sim.json")
 	holdLock(t, path)
+	notice := "hcs: waiting for another hcs command holding " + path + ".lock\n"
 	for _, args := range [][]string{
 		{"list"},
 		{"start", "web"},
 		{"stats", "--watch", "web"},
 	} {
-		var out, errOut syncBuffer
-		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
+		var out syncBuffer
+		errOut := &syncBuffer{pattern: regexp.MustCompile(regexp.QuoteMeta(notice)), match: make(chan []string, 10)}
+		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: errOut}
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(filelock.Notice+300*time.Millisecond, cancel)
+		done := make(chan int, 1)
 		start := time.Now()
-		code := a.execute(ctx, append([]string{"--sim-state", path}, args...))
+		go func() { done <- a.execute(ctx, append([]string{"--sim-state", path}, args...)) }()
+		select {
+		case <-errOut.match:
+		case code := <-done:
+			t.Fatalf("%v: exit status %d before interrupted; stderr:\n%s", args, code, errOut.String())
+		}
+		// The notice comes once the command has waited filelock.Notice: it
+		// cannot come sooner, however fast or slow the machine.
+		if d := time.Since(start); d < filelock.Notice {
+			t.Errorf("%v: notice after %v, before %v of waiting", args, d, filelock.Notice)
+		}
 		cancel()
-		if code != exitInterrupted {
+		if code := <-done; code != exitInterrupted {
 			t.Errorf("%v: exit status %d, want %d; stderr:\n%s", args, code, exitInterrupted, errOut.String())
 		}
-		if d := time.Since(start); d > filelock.Notice+5*time.Second {
-			t.Errorf("%v: took %v to end once interrupted", args, d)
-		}
-		if want := "hcs: waiting for another hcs command holding " + path + ".lock\n"; strings.Count(errOut.String(), want) != 1 {
-			t.Errorf("%v: stderr:\n%s\nwant once: %s", args, errOut.String(), want)
+		if strings.Count(errOut.String(), notice) != 1 {
+			t.Errorf("%v: stderr:\n%s\nwant once: %s", args, errOut.String(), notice)
 		}
 		if want := "hcs " + args[0] + ": interrupted\n"; !strings.HasSuffix(errOut.String(), want) {
 			t.Errorf("%v: stderr:\n%s\nwant it to end with: %s", args, errOut.String(), want)
