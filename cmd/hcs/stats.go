@@ -163,7 +163,7 @@ func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 			if errors.Is(err, context.Canceled) && watch {
 				return nil
 			}
-			if err := w.drop(s.sys.ID(), err); err != nil {
+			if err := w.drop(s.sys.ID(), stoppedError(ctx, s.sys, err)); err != nil {
 				return err
 			}
 			continue
@@ -184,6 +184,22 @@ func (w *statsWatcher) sample(ctx context.Context, watch bool) error {
 	}
 	w.systems = kept
 	return nil
+}
+
+// stoppedError returns the error to report for err, the failure of a
+// statistics query of sys: that the system stopped, and how, when it has;
+// err otherwise. HCS fails a query on a stopped system with
+// HCS_E_INVALID_STATE, and the exit fails a query it interrupts with
+// ErrUnexpectedExit, whatever the exit was: which of the two a stop gives
+// depends on when it comes, and the report must not.
+func stoppedError(ctx context.Context, sys *hcs.System, err error) error {
+	if ctx.Err() != nil || !errors.Is(err, hcs.ErrInvalidState) && !errors.Is(err, hcs.ErrUnexpectedExit) {
+		return err
+	}
+	if how, stopped := systemStopped(ctx, sys); stopped {
+		return fmt.Errorf("the compute system stopped (%s)", how)
+	}
+	return err
 }
 
 // statsRecord is what hcs stats -o json writes for a system at each
