@@ -46,7 +46,9 @@ the reader fell behind).`,
 				return a.failure("events", args[0], err)
 			}
 			a.follow(ctx)
-			return p.print(sys.ID(), sys.Events(ctx))
+			events := sys.Events(ctx)
+			announce("events %s: subscribed", showID(sys.ID()))
+			return p.print(sys.ID(), events)
 		}
 		s, err := a.open(ctx, readState)
 		if err != nil {
@@ -95,6 +97,7 @@ func (a *app) allEvents(ctx context.Context, s *session, p *eventPrinter) error 
 				continue // gone since the listing
 			}
 			events := sys.Events(ctx)
+			announce("events %s: subscribed", showID(info.ID))
 			wg.Go(func() {
 				defer sys.Close()
 				_ = p.print(sys.ID(), events)

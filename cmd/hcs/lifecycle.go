@@ -260,5 +260,6 @@ func (a *app) wait(ctx context.Context, id string) (*hcs.ExitStatus, error) {
 		return nil, err
 	}
 	a.follow(ctx)
+	announce("wait %s: subscribed", showID(id))
 	return sys.Wait(ctx)
 }

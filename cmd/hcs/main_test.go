@@ -17,11 +17,38 @@ import (
 // it that way, from a copy of the test binary on PATH. (testscript.Main
 // would do the same, but its cleanup uses os.RemoveAll, which fails under
 // Wine.) The in-process tests are checked for leaked goroutines.
+//
+// Run as hcs with $HCS_TEST_LOG set, the command appends the events of
+// testHook to that file, one line each, for scripts to wait for.
 func TestMain(m *testing.M) {
 	if strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") == "hcs" {
+		if path := os.Getenv(testLogEnv); path != "" {
+			testHook = func(event string) { logEvent(path, event) }
+		}
 		main()
 	}
 	os.Exit(runTests(m))
+}
+
+// testLogEnv names the environment variable that gives the file of the
+// test events of hcs.
+const testLogEnv = "HCS_TEST_LOG"
+
+// logEvent appends the line event to the file path, which several hcs
+// commands may write at once: each line is one append. A failure is
+// reported on stderr, where the script that waits in vain for the line
+// shows it.
+func logEvent(path, event string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = f.WriteString(event + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hcs test log: %v\n", err)
+	}
 }
 
 func runTests(m *testing.M) int {

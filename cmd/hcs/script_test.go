@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,14 @@ import (
 // TestScripts runs the scripts of testdata/script: the hcs binary against
 // the simulator, its state in the script's work directory. See TestMain.
 func TestScripts(t *testing.T) {
+	// The gates of the scripts (waitfor, reap) wait as long as the test
+	// may run, less a tenth of that time left to report the failure.
+	waitCtx := context.Background()
+	if deadline, ok := t.Deadline(); ok {
+		ctx, cancel := context.WithDeadline(waitCtx, deadline.Add(-time.Until(deadline)/10))
+		t.Cleanup(cancel)
+		waitCtx = ctx
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		// Work directories removable under Wine (see winetest.TempDir).
@@ -37,6 +46,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ESC", "\x1b")
 			env.Setenv("RLO", "\u202e") // right-to-left override
 			env.Values[spawnedKey{}] = make(map[string]*spawned)
+			env.Values[waitKey{}] = waitCtx
 			if strings.HasPrefix(filepath.Base(env.WorkDir), "script-image") {
 				return startRegistry(env)
 			}
@@ -48,10 +58,10 @@ func TestScripts(t *testing.T) {
 			"exitcode":   cmdExitCode,
 			"jsonpath":   cmdJSONPath,
 			"layerchain": cmdLayerChain,
-			"sleep":      cmdSleep,
 			"under":      cmdUnder,
 			"spawn":      cmdSpawn,
 			"waitfor":    cmdWaitFor,
+			"interrupt":  cmdInterrupt,
 			"reap":       cmdReap,
 		},
 	})
@@ -203,18 +213,6 @@ func cmdLayerChain(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs(args[0]), "layerchain.json"), b, 0o644))
 }
 
-// cmdSleep waits: sleep DURATION.
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
-	}
-	d, err := time.ParseDuration(args[0])
-	if err != nil {
-		ts.Fatalf("sleep: %v", err)
-	}
-	time.Sleep(d)
-}
-
 // cmdJSONPath checks a value in the JSON of stdout:
 //
 //	jsonpath 0.State Running     the State of the first element is Running
@@ -292,11 +290,16 @@ func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
 // spawnedKey keys the processes a script spawned, by name.
 type spawnedKey struct{}
 
+// waitKey keys the context that bounds the waits of a script: it ends a
+// little before the test's deadline.
+type waitKey struct{}
+
 // spawned is a process a script started with spawn.
 type spawned struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	done  chan error
+	done  chan struct{} // closed once it has ended
+	err   error         // how it ended, once done is closed
 }
 
 // cmdSpawn starts a program in the background with a standard input that
@@ -319,7 +322,7 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(args[2], args[3:]...)
 	cmd.Dir = ts.Getenv("WORK")
 	cmd.Env = os.Environ()
-	for _, k := range []string{"PATH", "HCS_SIM_STATE", "HOME", "XDG_CACHE_HOME"} {
+	for _, k := range []string{"PATH", "HCS_SIM_STATE", testLogEnv, "HOME", "XDG_CACHE_HOME"} {
 		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
 	}
 	stdout, err := os.Create(ts.MkAbs(name + ".stdout"))
@@ -330,13 +333,13 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 	stdin, err := cmd.StdinPipe()
 	ts.Check(err)
 	ts.Check(cmd.Start())
-	p := &spawned{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	p := &spawned{cmd: cmd, stdin: stdin, done: make(chan struct{})}
 	procs[name] = p
 	go func() {
-		err := cmd.Wait()
+		p.err = cmd.Wait()
 		stdout.Close()
 		stderr.Close()
-		p.done <- err
+		close(p.done)
 	}()
 	ts.Defer(func() {
 		if procs[name] == p {
@@ -350,30 +353,79 @@ func cmdSpawn(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdWaitFor waits until the file FILE matches the regular expression
-// PATTERN, for up to a minute:
+// PATTERN, at least N times with -count=N:
 //
-//	waitfor FILE PATTERN
+//	waitfor [-count=N] FILE PATTERN
+//
+// It fails when the test is about to time out, and at once when FILE is
+// the output of a process spawn started (NAME.stdout or NAME.stderr) that
+// has ended without it matching.
 func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	count := 1
+	if len(args) > 0 && strings.HasPrefix(args[0], "-count=") {
+		n, err := strconv.Atoi(strings.TrimPrefix(args[0], "-count="))
+		if err != nil || n < 1 {
+			ts.Fatalf("waitfor: bad %s", args[0])
+		}
+		count = n
+		args = args[1:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: waitfor FILE PATTERN")
+		ts.Fatalf("usage: waitfor [-count=N] FILE PATTERN")
 	}
 	re, err := regexp.Compile("(?m)" + args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(time.Minute)
+	var writer *spawned
+	procs := ts.Value(spawnedKey{}).(map[string]*spawned)
+	if name, ok := strings.CutSuffix(args[0], ".stdout"); ok {
+		writer = procs[name]
+	} else if name, ok := strings.CutSuffix(args[0], ".stderr"); ok {
+		writer = procs[name]
+	}
+	ctx := ts.Value(waitKey{}).(context.Context)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
+		ended := false
+		if writer != nil {
+			select {
+			case <-writer.done:
+				ended = true // what it wrote is all there is
+			default:
+			}
+		}
 		b, err := os.ReadFile(ts.MkAbs(args[0]))
-		if err == nil && re.Match(b) {
+		if err == nil && len(re.FindAllIndex(b, count)) == count {
 			return
 		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("waitfor: %s does not match %s after a minute: %q", args[0], args[1], b)
+		if ended {
+			ts.Fatalf("waitfor: %s does not match %s %d times, and its process has ended (%v): %q", args[0], args[1], count, writer.err, b)
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("waitfor: %s does not match %s %d times, and the test is about to time out: %q", args[0], args[1], count, b)
+		case <-tick.C:
+		}
 	}
 }
 
-// cmdReap waits, for up to a minute, for a process spawn started to end by
-// itself, and checks its exit status:
+// cmdInterrupt sends a process spawn started an interrupt, as Ctrl-C does
+// (not on Windows, which has no such signal):
+//
+//	interrupt NAME
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: interrupt NAME")
+	}
+	p := ts.Value(spawnedKey{}).(map[string]*spawned)[args[0]]
+	if p == nil {
+		ts.Fatalf("interrupt: no process %s", args[0])
+	}
+	ts.Check(p.cmd.Process.Signal(os.Interrupt))
+}
+
+// cmdReap waits for a process spawn started to end by itself, and checks
+// its exit status. It fails when the test is about to time out.
 //
 //	reap NAME CODE
 func cmdReap(ts *testscript.TestScript, neg bool, args []string) {
@@ -388,17 +440,17 @@ func cmdReap(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("reap: no process %s", args[0])
 	}
 	select {
-	case err = <-p.done:
-	case <-time.After(time.Minute):
-		ts.Fatalf("reap %s: still running after a minute", args[0])
+	case <-p.done:
+	case <-ts.Value(waitKey{}).(context.Context).Done():
+		ts.Fatalf("reap %s: still running, and the test is about to time out", args[0])
 	}
 	delete(procs, args[0])
 	p.stdin.Close()
 	got := 0
-	if err != nil {
+	if p.err != nil {
 		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
-			ts.Fatalf("reap %s: %v", args[0], err)
+		if !errors.As(p.err, &exit) {
+			ts.Fatalf("reap %s: %v", args[0], p.err)
 		}
 		got = exit.ExitCode()
 	}

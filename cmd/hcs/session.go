@@ -83,6 +83,7 @@ func (a *app) open(ctx context.Context, acc access) (*session, error) {
 	}
 	st, sim, err := openState(ctx, path, acc, func() {
 		a.warn("hcs: waiting for another hcs command holding %s.lock", path)
+		announce("waiting: %s.lock", path)
 	})
 	if err != nil {
 		return nil, err

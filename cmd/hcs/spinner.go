@@ -62,6 +62,7 @@ func (e *errWriter) eraseLocked() {
 // is a terminal; nothing is shown otherwise, nor for a wait shorter than
 // spinnerDelay. The spinner is erased before during returns.
 func (a *app) during(ctx context.Context, what string, fn func(context.Context) error) error {
+	announce("waiting: %s", what)
 	e, ok := a.stderr.(*errWriter)
 	if !ok || !e.tty {
 		return fn(ctx)
