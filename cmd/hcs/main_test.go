@@ -85,6 +85,16 @@ func runTests(m *testing.M) int {
 	return code
 }
 
+// setTestHook sets testHook to hook until the test ends.
+func setTestHook(t *testing.T, hook func(event string)) {
+	t.Helper()
+	if testHook != nil {
+		t.Fatal("testHook is set already")
+	}
+	testHook = hook
+	t.Cleanup(func() { testHook = nil })
+}
+
 // copyExecutable copies the test binary to path.
 func copyExecutable(path string) error {
 	self, err := os.Executable()
