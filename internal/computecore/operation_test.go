@@ -45,7 +45,9 @@ func TestOperation(t *testing.T) {
 		t.Errorf("context after set = %d, want %d", got, ctx2)
 	}
 
-	mockctl.SetCompletionDelay(300 * time.Millisecond)
+	// The create stays pending until released: the checks of a pending
+	// operation cannot race its completion.
+	mockctl.HoldNext("HcsCreateComputeSystem")
 	sys, err := b.CreateComputeSystem(id, containerConfig("op"), o.h)
 	if err != nil {
 		t.Fatalf("CreateComputeSystem: %v", err)
@@ -66,7 +68,8 @@ func TestOperation(t *testing.T) {
 	if id := hcsGetOperationID(o.h); id == 0 || id == ^uint64(0) {
 		t.Errorf("HcsGetOperationId = %#x", id)
 	}
-	doc, err := b.WaitForOperationResult(o.h, 10000)
+	mockctl.ReleaseHeld()
+	doc, err := b.WaitForOperationResult(o.h, windows.INFINITE)
 	must(t, "WaitForOperationResult", doc, err)
 	select {
 	case c := <-ch2:
@@ -76,7 +79,6 @@ func TestOperation(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("no completion with the new context")
 	}
-	mockctl.SetCompletionDelay(0)
 
 	// HcsSetOperationCallback with the shared trampoline, on a fresh operation;
 	// and the process accessors.
@@ -101,7 +103,7 @@ func TestOperation(t *testing.T) {
 	defer b.CloseProcess(proc)
 	var pi processInformation
 	var result *uint16
-	err = hcsWaitForOperationResultAndProcessInfo(op3, 10000, &pi, &result)
+	err = hcsWaitForOperationResultAndProcessInfo(op3, windows.INFINITE, &pi, &result)
 	doc = takeString(result)
 	must(t, "HcsWaitForOperationResultAndProcessInfo", doc, err)
 	info := processInfo(&pi)
