@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -24,6 +25,8 @@ import (
 // DiffID. At the end of the tar, Read returns an error wrapping
 // ErrDigestMismatch instead of io.EOF when either differs: read to io.EOF
 // before trusting anything made from the layer (layertar.Translate does).
+// A blob found damaged is deleted from the store when the layer is
+// closed, so that the next Pull of its image downloads it again.
 // OpenLayer fails when the blob is not in the store or its media type is
 // not a layer's, and when ctx ends while it waits for a Remove in
 // progress. Until the layer is closed, Remove waits (in this process too:
@@ -45,10 +48,13 @@ func (s *Store) OpenLayer(ctx context.Context, l Layer) (_ io.ReadCloser, err er
 		}
 	}()
 	f, err := os.Open(s.blobPath(l.Digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("images: layer %s is not in the store (pull its image again): %w", l.Digest, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("images: layer %s: %w", l.Digest, err)
 	}
-	r := &layerReader{f: f, l: l, unlock: unlock, blobHash: sha256.New(), diffHash: sha256.New()}
+	r := &layerReader{f: f, path: s.blobPath(l.Digest), l: l, unlock: unlock, blobHash: sha256.New(), diffHash: sha256.New()}
 	tee := io.TeeReader(f, r.blobHash)
 	switch types.MediaType(l.MediaType) {
 	case types.DockerLayer, types.DockerForeignLayer, types.OCILayer, types.OCIRestrictedLayer:
@@ -77,6 +83,7 @@ func (s *Store) OpenLayer(ctx context.Context, l Layer) (_ io.ReadCloser, err er
 // layerReader decompresses a layer blob and verifies both its digests.
 type layerReader struct {
 	f        *os.File
+	path     string // the blob's file
 	l        Layer
 	unlock   func()    // releases gc.lock
 	tar      io.Reader // the uncompressed tar
@@ -84,6 +91,9 @@ type layerReader struct {
 	blobHash hash.Hash
 	diffHash hash.Hash
 	err      error // sticky, io.EOF once verified
+	// damaged is set once the blob's bytes are found not to have its
+	// digest: Close deletes it.
+	damaged bool
 }
 
 func (r *layerReader) Read(p []byte) (int, error) {
@@ -100,7 +110,8 @@ func (r *layerReader) Read(p []byte) (int, error) {
 		// A damaged blob breaks its decompression: say so if it is.
 		if _, cerr := io.Copy(r.blobHash, r.f); cerr == nil {
 			if got := "sha256:" + hex.EncodeToString(r.blobHash.Sum(nil)); got != string(r.l.Digest) {
-				r.err = fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (pull it again): %v", r.l.Digest, ErrDigestMismatch, got, err)
+				r.damaged = true
+				r.err = fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (the blob is deleted: pull the image again): %v", r.l.Digest, ErrDigestMismatch, got, err)
 				return n, r.err
 			}
 		}
@@ -117,7 +128,8 @@ func (r *layerReader) verify() error {
 		return fmt.Errorf("images: layer %s: %w", r.l.Digest, err)
 	}
 	if got := "sha256:" + hex.EncodeToString(r.blobHash.Sum(nil)); got != string(r.l.Digest) {
-		return fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (pull it again)", r.l.Digest, ErrDigestMismatch, got)
+		r.damaged = true
+		return fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (the blob is deleted: pull the image again)", r.l.Digest, ErrDigestMismatch, got)
 	}
 	if got := "sha256:" + hex.EncodeToString(r.diffHash.Sum(nil)); got != string(r.l.DiffID) {
 		return fmt.Errorf("images: layer %s: %w: its tar has digest %s, the image's config says %s", r.l.Digest, ErrDigestMismatch, got, r.l.DiffID)
@@ -125,7 +137,8 @@ func (r *layerReader) verify() error {
 	return io.EOF
 }
 
-// Close closes the layer's file and lets Remove go on. It is idempotent.
+// Close closes the layer's file, deletes the blob if it was found
+// damaged, and lets Remove go on. It is idempotent.
 func (r *layerReader) Close() error {
 	if r.f == nil {
 		return nil
@@ -135,6 +148,14 @@ func (r *layerReader) Close() error {
 		err = r.close()
 	}
 	err = errors.Join(err, r.f.Close())
+	if r.damaged {
+		// Under gc.lock, shared: no Remove runs; a pull that finds the
+		// blob missing downloads it again. Another reader may hold it
+		// open (Windows then refuses): it finds the damage too.
+		if rerr := os.Remove(r.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("images: deleting the damaged blob %s: %w", r.l.Digest, rerr))
+		}
+	}
 	r.f, r.err = nil, fmt.Errorf("images: layer %s: %w", r.l.Digest, os.ErrClosed)
 	r.unlock()
 	return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,10 +143,16 @@ func TestOpenLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.Copy(io.Discard, rc); !errors.Is(err, ErrDigestMismatch) {
+	if _, err := io.Copy(io.Discard, rc); !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), "the blob is deleted") {
 		t.Errorf("reading a damaged layer: %v, want ErrDigestMismatch", err)
 	}
 	rc.Close()
+	if has(t, s, string(l.Digest)) {
+		t.Error("the damaged blob is still in the store, for the next pull to take as cached")
+	}
+	if _, err := s.OpenLayer(context.Background(), l); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "not in the store (pull its image again)") {
+		t.Errorf("opening the deleted layer: %v", err)
+	}
 	// A layer whose DiffID is wrong.
 	l.DiffID = Digest("sha256:" + zeros)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
