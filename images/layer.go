@@ -137,6 +137,31 @@ func (r *layerReader) verify() error {
 	return io.EOF
 }
 
+// checkBlob verifies the blob's digest when reading stopped before the
+// end (its tar was refused, say): it hashes the rest of the file, without
+// decompressing it. It returns an error wrapping ErrDigestMismatch, and
+// has Close delete the blob, when the blob is damaged; nil when it is not,
+// or when the reader has found either already.
+func (r *layerReader) checkBlob() error {
+	if r.err != nil {
+		if r.damaged {
+			return r.err
+		}
+		return nil
+	}
+	if _, err := io.Copy(r.blobHash, r.f); err != nil {
+		return fmt.Errorf("images: layer %s: %w", r.l.Digest, err)
+	}
+	got := "sha256:" + hex.EncodeToString(r.blobHash.Sum(nil))
+	if got == string(r.l.Digest) {
+		r.err = fmt.Errorf("images: layer %s: read after its blob was verified", r.l.Digest)
+		return nil
+	}
+	r.damaged = true
+	r.err = fmt.Errorf("images: layer %s: %w: the store holds content of digest %s (the blob is deleted: pull the image again)", r.l.Digest, ErrDigestMismatch, got)
+	return r.err
+}
+
 // Close closes the layer's file, deletes the blob if it was found
 // damaged, and lets Remove go on. It is idempotent.
 func (r *layerReader) Close() error {
