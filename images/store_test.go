@@ -30,7 +30,7 @@ func TestRemove(t *testing.T) {
 	}
 	// Removing App deletes what only it uses: the Patch layer, its
 	// manifest and config; the layers Nanoserver shares stay.
-	rm, err := s.Remove(context.Background(), app.Ref)
+	rm, err := s.Remove(context.Background(), app.Ref, RemoveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +50,13 @@ func TestRemove(t *testing.T) {
 		t.Errorf("catalog %q", got)
 	}
 	// Removing the last image empties the store.
-	if _, err := s.Remove(context.Background(), nano.Digest.Short()); err != nil {
+	if _, err := s.Remove(context.Background(), nano.Digest.Short(), RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if b := blobs(t, s); len(b) != 0 {
 		t.Errorf("blobs left: %v", b)
 	}
-	if _, err := s.Remove(context.Background(), nano.Ref); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Remove(context.Background(), nano.Ref, RemoveOptions{}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("removing it again: %v, want ErrNotFound", err)
 	}
 }
@@ -89,10 +89,10 @@ func TestGet(t *testing.T) {
 		t.Errorf("Get of an unknown id: %v", err)
 	}
 	// Two references name the manifest: Remove wants one of them.
-	if _, err := s.Remove(context.Background(), app.Digest.Short()); !errors.Is(err, ErrAmbiguous) {
+	if _, err := s.Remove(context.Background(), app.Digest.Short(), RemoveOptions{}); !errors.Is(err, ErrAmbiguous) {
 		t.Errorf("Remove by a digest two references share: %v, want ErrAmbiguous", err)
 	}
-	if _, err := s.Remove(context.Background(), byDigest); err != nil {
+	if _, err := s.Remove(context.Background(), byDigest, RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !has(t, s, string(app.Digest)) {
@@ -169,7 +169,7 @@ func TestOpenLayer(t *testing.T) {
 	// An open layer holds Remove off; closing it (twice) lets it go on.
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if _, err := s.Remove(ctx, app.Ref); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := s.Remove(ctx, app.Ref, RemoveOptions{}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Remove with a layer open: %v, want it to wait", err)
 	}
 	if err := rc2.Close(); err != nil {
@@ -181,7 +181,7 @@ func TestOpenLayer(t *testing.T) {
 	if _, err := rc2.Read(make([]byte, 1)); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Read after Close: %v", err)
 	}
-	if _, err := s.Remove(context.Background(), app.Ref); err != nil {
+	if _, err := s.Remove(context.Background(), app.Ref, RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.OpenLayer(context.Background(), Layer{Blob: Blob{Digest: "sha256:" + zeros, MediaType: l.MediaType}, DiffID: l.DiffID}); err == nil {

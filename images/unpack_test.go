@@ -217,6 +217,61 @@ func sameFile(t *testing.T, a, b string) {
 	}
 }
 
+// TestUnpackRemove removes images whose layers are unpacked: not while
+// they are held, then their layer folders no other image uses.
+func TestUnpackRemove(t *testing.T) {
+	f := newUnpackFixture(t)
+	ctx := context.Background()
+	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.unpack(t, f.app, nil)
+	opts := RemoveOptions{Layers: f.lh, Root: f.root}
+
+	// Held: refused, and nothing changes.
+	_, err = f.s.Remove(ctx, f.app.Ref, opts)
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), f.dir(f.app, 2)) {
+		t.Fatalf("Remove of a held image: %v, want ErrInUse naming %s", err, f.dir(f.app, 2))
+	}
+	if got := refs(t, f.s); len(got) != 2 {
+		t.Errorf("catalog after a refused Remove: %q", got)
+	}
+	if !has(t, f.s, f.app.Layers[2].Digest.String()) {
+		t.Error("a refused Remove deleted a blob")
+	}
+	// Removing nanoserver destroys no folder: App uses them all.
+	rm, err := f.s.Remove(ctx, nano.Ref, opts)
+	if err != nil || len(rm.Layers) != 0 {
+		t.Fatalf("Remove of nanoserver: %+v, %v", rm, err)
+	}
+	if err := u.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	// Without options, the folders stay; with them, they go, top first.
+	if _, err := f.s.Remove(ctx, f.app.Ref, RemoveOptions{Root: f.root}); err == nil {
+		t.Error("Remove with a Root and no Layers succeeded")
+	}
+	rm, err = f.s.Remove(ctx, f.app.Ref, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{f.dir(f.app, 2), f.dir(f.app, 1), f.dir(f.app, 0)}
+	if !slices.Equal(rm.Layers, want) {
+		t.Errorf("destroyed %q, want %q", rm.Layers, want)
+	}
+	ents, err := os.ReadDir(f.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("left in the root: %s", e.Name())
+	}
+}
+
 // TestUnpackDamagedBlob unpacks an image one of whose blobs was damaged
 // in the store: Unpack fails, naming it, and leaves only the layers below
 // it; the blob is deleted, the next pull downloads it alone, and the next

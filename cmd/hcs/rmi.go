@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gohcs/hcs/images"
 )
 
 func (a *app) rmiCommand() *cobra.Command {
@@ -36,7 +38,7 @@ the exit status is then 1.`,
 		}
 		var failed error
 		for _, ref := range args {
-			rm, err := s.Remove(cmd.Context(), ref)
+			rm, err := s.Remove(cmd.Context(), ref, images.RemoveOptions{})
 			if rm != nil {
 				fmt.Fprintf(a.stdout, "untagged %s\n", sanitize(rm.Ref))
 				for _, d := range rm.Deleted {
