@@ -522,3 +522,18 @@ func TestUnpackArguments(t *testing.T) {
 		t.Errorf("a refused Unpack made the root: %v", err)
 	}
 }
+
+// TestUnpackUtilityVMUpdate refuses a layer above the base that changes
+// the utility VM, naming it, and leaves the base layer unpacked.
+func TestUnpackUtilityVMUpdate(t *testing.T) {
+	f := newUnpackFixture(t)
+	im, err := f.s.Pull(context.Background(), f.reg.Ref(registrytest.UtilityVMUpdate), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.s.Unpack(context.Background(), im, f.lh, f.root, f.opts(nil))
+	if err == nil || !strings.Contains(err.Error(), "layer 2 of 2") || !strings.Contains(err.Error(), "changes the utility VM") {
+		t.Fatalf("Unpack of a layer that changes the utility VM: %v", err)
+	}
+	checkRoot(t, f, im, 1)
+}

@@ -255,6 +255,18 @@ func Patch() []byte {
 	)...))
 }
 
+// UtilityVMUpdate is a layer on Base that changes a file of the utility
+// VM, as the update layers of Windows Server 2016 images did.
+func UtilityVMUpdate() []byte {
+	return Tar([]Entry{
+		{Name: "Files", Type: tar.TypeDir, Attrs: AttrDirectory, SD: sdSystem},
+		{Name: "UtilityVM", Type: tar.TypeDir, Attrs: AttrDirectory},
+		{Name: "UtilityVM/Files", Type: tar.TypeDir, Attrs: AttrDirectory},
+		{Name: "UtilityVM/Files/EFI", Type: tar.TypeDir, Attrs: AttrDirectory},
+		{Name: "UtilityVM/Files/EFI/bootmgfw.efi", Data: "EFI boot, updated", Attrs: AttrArchive, SD: sdSystem},
+	})
+}
+
 // longDirs returns the directory entries down to LongDir, below Files.
 func longDirs() []Entry {
 	elems := strings.Split(LongDir, "/")

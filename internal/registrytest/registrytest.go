@@ -37,6 +37,9 @@ const (
 	Nanoserver = "windows/nanoserver:ltsc2022"
 	// App is one Windows image for 10.0.20348.2582: Base, App and Patch.
 	App = "windows/app:1.0"
+	// UtilityVMUpdate is one Windows image for 10.0.20348.2582: Base, and
+	// a layer that changes its utility VM.
+	UtilityVMUpdate = "windows/uvm-update:1.0"
 )
 
 // OSVersions are the Windows versions Nanoserver offers.
@@ -55,7 +58,8 @@ type Fault func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 type Registry struct {
 	// Host is the registry's "127.0.0.1:PORT", the start of references.
 	Host string
-	// Layers are the layers' blobs by name ("base", "app", "patch"): Digest
+	// Layers are the layers' blobs by name ("base", "app", "patch",
+	// "uvm-update"): Digest
 	// and the compressed bytes served.
 	Layers map[string]Blob
 
@@ -229,6 +233,10 @@ func (r *Registry) push() error {
 	if err != nil {
 		return err
 	}
+	uvm, err := r.layer("uvm-update", layertartest.UtilityVMUpdate())
+	if err != nil {
+		return err
+	}
 	foreign := mutate.Addendum{
 		Layer:     base,
 		MediaType: types.DockerForeignLayer,
@@ -283,6 +291,15 @@ func (r *Registry) push() error {
 	}
 	if err := remote.Write(ref, img); err != nil {
 		return fmt.Errorf("registrytest: pushing %s: %w", App, err)
+	}
+	if img, err = image("10.0.20348.2582", uvm); err != nil {
+		return err
+	}
+	if ref, err = name.ParseReference(r.Ref(UtilityVMUpdate)); err != nil {
+		return err
+	}
+	if err := remote.Write(ref, img); err != nil {
+		return fmt.Errorf("registrytest: pushing %s: %w", UtilityVMUpdate, err)
 	}
 	r.Requests() // the pushes are not the tests' business
 	return nil
