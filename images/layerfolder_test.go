@@ -124,7 +124,16 @@ func TestApplyChangesLinks(t *testing.T) {
 			links = append(links, c.link)
 		}
 		err := applyChanges(dir, []string{base}, c.tombstones, links)
-		if err == nil || !strings.Contains(err.Error(), "not a plain directory") {
+		switch {
+		case winetest.UnderWine():
+			// Wine's symbolic links do not resolve through os.Root: a
+			// link fails, not found, and a deletion finds nothing to
+			// delete. Either way nothing outside is touched (checked
+			// below).
+			if err == nil && links != nil {
+				t.Errorf("%s: succeeded under Wine", c.name)
+			}
+		case err == nil || !strings.Contains(err.Error(), "not a plain directory"):
 			t.Errorf("%s: %v, want it refused", c.name, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -536,4 +537,36 @@ func TestUnpackUtilityVMUpdate(t *testing.T) {
 		t.Fatalf("Unpack of a layer that changes the utility VM: %v", err)
 	}
 	checkRoot(t, f, im, 1)
+}
+
+// TestUnpackBackupWrite unpacks with BackupWrite, the base layer writer of
+// real Windows, on the simulator's layer service. Off Windows it is
+// refused (errors.ErrUnsupported); under Wine, whose BackupWrite is a
+// stub, the failure names the file and BackupWrite and leaves nothing;
+// on Windows, elevated, the image is unpacked.
+func TestUnpackBackupWrite(t *testing.T) {
+	f := newUnpackFixture(t)
+	u, err := f.s.Unpack(context.Background(), f.app, f.lh, f.root, UnpackOptions{Base: BaseBackupWrite})
+	switch {
+	case runtime.GOOS != "windows":
+		if !errors.Is(err, errors.ErrUnsupported) {
+			t.Fatalf("BackupWrite off Windows: %v", err)
+		}
+	case winetest.UnderWine():
+		if err == nil || !strings.Contains(err.Error(), "restoring Files") || !strings.Contains(err.Error(), "BackupWrite") {
+			t.Fatalf("BackupWrite under Wine: %v, want its stub's failure", err)
+		}
+		t.Logf("under Wine: %v", err)
+	default:
+		if err != nil && strings.Contains(err.Error(), "privilege not held") {
+			t.Skipf("BackupWrite needs an elevated test: %v", err)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Close()
+		checkRoot(t, f, f.app, 3)
+		return
+	}
+	checkRoot(t, f, f.app, 0)
 }

@@ -15,12 +15,6 @@ import (
 	"github.com/gohcs/hcs/internal/winetest"
 )
 
-// underWine reports whether the test runs under Wine, whose BackupWrite is
-// a stub that fails.
-func underWine() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
-}
-
 // TestBackupWriter restores the synthetic base layer. On Windows, elevated,
 // it checks the files; under Wine, where BackupWrite is a stub, it checks
 // what Wine allows: the privileges are enabled, the first file is created
@@ -34,7 +28,7 @@ func TestBackupWriter(t *testing.T) {
 	}
 	defer w.Close()
 	_, err = Translate(context.Background(), bytes.NewReader(layertartest.Base()), w)
-	if underWine() {
+	if winetest.UnderWine() {
 		if err == nil {
 			t.Fatal("BackupWrite succeeded under Wine: its stub changed; check the files as on Windows")
 		}
@@ -122,7 +116,7 @@ func TestPrivileges(t *testing.T) {
 		}
 		return checkEnabled(tok, luids)
 	})
-	if errors.Is(err, errNotElevated) && !underWine() {
+	if errors.Is(err, errNotElevated) && !winetest.UnderWine() {
 		t.Skipf("not elevated: %v", err)
 	}
 	if err != nil {
