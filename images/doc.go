@@ -21,6 +21,16 @@
 // images by reference; writes are atomic, and several processes may share
 // a store (see Store).
 //
-// Importing the layers into layer folders HCS mounts is the job of the
-// layer package; Image.ChainIDs gives the keys to import each layer once.
+// Store.Unpack makes an image's layers into the layer folders HCS mounts,
+// through a layer service of package layers (layers.Local on Windows,
+// hcssim's elsewhere), each layer once, under its chain id
+// (Image.ChainIDs); an interrupted or failed unpacking leaves nothing a
+// later one trusts:
+//
+//	u, err := store.Unpack(ctx, im, lh, root, images.UnpackOptions{})
+//	defer u.Close() // once the container is gone: Remove refuses meanwhile
+//	err = lh.CreateScratch(ctx, scratch, u.Layers(), 0)
+//
+// Remove, given the layer service and the root (RemoveOptions), destroys
+// the layer folders of the image no other image uses.
 package images

@@ -2,6 +2,7 @@ package images_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 
 	"github.com/gohcs/hcs/images"
+	"github.com/gohcs/hcs/layers"
 )
 
 // Pull an image for this host, and list the store.
@@ -88,4 +90,61 @@ func ExampleStore_OpenLayer() {
 		}
 		fmt.Printf("layer %d (chain %s): %d bytes of tar\n", i, im.ChainIDs()[i].Short(), n)
 	}
+}
+
+// Unpack a pulled image into layer folders, and run a container on them.
+func ExampleStore_Unpack() {
+	ctx := context.Background()
+	store, err := images.Open(filepath.Join(os.TempDir(), "example-images"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	im, err := store.Get(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022")
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, images.ErrNotFound): pull it first
+	}
+	lh := layers.Local() // elevated, on Windows; sim.Layers() on the simulator
+	root := filepath.Join(os.TempDir(), "example-layers")
+	u, err := store.Unpack(ctx, im, lh, root, images.UnpackOptions{
+		Progress: func(p images.UnpackProgress) {
+			fmt.Printf("layer %d (%s): %s\n", p.Index, p.ChainID.Short(), p.Status)
+		},
+	})
+	if err != nil {
+		log.Fatal(err) // names the layer; nothing half-done is left
+	}
+	defer u.Close() // once the container is gone
+
+	scratch := filepath.Join(os.TempDir(), "example-scratch")
+	if err := lh.CreateScratch(ctx, scratch, u.Layers(), 0); err != nil {
+		log.Fatal(err)
+	}
+	defer lh.Destroy(ctx, scratch)
+	m, err := lh.Mount(ctx, scratch, u.Layers())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Release(ctx)
+	fmt.Println("container storage at", m.Volume()) // see package container for the document
+}
+
+// Remove an image, and the layer folders Unpack made of it that no other
+// image uses.
+func ExampleStore_Remove() {
+	ctx := context.Background()
+	store, err := images.Open(filepath.Join(os.TempDir(), "example-images"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	rm, err := store.Remove(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022", images.RemoveOptions{
+		Layers: layers.Local(),
+		Root:   filepath.Join(os.TempDir(), "example-layers"),
+	})
+	if errors.Is(err, images.ErrInUse) {
+		log.Fatal("a container runs on it: stop it first")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("removed %s: %d blobs, %d layer folders\n", rm.Ref, len(rm.Deleted), len(rm.Layers))
 }

@@ -29,11 +29,12 @@ import (
 //
 // Several processes may use one store at once: two pulls of the same image
 // download each blob once (the second waits for the first's blob lock),
-// and Remove waits for what reads blobs — pulls, List, Get and the layers
-// OpenLayer opened, in any process, this one included. Locks are taken in
-// one order (gc.lock, a blob's lock, images.lock), so they cannot
-// deadlock each other. Store holds no open files between calls; it is
-// safe for concurrent use.
+// and Remove waits for what reads blobs — pulls, Unpack, List, Get and the
+// layers OpenLayer opened, in any process, this one included. Locks are
+// taken in one order (gc.lock, a blob's or an unpacked layer's lock,
+// images.lock), so they cannot deadlock each other. Store holds no open
+// files between calls (but the locks of an Unpacked, until it is closed);
+// it is safe for concurrent use.
 type Store struct {
 	dir string
 }
