@@ -295,7 +295,7 @@ func (up *unpacker) unpack(ctx context.Context, i int, parents []string) (err er
 	} else {
 		err = up.writeLayer(ctx, i, p, tar, parents)
 	}
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrDigestMismatch) {
 		// A damaged blob can make a tar that is refused before its end,
 		// where its digest is checked: say so if it is.
 		if derr := rc.(*layerReader).checkBlob(); derr != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/container"
+	"github.com/gohcs/hcs/images"
 	"github.com/gohcs/hcs/layers"
 	"github.com/gohcs/hcs/schema"
 )
@@ -27,18 +28,30 @@ func (a *app) runCommand() *cobra.Command {
 		workdir          string
 	)
 	cmd := &cobra.Command{
-		Use:   "run --layer DIR [--layer DIR...] [flags] -- COMMAND [ARG...]",
-		Short: "Run a process in a new container made from layer folders, then remove the container",
+		Use:   "run [flags] (IMAGE | --layer DIR...) -- COMMAND [ARG...]",
+		Short: "Run a process in a new container made from an image or layer folders, then remove the container",
 		Long: `Run a process in a new process-isolated container, as docker run --rm does:
 make a scratch layer over the image's layers, mount it, create and start the
 container, run the process with its standard streams attached, then remove
 everything — also when a step fails, and on Ctrl-C. hcs run exits with the
 process's exit code; each step is reported on the standard error.
 
---layer names the image's read-only layer folders, nearest first: its top
-layer first, its base layer (nanoserver, servercore) last. A single --layer
+IMAGE is an image of the image store (a reference, or an ID as hcs images
+lists it), pulled first when the store lacks it (--pull missing, as docker
+run; --pull always pulls every time, --pull never refuses), for this host as
+hcs pull picks it. Its layers are unpacked into layer folders once, by chain
+id, and reused by every later run and every image sharing them: in
+--layer-root, by default STATE.layers beside the simulator's state file
+STATE.json (the simulator's layers are its own), or layers in the image
+store with the local HCS. An unpacking that is interrupted or fails leaves
+nothing a later one would use; one whose layer is damaged in the store pulls
+it again. While the container runs, hcs rmi refuses to remove the image.
+
+--layer instead names layer folders, nearest first: the image's top layer
+first, its base layer (nanoserver, servercore) last. A single --layer
 whose folder has a layerchain.json (as Docker's layer folders under
-C:\ProgramData\docker\windowsfilter do) brings the layers below it.
+C:\ProgramData\docker\windowsfilter and hcs run's unpacked layers do) brings
+the layers below it.
 
 The scratch layer is made in a new temporary folder and removed at the end,
 unless --scratch names one: a folder that is not a scratch layer yet is made
@@ -56,24 +69,39 @@ and the process is one of the simulator's built-in commands (see hcs exec).
 The container is made to be terminated when hcs exits
 (ShouldTerminateOnLastHandleClosed): on the simulator, other hcs commands
 therefore do not see it, as they do not see other such systems.`,
-		Example: `  hcs run --layer C:\ProgramData\docker\windowsfilter\<id> -- cmd /c echo hello
-  hcs run -it --layer C:\layers\app --layer C:\layers\nanoserver -- cmd
+		Example: `  hcs run mcr.microsoft.com/windows/nanoserver:ltsc2022 -- cmd /c echo hello
+  hcs run --pull never -it 3f2a1b0c9d8e -- cmd
+  hcs run --layer C:\ProgramData\docker\windowsfilter\<id> -- cmd /c echo hello
   hcs run -v C:\data:C:\data:ro -e MODE=test --layer C:\layers\app -- app.exe`,
 		Args: cobra.MinimumNArgs(1),
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&r.layerDirs, "layer", nil, "a read-only layer folder of the image, nearest first (required)")
+	f.StringArrayVar(&r.layerDirs, "layer", nil, "a read-only layer folder, nearest first (instead of IMAGE)")
 	f.StringVar(&r.scratch, "scratch", "", "the scratch layer's folder (default: a new temporary folder)")
 	f.StringVar(&r.id, "id", "", "the container's identifier (default: hcs-run- and a random suffix)")
 	f.StringArrayVarP(&volumes, "volume", "v", nil, "map a host directory: HOST:CONTAINER[:ro]")
 	f.BoolVarP(&r.quiet, "quiet", "q", false, "do not report the steps on the standard error")
+	r.imageFlags(cmd)
 	processFlags(cmd, &interactive, &tty, &env, &workdir)
-	_ = cmd.MarkFlagRequired("layer")
 	_ = cmd.MarkFlagDirname("layer")
 	_ = cmd.MarkFlagDirname("scratch")
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if a.dashTyped() || len(args) > 0 || cmd.Flags().Changed("layer") {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return imageRefs(cmd, *r.storeDir, args)
+	}
 	cmd.RunE = a.runE(func(cmd *cobra.Command, args []string) error {
-		if cmd.ArgsLenAtDash() != 0 {
-			return &usageError{"want -- COMMAND [ARG...] after the flags"}
+		switch dash := cmd.ArgsLenAtDash(); {
+		case len(r.layerDirs) > 0 && dash != 0:
+			return &usageError{"want --layer DIR... or IMAGE, not both, then -- COMMAND [ARG...]"}
+		case len(r.layerDirs) == 0 && dash != 1:
+			return &usageError{"want IMAGE -- COMMAND [ARG...], or --layer DIR... -- COMMAND [ARG...]"}
+		case len(r.layerDirs) == 0:
+			r.image, args = args[0], args[1:]
+			if len(args) == 0 {
+				return &usageError{"want a COMMAND after --"}
+			}
 		}
 		if !cmd.Flags().Changed("id") {
 			r.id = "hcs-run-" + randomHex(4)
@@ -109,6 +137,19 @@ type runner struct {
 	id        string
 	dirs      []container.MappedDirectory
 	quiet     bool
+	// image is IMAGE, when not --layer; pull, storeDir and layerRoot are
+	// the flags about it.
+	image     string
+	pull      pullPolicy
+	storeDir  *string
+	layerRoot string
+
+	// store and im are the image store and the image; pulled says that
+	// this run pulled it; unpacked holds its layers until the end.
+	store    *images.Store
+	im       *images.Image
+	pulled   bool
+	unpacked *images.Unpacked
 
 	s *session
 	// madeScratch says that hcs run made the scratch layer, and removes
@@ -126,6 +167,12 @@ const teardownTimeout = 2 * time.Minute
 // happened.
 func (r *runner) run(ctx context.Context, params *schema.ProcessParameters, interactive, tty bool) error {
 	a := r.a
+	if r.image != "" {
+		// Before the simulator's state is locked: a pull takes its time.
+		if err := r.resolve(ctx); err != nil {
+			return r.failure(ctx, err)
+		}
+	}
 	s, err := a.open(ctx, writeState)
 	if err != nil {
 		return err
@@ -199,7 +246,13 @@ func (r *runner) progress(format string, args ...any) {
 // container.
 func (r *runner) up(ctx context.Context) error {
 	parents := r.layerDirs
-	if len(parents) == 1 {
+	switch {
+	case r.im != nil:
+		var err error
+		if parents, err = r.unpack(ctx); err != nil {
+			return err
+		}
+	case len(parents) == 1:
 		chain, err := layers.Chain(parents[0])
 		if err != nil {
 			return err
@@ -304,6 +357,12 @@ func (r *runner) down(ctx context.Context) error {
 	}
 	if len(removed) > 0 {
 		r.progress("removed %s", strings.Join(removed, ", "))
+	}
+	if r.unpacked != nil {
+		// hcs rmi may remove the image from now on.
+		if err := r.unpacked.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

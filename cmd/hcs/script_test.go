@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,6 +23,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/gohcs/hcs/images"
+	"github.com/gohcs/hcs/internal/layertartest"
 	"github.com/gohcs/hcs/internal/registrytest"
 	"github.com/gohcs/hcs/internal/winetest"
 )
@@ -79,6 +84,16 @@ func startRegistry(env *testscript.Env) error {
 	env.Defer(reg.Close)
 	env.Setenv("REGISTRY", reg.Host)
 	env.Setenv("FOREIGN", reg.Layers["base"].Digest)
+	// The layer folders hcs run unpacks the App image into are named by
+	// the chain ids of its layers: $CHAIN1 (the base), $CHAIN2, $CHAIN3.
+	app := images.Image{}
+	for _, tar := range [][]byte{layertartest.Base(), layertartest.App(), layertartest.Patch()} {
+		sum := sha256.Sum256(tar)
+		app.Layers = append(app.Layers, images.Layer{DiffID: images.Digest("sha256:" + hex.EncodeToString(sum[:]))})
+	}
+	for i, chain := range app.ChainIDs() {
+		env.Setenv(fmt.Sprintf("CHAIN%d", i+1), chain.Hex())
+	}
 	env.Setenv("HCS_IMAGE_STORE", filepath.Join(env.WorkDir, "store"))
 	env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, ".docker"))
 	return nil
