@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -20,14 +22,22 @@ lists it (or as given to hcs pull), or an ID: the manifest digest or at least
 4 of its leading hex digits. hcs rmi waits for pulls into the store, from any
 process, to finish first.
 
-For each image it prints the reference removed and the blobs deleted. An
-image that cannot be removed is reported and the others are still removed;
-the exit status is then 1.`,
+Layers hcs run unpacked from the image go too, unless another image has them:
+their layer folders in the layer root (see hcs run: --layer-root, by default
+STATE.layers beside the simulator's state file STATE.json, or layers in the
+image store with the local HCS). An image whose layers a running hcs run uses
+is not removed: hcs rmi says so and leaves it as it is.
+
+For each image it prints the reference removed, the blobs deleted and the
+layer folders destroyed. An image that cannot be removed is reported and the
+others are still removed; the exit status is then 1.`,
 		Example: `  hcs rmi mcr.microsoft.com/windows/nanoserver:ltsc2022
   hcs rmi 3f2a1b0c9d8e`,
 		Args: cobra.MinimumNArgs(1),
 	}
 	store := storeFlag(cmd)
+	root := cmd.Flags().String("layer-root", "", "the folder hcs run unpacked images into (default: see above)")
+	_ = cmd.MarkFlagDirname("layer-root")
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return imageRefs(cmd, *store, args)
 	}
@@ -36,13 +46,20 @@ the exit status is then 1.`,
 		if err != nil {
 			return a.failure("rmi", "", err)
 		}
+		opts, err := a.rmiLayers(cmd, *root, s)
+		if err != nil {
+			return a.failure("rmi", "", err)
+		}
 		var failed error
 		for _, ref := range args {
-			rm, err := s.Remove(cmd.Context(), ref, images.RemoveOptions{})
+			rm, err := s.Remove(cmd.Context(), ref, opts)
 			if rm != nil {
 				fmt.Fprintf(a.stdout, "untagged %s\n", sanitize(rm.Ref))
 				for _, d := range rm.Deleted {
 					fmt.Fprintf(a.stdout, "deleted %s\n", d)
+				}
+				for _, dir := range rm.Layers {
+					fmt.Fprintf(a.stdout, "deleted layer folder %s\n", sanitize(dir))
 				}
 			}
 			if err != nil {
@@ -59,6 +76,24 @@ the exit status is then 1.`,
 		return nil
 	})
 	return cmd
+}
+
+// rmiLayers returns the options that make hcs rmi destroy the layer
+// folders hcs run unpacked: the layer root and the layer service, when the
+// root exists; none otherwise, without opening the host.
+func (a *app) rmiLayers(cmd *cobra.Command, flag string, store *images.Store) (images.RemoveOptions, error) {
+	root, err := a.layerRoot(flag, store)
+	if err != nil {
+		return images.RemoveOptions{}, err
+	}
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return images.RemoveOptions{}, nil
+	}
+	s, err := a.open(cmd.Context(), readState)
+	if err != nil || s.layers == nil {
+		return images.RemoveOptions{}, err
+	}
+	return images.RemoveOptions{Layers: s.layers, Root: root}, nil
 }
 
 // imageRefs completes the references of the images in the store dir, but
