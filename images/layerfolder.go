@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gohcs/hcs/internal/filelock"
+	"github.com/gohcs/hcs/internal/filetree"
 	"github.com/gohcs/hcs/layers"
 	"github.com/gohcs/hcs/layertar"
 )
@@ -105,7 +106,7 @@ func discardLayer(ctx context.Context, lh *layers.Host, p layerPaths) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return removeTree(p.staging)
+	return filetree.Remove(p.staging)
 }
 
 // applyChanges makes in the layer folder dir, once ImportLayer has
@@ -151,7 +152,7 @@ func applyChanges(dir string, parents, tombstones []string, links []layertar.Lin
 			err = keep(name)
 		}
 		if err == nil {
-			err = removeTree(join(dir, name))
+			err = filetree.Remove(join(dir, name))
 		}
 		if err != nil {
 			return fmt.Errorf("deleting %s: %w", name, err)
@@ -247,36 +248,6 @@ func plainFile(root *os.Root, name string) error {
 		return err
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file (%v)", name, fi.Mode())
-	}
-	return nil
-}
-
-// removeTree removes path and everything below it, one entry at a time,
-// deepest first, without following links. (os.RemoveAll needs a kind of
-// delete that Wine 8 lacks, and the tests run under Wine too.) A path
-// that does not exist is removed already.
-func removeTree(p string) error {
-	var paths []string
-	err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		paths = append(paths, q)
-		if q != p && d.IsDir() && d.Type()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
-			return fs.SkipDir
-		}
-		return nil
-	})
-	if errors.Is(err, fs.ErrNotExist) && len(paths) == 0 {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for i := len(paths) - 1; i >= 0; i-- {
-		if err := os.Remove(paths[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
 	}
 	return nil
 }

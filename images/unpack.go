@@ -10,6 +10,7 @@ import (
 	"runtime"
 
 	"github.com/gohcs/hcs/internal/filelock"
+	"github.com/gohcs/hcs/internal/filetree"
 	"github.com/gohcs/hcs/layers"
 	"github.com/gohcs/hcs/layertar"
 )
@@ -369,7 +370,7 @@ func (up *unpacker) writeBase(ctx context.Context, p layerPaths, tar *progressRe
 		if err := applyChanges(p.dir, nil, nil, st.Links()); err != nil {
 			return err
 		}
-		if err := removeTree(p.staging); err != nil {
+		if err := filetree.Remove(p.staging); err != nil {
 			return err
 		}
 		utilityVM = st.UtilityVM()
@@ -408,7 +409,7 @@ func (up *unpacker) writeLayer(ctx context.Context, i int, p layerPaths, tar *pr
 	if err := applyChanges(p.dir, parents, st.Tombstones(), st.Links()); err != nil {
 		return err
 	}
-	return removeTree(p.staging)
+	return filetree.Remove(p.staging)
 }
 
 // stage translates tar into the layer's staging folder.
