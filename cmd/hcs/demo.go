@@ -7,16 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/container"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/images"
+	"github.com/gohcs/hcs/internal/filetree"
+	"github.com/gohcs/hcs/internal/registrytest"
 	"github.com/gohcs/hcs/schema"
 )
 
@@ -30,12 +36,15 @@ func (a *app) demoCommand() *cobra.Command {
 		Use:   "demo",
 		Short: "Walk through the library on a simulated HCS in ten seconds",
 		Long: `Walk through package hcs on a fresh simulated HCS, narrating each step:
-mount a scratch layer over an image's layer folder with package layers,
-build a container document on it with package container, create the compute system,
+pull an image with package images from a registry that the demo runs in its
+own process (a small synthetic Windows image, not a real one: the demo uses
+no network), unpack its layers into layer folders, mount a scratch layer
+over them with package layers, build a container document on it with
+package container, create the compute system,
 subscribe to its events, start it, run processes, read its statistics twice
 and compute its processor use, pause and resume it, list systems by owner,
-shut it down, see its exit event, unmount the storage, and check that
-nothing is left open.
+shut it down, see its exit event, unmount the storage, remove the image
+and its layer folders, and check that nothing is left open.
 
 The code is cmd/hcs/demo.go in the module: a real use of the API to copy from.
 The demo touches neither the local HCS nor the simulator's state file.`,
@@ -86,25 +95,58 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	defer sim.Close()
 	host := sim.Host()
 
-	say("Mount the container's storage: a scratch layer over the image's layers (package layers).")
-	// An image's layers are folders: here a base layer, as unpacked from
-	// nanoserver (its Files and Hives), in a temporary folder. With the
-	// simulator, layer folders are real folders; sim.Layers() is
-	// layers.Local() on Windows.
-	lh := sim.Layers()
+	// The image comes from a registry served by this process: a test
+	// server of this module (internal/registrytest) holding small
+	// synthetic Windows images. With a real registry the code is the same.
+	say("Pull an image from a registry that runs inside this demo (package images).")
+	reg, err := registrytest.Start()
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	show("the registry at %s is a test server in this process, serving a small synthetic Windows image", reg.Host)
+	show("(a few files with Windows metadata, not a real Windows): the demo uses no network")
 	dir, err := os.MkdirTemp("", "hcs-demo-")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(dir)
-	base := filepath.Join(dir, "nanoserver")
-	for _, sub := range []string{"Files", "Hives"} {
-		if err := os.MkdirAll(filepath.Join(base, sub), 0o755); err != nil {
-			return err
-		}
+	defer filetree.Remove(dir) // what is left in it after a failure too
+	store, err := images.Open(filepath.Join(dir, "store"))
+	if err != nil {
+		return err
 	}
-	defer lh.Destroy(context.WithoutCancel(ctx), base)
-	parents := []string{base} // nearest first, base last
+	transport := remote.DefaultTransport.(*http.Transport).Clone()
+	defer transport.CloseIdleConnections()
+	im, err := store.Pull(ctx, reg.Ref(registrytest.App), images.PullOptions{
+		OSVersion: images.OSVersion{Major: 10, Build: 20348}, // ltsc2022; images.HostOSVersion() on Windows
+		Transport: transport,
+		Keychain:  authn.NewMultiKeychain(), // anonymous: no credentials of this machine
+	})
+	if err != nil {
+		return err
+	}
+	show("pulled %s: %s, %d layers, %s", im.Ref, im.Platform, len(im.Layers), humanBytes(float64(im.Size())))
+
+	say("Unpack its layers into layer folders, each once, by chain id (Store.Unpack).")
+	// With the simulator, layer folders are real folders; sim.Layers() is
+	// layers.Local() on Windows.
+	lh := sim.Layers()
+	root := filepath.Join(dir, "layers")
+	unpacked, err := store.Unpack(ctx, im, lh, root, images.UnpackOptions{
+		Base: images.BaseStaged, // BackupWrite on Windows; the simulator takes the staging layout
+		Progress: func(p images.UnpackProgress) {
+			if p.Status == images.UnpackDone {
+				show("layer %d: %s of tar, into the folder of its chain id, %s…", p.Index, humanBytes(float64(p.Bytes)), p.ChainID.Short())
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer unpacked.Close()       // holds the layers against removal: after the container is gone
+	parents := unpacked.Layers() // nearest first, base last
+
+	say("Mount the container's storage: a scratch layer over the image's layers (package layers).")
 	scratch := filepath.Join(dir, "scratch")
 	if err := lh.CreateScratch(ctx, scratch, parents, 0); err != nil {
 		return err
@@ -115,11 +157,11 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 		return err
 	}
 	defer mount.Release(context.WithoutCancel(ctx)) // after the container is gone
-	id, err := lh.ID(ctx, base)
+	id, err := lh.ID(ctx, parents[len(parents)-1])
 	if err != nil {
 		return err
 	}
-	show("base layer %s, id %s", filepath.Base(base), id)
+	show("base layer %s, id %s", im.ChainIDs()[0].Short(), id)
 	show("scratch layer mounted at %s", mount.Volume())
 
 	say("Build a process-isolated container document on it with package container.")
@@ -275,7 +317,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	}
 	show("sys.Wait agrees: %s", exit.ExitType)
 
-	say("Close the handle, unmount the storage, remove the layers, and check that nothing is left.")
+	say("Close the handle, unmount the storage, remove the image and its layers, and check that nothing is left.")
 	sys.Close()
 	if err := host.Drain(ctx); err != nil {
 		return err
@@ -283,11 +325,17 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	if err := mount.Release(ctx); err != nil { // refused while the container ran
 		return err
 	}
-	for _, layer := range []string{scratch, base} {
-		if err := lh.Destroy(ctx, layer); err != nil {
-			return err
-		}
+	if err := lh.Destroy(ctx, scratch); err != nil {
+		return err
 	}
+	if err := unpacked.Close(); err != nil {
+		return err
+	}
+	rm, err := store.Remove(ctx, im.Ref, images.RemoveOptions{Layers: lh, Root: root}) // refused while held
+	if err != nil {
+		return err
+	}
+	show("removed %s: %d blobs and %d layer folders", rm.Ref, len(rm.Deleted), len(rm.Layers))
 	show("systems left: %d, handles open: %d, layers mounted: %d", len(sim.Systems()), sim.LiveHandles(), len(sim.MountedLayers()))
 	if n := sim.LiveHandles(); n != 0 || len(sim.Systems()) != 0 || len(sim.MountedLayers()) != 0 {
 		return fmt.Errorf("%d handles, %d systems and %d mounted layers left", n, len(sim.Systems()), len(sim.MountedLayers()))
