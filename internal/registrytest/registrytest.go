@@ -1,5 +1,5 @@
 // Package registrytest serves Windows images from an in-process registry
-// for tests, with no network: go-containerregistry's pkg/registry behind
+// for tests, and for hcs demo, with no network: go-containerregistry's pkg/registry behind
 // httptest, holding images built from the synthetic layers of
 // internal/layertartest, and a second server for a foreign layer's URL. Tests
 // inject faults (truncated, corrupt or blocked responses) and read the
