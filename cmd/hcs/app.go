@@ -134,7 +134,8 @@ each other's work. Processes started with hcs exec live only as long as that
 command: the simulator keeps systems, not processes.
 
 hcs pull downloads Windows container images into an image store on disk
-(--store); hcs images and hcs rmi list and remove them.
+(--store); hcs images and hcs rmi list and remove them; hcs run IMAGE runs a
+process in a container made from one.
 
 Errors name the command, the compute system and the HCS error code. The exit
 status is 0 on success, 1 on failure, 2 for a usage error and 130 when
@@ -157,6 +158,7 @@ one JSON object per line (NDJSON); -o yaml keeps the schema's member order.`,
   hcs start web && hcs list              # start it and list the systems
   hcs exec web -- cmd /c echo hello      # run a process in it
   hcs run --layer C:\layers\app -- cmd   # a container from layer folders, removed after
+  hcs run mcr.microsoft.com/windows/nanoserver:ltsc2022 -- cmd   # from an image, pulled if missing
   hcs stop -t 30 web                     # shut it down, terminate after 30 s`,
 		SilenceErrors: true,
 		SilenceUsage:  true,

@@ -44,7 +44,12 @@
 // --store, $HCS_IMAGE_STORE, or by default %ProgramData%\hcs\images on
 // Windows and hcs/images in the user cache directory elsewhere. hcs pull
 // picks the image for the host's Windows build: this machine's on Windows,
-// 10.0.20348 (ltsc2022) with the simulator, or --os-version.
+// 10.0.20348 (ltsc2022) with the simulator, or --os-version. hcs run IMAGE
+// pulls an image the store lacks and unpacks its layers into layer folders
+// (Store.Unpack), once: beside the simulator's state file, STATE.layers for
+// STATE.json, or in the store's layers folder with the local HCS. hcs rmi
+// destroys them with the image, unless another image has them; it refuses
+// while an hcs run uses them.
 //
 // Exit status: 0 on success, 1 when a command fails, 2 for a usage error,
 // 130 when interrupted (Ctrl-C, or SIGTERM outside Windows; a second one

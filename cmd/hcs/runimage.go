@@ -48,7 +48,7 @@ func (r *runner) imageFlags(cmd *cobra.Command) {
 	f.Var(&r.pull, "pull", "pull the image: "+strings.Join(pullPolicies, ", ")+" (as docker run)")
 	_ = cmd.RegisterFlagCompletionFunc("pull", cobra.FixedCompletions(pullPolicies, cobra.ShellCompDirectiveNoFileComp))
 	r.storeDir = storeFlag(cmd)
-	f.StringVar(&r.layerRoot, "layer-root", "", "the folder the image's layers are unpacked into (default: see below)")
+	f.StringVar(&r.layerRoot, "layer-root", "", "the folder the image's layers are unpacked into (default: see above)")
 	_ = cmd.MarkFlagDirname("layer-root")
 }
 
