@@ -36,6 +36,9 @@ type RemoveOptions struct {
 	// layer folders alone.
 	Layers *layers.Host
 	Root   string
+	// Waiting, when set, is called once if Remove has waited a second for
+	// the pulls and unpackings in progress.
+	Waiting func()
 }
 
 // ErrInUse is wrapped by Remove's error for an image whose layer folders
@@ -68,7 +71,7 @@ func (s *Store) Remove(ctx context.Context, ref string, opts RemoveOptions) (*Re
 			return nil, fmt.Errorf("images: removing %s: %w", ref, err)
 		}
 	}
-	unlock, err := s.lock(ctx, "gc.lock", true, nil)
+	unlock, err := s.lock(ctx, "gc.lock", true, opts.Waiting)
 	if err != nil {
 		return nil, fmt.Errorf("images: removing %s: %w", ref, err)
 	}

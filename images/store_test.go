@@ -212,3 +212,26 @@ func TestDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveWaits removes an image while one of its layers is open: Remove
+// says that it waits, once, and goes on when the layer is closed.
+func TestRemoveWaits(t *testing.T) {
+	reg := startRegistry(t)
+	s := openStore(t)
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.OpenLayer(context.Background(), app.Layers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	waits := 0
+	_, err = s.Remove(context.Background(), app.Ref, RemoveOptions{Waiting: func() {
+		waits++
+		rc.Close() // the reader lets go once Remove says it waits
+	}})
+	if err != nil || waits != 1 {
+		t.Errorf("Remove: %v, waiting called %d times", err, waits)
+	}
+}

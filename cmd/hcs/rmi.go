@@ -19,8 +19,8 @@ func (a *app) rmiCommand() *cobra.Command {
 		Long: `Remove each IMAGE from the image store, and delete its layers, config and
 manifest unless another image uses them. IMAGE is a reference as hcs images
 lists it (or as given to hcs pull), or an ID: the manifest digest or at least
-4 of its leading hex digits. hcs rmi waits for pulls into the store, from any
-process, to finish first.
+4 of its leading hex digits. hcs rmi waits for pulls into the store, and for
+hcs runs unpacking images, from any process, to finish first, and says so.
 
 Layers hcs run unpacked from the image go too, unless another image has them:
 their layer folders in the layer root (see hcs run: --layer-root, by default
@@ -50,6 +50,7 @@ others are still removed; the exit status is then 1.`,
 		if err != nil {
 			return a.failure("rmi", "", err)
 		}
+		opts.Waiting = func() { a.warn("hcs rmi: waiting for the pulls and hcs runs unpacking into the image store") }
 		var failed error
 		for _, ref := range args {
 			rm, err := s.Remove(cmd.Context(), ref, opts)
