@@ -3,7 +3,7 @@
  * mock returns. Input is UTF-8 (converted from the caller's UTF-16); the tree
  * keeps strings unescaped so members can be compared directly.
  */
-#include "mock.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
