@@ -26,6 +26,11 @@ MINGW_CC ?= x86_64-w64-mingw32-gcc
 MINGW_CFLAGS := -O2 -Wall -Wextra -Werror -std=c11 -Wl,--no-insert-timestamp
 MOCK_SRC := $(sort $(wildcard internal/winetest/mock/*.c))
 MOCK_HDR := $(sort $(wildcard internal/winetest/mock/*.h))
+# The mock vmcompute.dll (the layer store, with json.c of the computecore
+# mock) and the mock computestorage.dll that forwards to it.
+LAYERMOCK := internal/winetest/layermock
+VMCOMPUTE_SRC := $(filter-out $(LAYERMOCK)/computestorage.c,$(sort $(wildcard $(LAYERMOCK)/*.c))) internal/winetest/mock/json.c
+LAYERMOCK_HDR := $(sort $(wildcard $(LAYERMOCK)/*.h)) internal/winetest/mock/json.h
 
 # Go tools pinned in go.mod, built for this machine: `go tool X` would build
 # them for GOOS=windows when the Windows stages set it.
@@ -96,7 +101,8 @@ tools:
 	GOOS= GOARCH= $(GO) build -o $(BIN_DIR)/ honnef.co/go/tools/cmd/staticcheck gotest.tools/gotestsum
 	GOOS= GOARCH= GOBIN=$(BIN_DIR) $(GO) install golang.org/x/exp/cmd/apidiff@$(APIDIFF_VERSION)
 
-wine: $(WINE_DIR)/go_windows_amd64_exec $(WINE_DIR)/bcryptprimitives.dll $(if $(MOCK_SRC),$(WINE_DIR)/computecore.dll) $(WINE_DIR)/decoy/computecore.dll
+wine: $(WINE_DIR)/go_windows_amd64_exec $(WINE_DIR)/bcryptprimitives.dll $(if $(MOCK_SRC),$(WINE_DIR)/computecore.dll) $(WINE_DIR)/decoy/computecore.dll \
+	$(WINE_DIR)/vmcompute.dll $(WINE_DIR)/computestorage.dll
 
 $(WINE_DIR)/go_windows_amd64_exec: internal/winetest/go_windows_amd64_exec
 	@mkdir -p $(@D)
@@ -109,6 +115,14 @@ $(WINE_DIR)/bcryptprimitives.dll: internal/winetest/shim/bcryptprimitives.c inte
 $(WINE_DIR)/computecore.dll: $(MOCK_SRC) $(MOCK_HDR) internal/winetest/mock/computecore.def
 	@mkdir -p $(@D)
 	$(MINGW_CC) $(MINGW_CFLAGS) -shared -o $@ $(MOCK_SRC) internal/winetest/mock/computecore.def
+
+$(WINE_DIR)/vmcompute.dll: $(VMCOMPUTE_SRC) $(LAYERMOCK_HDR) $(LAYERMOCK)/vmcompute.def
+	@mkdir -p $(@D)
+	$(MINGW_CC) $(MINGW_CFLAGS) -Iinternal/winetest/mock -shared -o $@ $(VMCOMPUTE_SRC) $(LAYERMOCK)/vmcompute.def -lbcrypt
+
+$(WINE_DIR)/computestorage.dll: $(LAYERMOCK)/computestorage.c $(LAYERMOCK)/computestorage.def
+	@mkdir -p $(@D)
+	$(MINGW_CC) $(MINGW_CFLAGS) -shared -o $@ $^
 
 # The decoy of the DLL search test (security_windows_test.go). It lives in a
 # subfolder: the harness installs only the DLLs at the top of WINE_DIR.

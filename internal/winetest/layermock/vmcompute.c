@@ -1,0 +1,251 @@
+/*
+ * The layer exports of the mock vmcompute.dll (declared in vmcompute.h).
+ * Each one starts with call_begin (counting, elevation, injected faults),
+ * names its layer from DriverInfo and id, checks its parent descriptors,
+ * then runs the operation of layers.c under the lock.
+ */
+#include "layermock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Starts call fn on the layer named by info and id (lock held). */
+static HRESULT begin(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, WCHAR **path)
+{
+	*path = NULL;
+	HRESULT hr = call_begin(fn);
+	return SUCCEEDED(hr) ? layer_path(info, id, path) : hr;
+}
+
+HRESULT WINAPI NameToGuid(PCWSTR name, GUID *guid)
+{
+	store_lock();
+	HRESULT hr = call_begin("NameToGuid");
+	if (SUCCEEDED(hr) && !guid)
+		hr = fail(E_POINTER, "NameToGuid: guid is NULL");
+	else if (SUCCEEDED(hr) && (!name || !*name))
+		hr = fail(E_INVALIDARG, "NameToGuid: the name is NULL or empty");
+	else if (SUCCEEDED(hr))
+		hr = guid_of_name(name, wcslen(name), guid);
+	store_unlock();
+	return hr;
+}
+
+HRESULT WINAPI CreateSandboxLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR parent,
+				  const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount)
+{
+	WCHAR *path;
+	struct plist parents = {0};
+	store_lock();
+	HRESULT hr = begin("CreateSandboxLayer", info, id, &path);
+	if (SUCCEEDED(hr) && parent)
+		hr = fail(E_INVALIDARG, "CreateSandboxLayer: parent is unused by runtimes and must be NULL");
+	if (SUCCEEDED(hr))
+		hr = plist_from_descriptors(layers, layerCount, &parents);
+	if (SUCCEEDED(hr))
+		hr = layer_create_scratch(path, &parents);
+	store_unlock();
+	plist_free(&parents);
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI ExpandSandboxSize(const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 size)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("ExpandSandboxSize", info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = layer_expand(path, size);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI ActivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("ActivateLayer", info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = layer_activate(path);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI DeactivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("DeactivateLayer", info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = layer_deactivate(path);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI PrepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LAYER_DESCRIPTOR *layers,
+			    UINT32 layerCount)
+{
+	WCHAR *path;
+	struct plist parents = {0};
+	store_lock();
+	HRESULT hr = begin("PrepareLayer", info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = plist_from_descriptors(layers, layerCount, &parents);
+	if (SUCCEEDED(hr))
+		hr = layer_prepare(path, &parents, false);
+	store_unlock();
+	plist_free(&parents);
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI UnprepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("UnprepareLayer", info, id, &path);
+	store_unlock();
+	if (SUCCEEDED(hr))
+		hr = with_use(path, layer_unprepare, NULL);
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI GetLayerMountPath(const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T *length, PWSTR buffer)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("GetLayerMountPath", info, id, &path);
+	if (SUCCEEDED(hr) && !length)
+		hr = fail(E_POINTER, "GetLayerMountPath: length is NULL");
+	if (SUCCEEDED(hr)) {
+		/* Prepared: the volume; activated only: the folder itself, as
+		 * hcsshim observes for read-only layers. */
+		const struct layer *l = layer_find(path);
+		PCWSTR mount = l && l->prepared ? layer_volume(l) : l && l->activations ? l->path : NULL;
+		SIZE_T need = mount ? wcslen(mount) + 1 : 0;
+		if (!mount) {
+			char *u = to_utf8(path);
+			hr = fail(HR_NOT_READY, "%s: not activated", u ? u : "?");
+			free(u);
+		} else if (!buffer) {
+			*length = need;
+		} else if (*length < need) {
+			hr = fail(HR_INSUFFICIENT_BUFFER, "GetLayerMountPath: the buffer holds %llu characters, %llu are needed",
+				  (unsigned long long)*length, (unsigned long long)need);
+			*length = need;
+		} else {
+			memcpy(buffer, mount, need * sizeof(WCHAR));
+			*length = need;
+		}
+	}
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI DestroyLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("DestroyLayer", info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = layer_destroy(path);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI LayerExists(const VMC_DRIVER_INFO *info, PCWSTR id, UINT32 *exists)
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin("LayerExists", info, id, &path);
+	if (SUCCEEDED(hr) && !exists)
+		hr = fail(E_POINTER, "LayerExists: exists is NULL");
+	if (SUCCEEDED(hr)) {
+		const struct layer *l = layer_find(path);
+		*exists = is_layer(path) || (l && l->writable);
+	}
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+/* ImportLayer and ExportLayer: a layer, a folder and parent descriptors. */
+static HRESULT transfer(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR folder,
+			const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount, bool import)
+{
+	WCHAR *path, *dir = NULL;
+	struct plist parents = {0};
+	store_lock();
+	HRESULT hr = begin(fn, info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = norm_path(folder, &dir);
+	if (SUCCEEDED(hr))
+		hr = plist_from_descriptors(layers, layerCount, &parents);
+	if (SUCCEEDED(hr) && import)
+		hr = layer_import(path, dir, &parents);
+	else if (SUCCEEDED(hr))
+		hr = layer_export(path, dir, &parents, is_scratch(path));
+	store_unlock();
+	plist_free(&parents);
+	free(path);
+	free(dir);
+	return hr;
+}
+
+HRESULT WINAPI ImportLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers,
+			   UINT32 layerCount)
+{
+	return transfer("ImportLayer", info, id, path, layers, layerCount, true);
+}
+
+HRESULT WINAPI ExportLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers,
+			   UINT32 layerCount)
+{
+	return transfer("ExportLayer", info, id, path, layers, layerCount, false);
+}
+
+/* ProcessBaseImage and ProcessUtilityImage: one folder. */
+static HRESULT process(const char *fn, PCWSTR folder, HRESULT (*op)(PCWSTR path))
+{
+	WCHAR *path = NULL;
+	store_lock();
+	HRESULT hr = call_begin(fn);
+	if (SUCCEEDED(hr))
+		hr = norm_path(folder, &path);
+	if (SUCCEEDED(hr))
+		hr = op(path);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
+HRESULT WINAPI ProcessBaseImage(PCWSTR path) { return process("ProcessBaseImage", path, layer_process_base); }
+
+HRESULT WINAPI ProcessUtilityImage(PCWSTR path)
+{
+	return process("ProcessUtilityImage", path, layer_process_utility);
+}
+
+HRESULT WINAPI GetBaseImages(PWSTR *buffer)
+{
+	store_lock();
+	HRESULT hr = call_begin("GetBaseImages");
+	if (SUCCEEDED(hr) && !buffer)
+		hr = fail(E_POINTER, "GetBaseImages: buffer is NULL");
+	if (SUCCEEDED(hr)) {
+		/* The central store of shared base images holds none in the
+		 * mock (moby's format: {"Images":[{"Name","Version","Path",...}]}). */
+		*buffer = result_string(L"{\"Images\":[]}");
+		if (!*buffer)
+			hr = E_OUTOFMEMORY;
+	}
+	store_unlock();
+	return hr;
+}
