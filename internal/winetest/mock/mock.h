@@ -267,6 +267,13 @@ void sys_drop(struct hobj *h, struct evlist *evs); /* MockReset */
 struct shandle *sys_handle(HCS_SYSTEM cs, const char *fn, HRESULT *hr);
 void systems_reset(struct evlist *evs);             /* MockReset */
 void systems_disconnect(struct evlist *evs);
+BOOL WINAPI MockSystemActive(const char *id); /* for the mock vmcompute.dll */
+
+/* ---- layers.c ---------------------------------------------------------- */
+
+/* Asks the mock vmcompute.dll whether a create may proceed (under lock);
+ * on refusal sets out->hr and out->doc and returns the HRESULT. */
+HRESULT layers_check(const char *id, const char *config, const struct jval *doc, struct outcome *out);
 
 /* ---- processes.c ------------------------------------------------------- */
 

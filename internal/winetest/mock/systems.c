@@ -39,6 +39,21 @@ static struct system *find_registered(PCWSTR id)
 	return NULL;
 }
 
+/* Whether the registered system id (UTF-8) is not Stopped: the mock
+ * vmcompute.dll refuses to unprepare a scratch such a system uses. */
+BOOL WINAPI MockSystemActive(const char *id)
+{
+	WCHAR *w = wide_dup(id);
+	if (!w)
+		return TRUE; /* out of memory: busy is the safe answer */
+	lock();
+	struct system *s = find_registered(w);
+	BOOL active = s && s->state != SS_STOPPED;
+	unlock();
+	free(w);
+	return active;
+}
+
 static struct shandle *handle_new(struct system *sys)
 {
 	struct shandle *h = calloc(1, sizeof(*h));
@@ -462,6 +477,8 @@ static void create_done(struct system *sys, const char *config, struct outcome *
 		out->hr = MOCK_E_INVALID_JSON;
 	} else if (find_registered(sys->idw)) {
 		out->hr = MOCK_E_SYSTEM_ALREADY_EXISTS;
+	} else if (FAILED(layers_check(sys->id, config, doc, out))) {
+		/* storage refused by the mock vmcompute.dll (layers.c) */
 	} else {
 		const struct jval *term = json_get(doc, "ShouldTerminateOnLastHandleClosed");
 		sys->vm = json_get(doc, "Container") == NULL;
