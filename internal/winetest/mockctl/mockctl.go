@@ -119,8 +119,9 @@ func mustFind(p *windows.LazyProc) {
 	}
 }
 
-// callString calls p with a UTF-16 copy of s as its first argument.
-func callString(p *windows.LazyProc, s string, args ...uintptr) {
+// callString calls p with a UTF-16 copy of s as its first argument and
+// returns its result.
+func callString(p *windows.LazyProc, s string, args ...uintptr) uintptr {
 	s16, err := windows.UTF16PtrFromString(s)
 	if err != nil {
 		panic("mockctl: " + err.Error())
@@ -129,8 +130,9 @@ func callString(p *windows.LazyProc, s string, args ...uintptr) {
 	// SAFETY: s16 is heap memory (the Go heap does not move objects) kept
 	// reachable by the KeepAlive below until the call has returned; the
 	// mock copies the string and keeps no pointer to it.
-	_, _, _ = p.Call(append([]uintptr{uintptr(unsafe.Pointer(s16))}, args...)...)
+	r, _, _ := p.Call(append([]uintptr{uintptr(unsafe.Pointer(s16))}, args...)...)
 	runtime.KeepAlive(s16)
+	return r
 }
 
 // LiveHandles returns the number of system, process and operation handles

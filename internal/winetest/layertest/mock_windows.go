@@ -1,0 +1,54 @@
+//go:build windows
+
+package layertest
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+
+	"github.com/gohcs/hcs/internal/winetest/mockctl"
+)
+
+// Mock skips the test unless the mock layer DLLs are installed (under the
+// Wine harness), resets them, and checks at the end of the test that no
+// layer is left activated or prepared, no VHD handle open and no result
+// string unfreed.
+func Mock(t *testing.T) {
+	t.Helper()
+	if why := mockctl.LayersWhy(); why != "" {
+		t.Skip("needs the mock layer DLLs installed by the Wine harness: " + why)
+	}
+	mockctl.LayersReset()
+	t.Cleanup(func() {
+		if n := mockctl.LayersActivated(); n != 0 {
+			t.Errorf("mock: %d layers still activated at the end of the test", n)
+		}
+		if n := mockctl.LayersPrepared(); n != 0 {
+			t.Errorf("mock: %d layers still prepared at the end of the test", n)
+		}
+		if n := mockctl.LayersLiveVHDs(); n != 0 {
+			t.Errorf("mock: %d VHD handles still open at the end of the test", n)
+		}
+		if n := mockctl.LayersOutstandingStrings(); n != 0 {
+			t.Errorf("mock: %d result strings not freed with LocalFree", n)
+		}
+		mockctl.LayersReset()
+	})
+}
+
+// WantErr fails the test unless err is want, quoting the mock's reason.
+func WantErr(t *testing.T, what string, err error, want syscall.Errno) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v (%#x); mock says %q", what, err, want, uint32(want), mockctl.LayersLastError())
+	}
+}
+
+// Must stops the test if err is not nil, quoting the mock's reason.
+func Must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v; mock says %q", what, err, mockctl.LayersLastError())
+	}
+}
