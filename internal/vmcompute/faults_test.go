@@ -1,0 +1,154 @@
+//go:build windows
+
+package vmcompute
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/windows"
+
+	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/winetest/mockctl"
+)
+
+// call is one call of every export, on the fixture's layers.
+type call struct {
+	export string
+	do     func() error
+}
+
+func everyCall(b backend.LegacyLayers, f layertest.Fixture) []call {
+	scratch := filepath.Join(f.Dir, "scratch")
+	return []call{
+		{"NameToGuid", func() error { _, err := b.NameToGuid("base"); return err }},
+		{"CreateSandboxLayer", func() error { return b.CreateSandboxLayer(full, scratch, f.Parents()) }},
+		{"ExpandSandboxSize", func() error { return b.ExpandSandboxSize(full, scratch, 1<<30) }},
+		{"ActivateLayer", func() error { return b.ActivateLayer(full, f.Base) }},
+		{"DeactivateLayer", func() error { return b.DeactivateLayer(full, f.Base) }},
+		{"PrepareLayer", func() error { return b.PrepareLayer(full, scratch, f.Parents()) }},
+		{"UnprepareLayer", func() error { return b.UnprepareLayer(full, scratch) }},
+		{"GetLayerMountPath", func() error { _, err := b.GetLayerMountPath(full, f.Base); return err }},
+		{"DestroyLayer", func() error { return b.DestroyLayer(full, scratch) }},
+		{"LayerExists", func() error { _, err := b.LayerExists(full, f.Base); return err }},
+		{"ImportLayer", func() error { return b.ImportLayer(full, filepath.Join(f.Dir, "new"), f.Child, f.Parents()) }},
+		{"ExportLayer", func() error {
+			return b.ExportLayer(full, f.Child, filepath.Join(f.Dir, "out"), layertest.Parents(f.Base))
+		}},
+		{"ProcessBaseImage", func() error { return b.ProcessBaseImage(f.Base) }},
+		{"ProcessUtilityImage", func() error { return b.ProcessUtilityImage(filepath.Join(f.Base, "UtilityVM")) }},
+		{"GetBaseImages", func() error { _, err := b.GetBaseImages(); return err }},
+	}
+}
+
+// The next N calls of an export fail with the injected HRESULT, then it
+// works again: what package layers' retries rely on.
+func TestFailNext(t *testing.T) {
+	b := mock(t)
+	f := layertest.NewFixture(t)
+	scratch := filepath.Join(f.Dir, "scratch")
+	must(t, "CreateSandboxLayer", b.CreateSandboxLayer(full, scratch, f.Parents()))
+	must(t, "ActivateLayer", b.ActivateLayer(full, scratch))
+	mockctl.LayersFailNext("PrepareLayer", 0x80070015, 2) // ERROR_NOT_READY
+	mockctl.LayersFailNext("PrepareLayer", 0x8007048F, 1) // ERROR_DEVICE_NOT_CONNECTED
+	wantErr(t, "PrepareLayer 1", b.PrepareLayer(full, scratch, f.Parents()), errNotReady)
+	wantErr(t, "PrepareLayer 2", b.PrepareLayer(full, scratch, f.Parents()), errNotReady)
+	wantErr(t, "PrepareLayer 3", b.PrepareLayer(full, scratch, f.Parents()), syscall.Errno(windows.ERROR_DEVICE_NOT_CONNECTED))
+	must(t, "PrepareLayer 4", b.PrepareLayer(full, scratch, f.Parents()))
+	if n := mockctl.LayersCalls("PrepareLayer"); n != 4 {
+		t.Errorf("PrepareLayer calls = %d, want 4", n)
+	}
+	// A failure that is not FACILITY_WIN32 arrives as the whole HRESULT.
+	mockctl.LayersFailNext("GetLayerMountPath", 0x80370105, 1)
+	_, err := b.GetLayerMountPath(full, scratch)
+	wantErr(t, "GetLayerMountPath", err, syscall.Errno(0x80370105))
+	must(t, "UnprepareLayer", b.UnprepareLayer(full, scratch))
+	must(t, "DeactivateLayer", b.DeactivateLayer(full, scratch))
+}
+
+// Without elevation every layer call fails with ERROR_PRIVILEGE_NOT_HELD,
+// and does nothing.
+func TestElevationMissing(t *testing.T) {
+	b := mock(t)
+	f := layertest.NewFixture(t)
+	mockctl.LayersElevationMissing(true)
+	for _, c := range everyCall(b, f) {
+		wantErr(t, c.export, c.do(), errPrivilegeNotHeld)
+	}
+	if layertest.Exists(filepath.Join(f.Dir, "scratch")) {
+		t.Error("CreateSandboxLayer made the scratch without elevation")
+	}
+	mockctl.LayersElevationMissing(false)
+	must(t, "ActivateLayer once elevated", b.ActivateLayer(full, f.Base))
+	must(t, "DeactivateLayer", b.DeactivateLayer(full, f.Base))
+}
+
+// procs are the package's bindings, in the order of everyCall.
+var procs = []**windows.LazyProc{
+	&procNameToGuid, &procCreateSandboxLayer, &procExpandSandboxSize, &procActivateLayer,
+	&procDeactivateLayer, &procPrepareLayer, &procUnprepareLayer, &procGetLayerMountPath,
+	&procDestroyLayer, &procLayerExists, &procImportLayer, &procExportLayer,
+	&procProcessBaseImage, &procProcessUtilityImage, &procGetBaseImages,
+}
+
+// An export missing from vmcompute.dll (an older host), or the DLL missing
+// altogether, fails the call with ErrUnsupported, naming the export, and
+// never panics. The bindings are pointed at a DLL that exports none of
+// them: the decoy DLL make wine builds, copied under another name.
+func TestMissingExports(t *testing.T) {
+	b := mock(t)
+	f := layertest.NewFixture(t)
+	decoy, err := filepath.Abs(filepath.Join("..", "..", ".build", "wine", "decoy", "computecore.dll"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(f.Dir, "vmcompute-old.dll")
+	data, err := os.ReadFile(decoy)
+	if err != nil {
+		t.Fatalf("the decoy DLL make wine builds: %v", err)
+	}
+	layertest.WriteFile(t, old, string(data))
+
+	dlls := map[string]*windows.LazyDLL{
+		"a DLL without the exports": windows.NewLazyDLL(old),
+		"a missing DLL":             windows.NewLazySystemDLL("hcs-no-such-vmcompute.dll"),
+	}
+	for name, dll := range dlls {
+		t.Run(name, func(t *testing.T) {
+			// Unload the copy afterwards: Wine refuses to delete a
+			// loaded DLL.
+			defer func() {
+				if dll.Load() == nil {
+					_ = windows.FreeLibrary(windows.Handle(dll.Handle()))
+				}
+			}()
+			saved := make([]*windows.LazyProc, len(procs))
+			for i, p := range procs {
+				saved[i] = *p
+				*p = dll.NewProc((*p).Name)
+			}
+			defer func() {
+				for i, p := range procs {
+					*p = saved[i]
+				}
+			}()
+			calls := everyCall(b, f)
+			if len(calls) != len(procs) {
+				t.Fatalf("%d calls for %d bindings", len(calls), len(procs))
+			}
+			for i, c := range calls {
+				err := c.do()
+				if !errors.Is(err, errors.ErrUnsupported) {
+					t.Errorf("%s: err = %v, want errors.ErrUnsupported", c.export, err)
+				} else if !strings.Contains(err.Error(), saved[i].Name) {
+					t.Errorf("%s: %q does not name the export", c.export, err)
+				}
+			}
+		})
+	}
+}
