@@ -7,7 +7,27 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/windows"
+
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
+)
+
+// The errors the mocks' HRESULTs arrive as: `hr error` results unwrap
+// FACILITY_WIN32, so HRESULT_FROM_WIN32(e) is e.
+const (
+	ErrInvalidArg       = syscall.Errno(windows.ERROR_INVALID_PARAMETER) // E_INVALIDARG
+	ErrHandle           = syscall.Errno(windows.ERROR_INVALID_HANDLE)    // E_HANDLE
+	ErrPointer          = syscall.Errno(0x80004003)                      // E_POINTER
+	ErrInvalidJSON      = syscall.Errno(0x8037010D)                      // HCS_E_INVALID_JSON
+	ErrPathNotFound     = syscall.Errno(windows.ERROR_PATH_NOT_FOUND)
+	ErrNotReady         = syscall.Errno(windows.ERROR_NOT_READY)
+	ErrFileExists       = syscall.Errno(windows.ERROR_FILE_EXISTS)
+	ErrInsufficient     = syscall.Errno(windows.ERROR_INSUFFICIENT_BUFFER)
+	ErrDirNotEmpty      = syscall.Errno(windows.ERROR_DIR_NOT_EMPTY)
+	ErrBusy             = syscall.Errno(windows.ERROR_BUSY)
+	ErrAlreadyExists    = syscall.Errno(windows.ERROR_ALREADY_EXISTS)
+	ErrUnrecognized     = syscall.Errno(windows.ERROR_UNRECOGNIZED_VOLUME)
+	ErrPrivilegeNotHeld = syscall.Errno(windows.ERROR_PRIVILEGE_NOT_HELD)
 )
 
 // Mock skips the test unless the mock layer DLLs are installed (under the
