@@ -1,7 +1,8 @@
 // Package winetest holds what tests need to run as Windows binaries under
 // Wine. The harness itself — the ProcessPrng shim, the mock
-// computecore.dll and the go_windows_amd64_exec wrapper — lives beside this
-// file and is built by `make wine`.
+// computecore.dll, the mock layer DLLs (vmcompute.dll, computestorage.dll)
+// and the go_windows_amd64_exec wrapper — lives beside this file and is
+// built by `make wine`.
 package winetest
 
 import (
