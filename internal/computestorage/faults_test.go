@@ -61,8 +61,8 @@ func TestFailNext(t *testing.T) {
 func TestElevationMissing(t *testing.T) {
 	b, _ := mock(t)
 	f := layertest.NewFixture(t)
-	mockctl.LayersElevationMissing(true)
-	defer mockctl.LayersElevationMissing(false)
+	mockctl.LayersSetElevated(false)
+	defer mockctl.LayersSetElevated(true)
 	for _, c := range everyCall(b, f) {
 		wantErr(t, c.export, c.do(), layertest.ErrPrivilegeNotHeld)
 	}

@@ -45,6 +45,8 @@ func TestImportExportDestroy(t *testing.T) {
 		t.Errorf("imported file = %q", got)
 	}
 	wantErr(t, "HcsImportLayer again", b.HcsImportLayer(layer, staging, f.LayerData()), layertest.ErrAlreadyExists)
+	// The caller names the parents in layerchain.json, as on Windows.
+	layertest.WriteFile(t, filepath.Join(layer, "layerchain.json"), layertest.JSONPaths(f.Child, f.Base))
 
 	out := filepath.Join(f.Dir, "export")
 	wantErr(t, "HcsExportLayer without options", b.HcsExportLayer(layer, out, f.LayerData(), ""), layertest.ErrInvalidArg)
@@ -96,7 +98,7 @@ func TestWritableLayerOnVHD(t *testing.T) {
 	wantErr(t, "HcsAttachLayerStorageFilter with other parents",
 		b.HcsAttachLayerStorageFilter(vol, layertest.LayerData(f.Base)), layertest.ErrInvalidArg)
 	must(t, "HcsAttachLayerStorageFilter", b.HcsAttachLayerStorageFilter(vol, f.LayerData()))
-	if a, p := mockctl.LayersActivated(), mockctl.LayersPrepared(); a != 1 || p != 1 {
+	if a, p := mockctl.LayersMounted(); a != 1 || p != 1 {
 		t.Errorf("counters: %d activated, %d prepared; want 1, 1", a, p)
 	}
 	wantErr(t, "DetachVHD under an attached layer", mockctl.DetachVHD(h), layertest.ErrBusy)

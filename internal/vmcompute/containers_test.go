@@ -91,12 +91,16 @@ func TestContainerStorage(t *testing.T) {
 	must(t, "UnprepareLayer once the container stopped", b.UnprepareLayer(full, scratch))
 	must(t, "DeactivateLayer", b.DeactivateLayer(full, scratch))
 
-	// A container document without Storage is still accepted.
-	plain, err := h.CreateSystem(ctx, id("plain"), `{"Owner":"vmcompute-test","SchemaVersion":{"Major":2,"Minor":1},"Container":{},"ShouldTerminateOnLastHandleClosed":true}`)
-	if err != nil {
-		t.Fatalf("a container without Storage: %v", err)
+	// A container document without Storage, or without Storage.Path, is
+	// still accepted (the simulator offers an option to refuse it).
+	for _, container := range []string{`{}`, `{"Storage":{}}`} {
+		plain, err := h.CreateSystem(ctx, id("plain"), `{"Owner":"vmcompute-test","SchemaVersion":{"Major":2,"Minor":1},"Container":`+
+			container+`,"ShouldTerminateOnLastHandleClosed":true}`)
+		if err != nil {
+			t.Fatalf("a container %s: %v", container, err)
+		}
+		plain.Close()
 	}
-	plain.Close()
 }
 
 // A VM may not attach over SCSI the sandbox.vhdx of a scratch activated on

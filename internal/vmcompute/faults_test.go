@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/windows"
 
@@ -76,14 +77,14 @@ func TestFailNext(t *testing.T) {
 func TestElevationMissing(t *testing.T) {
 	b := mock(t)
 	f := layertest.NewFixture(t)
-	mockctl.LayersElevationMissing(true)
+	mockctl.LayersSetElevated(false)
 	for _, c := range everyCall(b, f) {
 		wantErr(t, c.export, c.do(), errPrivilegeNotHeld)
 	}
 	if layertest.Exists(filepath.Join(f.Dir, "scratch")) {
 		t.Error("CreateSandboxLayer made the scratch without elevation")
 	}
-	mockctl.LayersElevationMissing(false)
+	mockctl.LayersSetElevated(true)
 	must(t, "ActivateLayer once elevated", b.ActivateLayer(full, f.Base))
 	must(t, "DeactivateLayer", b.DeactivateLayer(full, f.Base))
 }
@@ -151,4 +152,43 @@ func TestMissingExports(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A held call stays in progress while others proceed, and the mock counts
+// how many PrepareLayer calls ran at once: what the conformance suite uses
+// to see that package layers serialises them. The FFI itself does not.
+func TestHoldAndPeak(t *testing.T) {
+	b := mock(t)
+	f := layertest.NewFixture(t)
+	scratches := []string{filepath.Join(f.Dir, "held"), filepath.Join(f.Dir, "free")}
+	for _, s := range scratches {
+		must(t, "CreateSandboxLayer", b.CreateSandboxLayer(full, s, f.Parents()))
+		must(t, "ActivateLayer", b.ActivateLayer(full, s))
+		defer func() {
+			must(t, "UnprepareLayer", b.UnprepareLayer(full, s))
+			must(t, "DeactivateLayer", b.DeactivateLayer(full, s))
+		}()
+	}
+	mockctl.LayersHoldNext("PrepareLayer")
+	held := make(chan error, 1)
+	go func() { held <- b.PrepareLayer(full, scratches[0], f.Parents()) }()
+	for mockctl.LayersCalls("PrepareLayer") == 0 { // wait until it is held
+		time.Sleep(time.Millisecond)
+	}
+	must(t, "PrepareLayer while another is held", b.PrepareLayer(full, scratches[1], f.Parents()))
+	select {
+	case err := <-held:
+		t.Fatalf("the held PrepareLayer returned (%v) before its release", err)
+	default:
+	}
+	mockctl.LayersRelease()
+	must(t, "the held PrepareLayer", <-held)
+	if n := mockctl.LayersPeakPrepares(); n != 2 {
+		t.Errorf("LayersPeakPrepares = %d, want 2", n)
+	}
+
+	// A delay holds a call for a time; it still succeeds.
+	mockctl.LayersDelayNext("GetLayerMountPath", 10*time.Millisecond)
+	_, err := b.GetLayerMountPath(full, scratches[0])
+	must(t, "delayed GetLayerMountPath", err)
 }

@@ -66,8 +66,8 @@ static HRESULT check_storage(const char *sysid, const struct jval *storage, char
 	if (storage->t != J_OBJ)
 		return refuse(msg, cap, HR_INVALID_JSON, "Container.Storage is not an object");
 	const char *path = json_str(json_get(storage, "Path"));
-	if (!path)
-		return refuse(msg, cap, E_INVALIDARG, "Container.Storage has no Path (the volume of its scratch layer)");
+	if (!path || !*path)
+		return S_OK; /* no storage to check: accepted, as without Storage */
 	WCHAR *w = to_wide(path);
 	if (!w)
 		return E_OUTOFMEMORY;

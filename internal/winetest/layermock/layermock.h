@@ -44,16 +44,43 @@ void store_lock(void);
 void store_unlock(void);
 
 /*
- * Starts the call of entry point fn (lock held): counts it, then fails it
- * with ERROR_PRIVILEGE_NOT_HELD while elevation is missing, or with the
- * next injected fault for fn.
+ * Every export runs between call_enter and call_leave (the EXPORT macro),
+ * without the lock: call_enter counts the call, marks it running and waits
+ * out an injected delay, so that delayed calls overlap as slow ones would.
+ */
+void call_enter(const char *fn);
+void call_leave(const char *fn);
+
+/* Defines export name, fn for faults and counters, around its body do_name. */
+#define EXPORT(fn, name, params, args)        \
+	static HRESULT do_##name params;      \
+	HRESULT WINAPI name params            \
+	{                                     \
+		call_enter(fn);               \
+		HRESULT hr_ = do_##name args; \
+		call_leave(fn);               \
+		return hr_;                   \
+	}                                     \
+	static HRESULT do_##name params
+
+/*
+ * Starts the work of entry point fn (lock held): fails it with
+ * ERROR_PRIVILEGE_NOT_HELD while elevation is missing, or with the next
+ * injected fault for fn.
  */
 HRESULT call_begin(const char *fn);
 
 /* Queues a fault: the next n calls of fn fail with hr (lock held). */
 bool fault_add(const char *fn, HRESULT hr, UINT32 n);
+/* Queues a delay: the next call of fn waits ms first, or with INFINITE
+ * until calls_release (lock held). */
+bool delay_add(const char *fn, DWORD ms);
+void calls_release(void);
 UINT32 calls_of(const char *fn);
-/* Forgets calls, faults, the elevation switch and the last failure. */
+/* The most calls of fn that ran at the same time. */
+UINT32 peak_of(const char *fn);
+/* Forgets calls, faults, delays, the elevation switch and the last failure;
+ * releases held calls. */
 void calls_reset(void);
 extern bool g_elevation_missing;
 
@@ -169,7 +196,6 @@ struct layer {
 	bool writable;          /* initialized by HcsInitialize*WritableLayer */
 	struct plist parents;   /* of the prepare, attach or initialize */
 	WCHAR volume[64];       /* \\?\Volume{guid}\ while prepared by PrepareLayer */
-	UINT64 size;            /* ExpandSandboxSize, 0 if never set */
 };
 
 struct layer *layer_find(PCWSTR path);
@@ -213,6 +239,8 @@ UINT32 vhds_live(void);
 
 HRESULT layer_create_scratch(PCWSTR path, const struct plist *parents);
 HRESULT layer_expand(PCWSTR path, UINT64 size);
+/* The size the fake sandbox.vhdx of the scratch at path records, or 0. */
+UINT64 sandbox_size(PCWSTR path);
 HRESULT layer_activate(PCWSTR path);
 /* PrepareLayer, or with filter HcsAttachLayerStorageFilter (which also
  * activates: the layer's own path then stands for its volume). */
@@ -224,7 +252,9 @@ HRESULT layer_deactivate(PCWSTR path);
 /* Removes a layer folder that is neither activated nor a parent of a
  * prepared layer; a missing folder is success. */
 HRESULT layer_destroy(PCWSTR path);
-/* Makes a layer folder at dst from a staging folder's Files\ and Hives\. */
+/* Makes a layer folder at dst from a staging folder's Files\, Hives\ and
+ * UtilityVM\; staging may be dst itself. Like Windows, it leaves writing
+ * layerchain.json to the caller. */
 HRESULT layer_import(PCWSTR dst, PCWSTR staging, const struct plist *parents);
 /* Exports a read-only layer (Files\, Hives\) or, for a writable layer, the
  * changes it holds: none, since nothing in the mocks writes into one. */

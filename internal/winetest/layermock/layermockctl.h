@@ -10,16 +10,23 @@
 
 #include <windows.h>
 
-/* Forgets every layer state, VHD handle, binding, fault, counter and
+/* Forgets every layer state, VHD handle, binding, fault, delay, counter and
  * result-string record. The layer folders on disk stay. */
 void WINAPI MockLayersReset(void);
 /* The next count calls of function (an export name, e.g. L"PrepareLayer" or
  * L"HcsImportLayer") fail with hr. Faults queue up; FALSE if not queued. */
 BOOL WINAPI MockLayersFailNext(PCWSTR function, HRESULT hr, UINT32 count);
-/* While missing, every layer call fails with ERROR_PRIVILEGE_NOT_HELD. */
-void WINAPI MockLayersElevationMissing(BOOL missing);
+/* The next call of function waits ms before it starts (INFINITE: until
+ * MockLayersRelease or MockLayersReset); delays queue up. FALSE if not
+ * queued. */
+BOOL WINAPI MockLayersDelayNext(PCWSTR function, DWORD ms);
+void WINAPI MockLayersRelease(void);
+/* While not elevated, every layer call fails with ERROR_PRIVILEGE_NOT_HELD. */
+void WINAPI MockLayersSetElevated(BOOL elevated);
 /* Calls of function since load or the last reset, failed ones included. */
 UINT32 WINAPI MockLayersCalls(PCWSTR function);
+/* The most calls of function that ran at the same time since then. */
+UINT32 WINAPI MockLayersPeak(PCWSTR function);
 /* Layers activated (prepared ones included), and layers prepared. */
 UINT32 WINAPI MockLayersActivated(void);
 UINT32 WINAPI MockLayersPrepared(void);

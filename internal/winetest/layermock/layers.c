@@ -18,6 +18,61 @@ static HRESULT fail_at(HRESULT hr, PCWSTR path, const char *what)
 	return hr;
 }
 
+/* The size CreateSandboxLayer gives a scratch: 20 GB, Windows' default. */
+#define DEFAULT_SANDBOX_SIZE (20ULL << 30)
+
+/* The JSON line of a fake sandbox.vhdx: the parents it was created over
+ * (UTF-8 paths) and its size. The simulator writes the same fields. */
+static char *sandbox_json(const char *const *paths, UINT32 n, UINT64 size)
+{
+	struct sb b = {0};
+	sb_add(&b, "{\"Fake\":\"hcs mock vmcompute.dll\",\"Kind\":\"sandbox\",\"Parents\":[");
+	for (UINT32 i = 0; i < n; i++) {
+		if (i)
+			sb_add(&b, ",");
+		sb_str(&b, paths[i]);
+	}
+	sb_addf(&b, "],\"Size\":%llu}", (unsigned long long)size);
+	return sb_take(&b);
+}
+
+/* Writes the fake sandbox.vhdx of the scratch at path. */
+static HRESULT sandbox_write(PCWSTR path, bool exclusive, const char *const *paths, UINT32 n, UINT64 size)
+{
+	char *json = sandbox_json(paths, n, size);
+	WCHAR *file = path_join(path, L"sandbox.vhdx");
+	HRESULT hr = json && file ? write_vhdx(file, exclusive, json) : E_OUTOFMEMORY;
+	free(json);
+	free(file);
+	return hr;
+}
+
+/* Reads the JSON line of the scratch's sandbox.vhdx (NULL when it has
+ * none: not a fake's). */
+static HRESULT sandbox_read(PCWSTR path, struct jval **doc)
+{
+	*doc = NULL;
+	WCHAR *file = path_join(path, L"sandbox.vhdx");
+	char *json = NULL;
+	HRESULT hr = file ? read_vhdx(file, &json) : E_OUTOFMEMORY;
+	free(file);
+	if (SUCCEEDED(hr))
+		*doc = json_parse(json);
+	free(json);
+	return FAILED(hr) ? fail_at(hr, path, "cannot read sandbox.vhdx") : S_OK;
+}
+
+UINT64 sandbox_size(PCWSTR path)
+{
+	struct jval *doc;
+	if (FAILED(sandbox_read(path, &doc)))
+		return 0;
+	const struct jval *size = json_get(doc, "Size");
+	UINT64 n = size && size->t == J_NUM && size->n > 0 ? (UINT64)size->n : 0;
+	json_free(doc);
+	return n;
+}
+
 HRESULT layer_create_scratch(PCWSTR path, const struct plist *parents)
 {
 	if (!parents->n)
@@ -28,18 +83,16 @@ HRESULT layer_create_scratch(PCWSTR path, const struct plist *parents)
 	HRESULT hr = make_dirs(path);
 	if (FAILED(hr))
 		return fail_at(hr, path, "cannot create the folder");
-	char *list = plist_paths_json(parents);
-	struct sb b = {0};
-	sb_add(&b, "{\"Fake\":\"hcs mock vmcompute.dll\",\"Parents\":");
-	sb_add(&b, list ? list : "null");
-	sb_add(&b, "}");
-	char *json = list ? sb_take(&b) : NULL;
-	free(b.p);
-	free(list);
-	WCHAR *file = path_join(path, L"sandbox.vhdx");
-	hr = !json || !file ? E_OUTOFMEMORY : write_vhdx(file, true, json);
-	free(json);
-	free(file);
+	char **paths = calloc(parents->n, sizeof(*paths));
+	hr = paths ? S_OK : E_OUTOFMEMORY;
+	for (UINT32 i = 0; i < parents->n && SUCCEEDED(hr); i++)
+		if (!(paths[i] = to_utf8(parents->v[i].path)))
+			hr = E_OUTOFMEMORY;
+	if (SUCCEEDED(hr))
+		hr = sandbox_write(path, true, (const char *const *)paths, parents->n, DEFAULT_SANDBOX_SIZE);
+	for (UINT32 i = 0; paths && i < parents->n; i++)
+		free(paths[i]);
+	free(paths);
 	if (FAILED(hr) && made)
 		remove_tree(path);
 	return FAILED(hr) ? fail_at(hr, path, "cannot write sandbox.vhdx") : S_OK;
@@ -49,13 +102,31 @@ HRESULT layer_expand(PCWSTR path, UINT64 size)
 {
 	if (!is_scratch(path))
 		return fail_at(HR_FILE_NOT_FOUND, path, "no sandbox.vhdx to expand");
-	struct layer *l = layer_get(path);
-	if (!l)
-		return E_OUTOFMEMORY;
-	if (size < l->size)
-		return fail_at(E_INVALIDARG, path, "the sandbox cannot shrink");
-	l->size = size;
-	return S_OK;
+	struct jval *doc;
+	HRESULT hr = sandbox_read(path, &doc);
+	if (FAILED(hr))
+		return hr;
+	const struct jval *cur = json_get(doc, "Size");
+	UINT64 now = cur && cur->t == J_NUM && cur->n > 0 ? (UINT64)cur->n : 0;
+	/* Keep the recorded parents: the JSON strings of the array. */
+	const struct jval *arr = json_get(doc, "Parents");
+	UINT32 n = 0;
+	for (const struct jval *k = arr && arr->t == J_ARR ? arr->kids : NULL; k; k = k->next)
+		n += k->t == J_STR;
+	const char **paths = calloc(n ? n : 1, sizeof(*paths));
+	n = 0;
+	for (const struct jval *k = arr && arr->t == J_ARR ? arr->kids : NULL; paths && k; k = k->next)
+		if (k->t == J_STR)
+			paths[n++] = k->s;
+	if (!paths)
+		hr = E_OUTOFMEMORY;
+	else if (size < now)
+		hr = fail_at(E_INVALIDARG, path, "the sandbox cannot shrink");
+	else if (size > now)
+		hr = sandbox_write(path, false, paths, n, size);
+	free(paths);
+	json_free(doc);
+	return hr;
 }
 
 HRESULT layer_activate(PCWSTR path)
@@ -75,14 +146,10 @@ HRESULT layer_activate(PCWSTR path)
  * when its fake sandbox.vhdx records them. */
 static HRESULT check_created_over(PCWSTR path, const struct plist *parents)
 {
-	WCHAR *file = path_join(path, L"sandbox.vhdx");
-	char *json = NULL;
-	HRESULT hr = file ? read_vhdx(file, &json) : E_OUTOFMEMORY;
-	free(file);
+	struct jval *doc;
+	HRESULT hr = sandbox_read(path, &doc);
 	if (FAILED(hr))
-		return fail_at(hr, path, "cannot read sandbox.vhdx");
-	struct jval *doc = json_parse(json);
-	free(json);
+		return hr;
 	WCHAR **created = NULL;
 	UINT32 n = 0;
 	const struct jval *arr = json_get(doc, "Parents");
@@ -280,29 +347,22 @@ HRESULT layer_import(PCWSTR dst, PCWSTR staging, const struct plist *parents)
 			       "then ProcessBaseImage)");
 	if (!is_dir(staging) || !has_dir(staging, L"Files"))
 		return fail_at(HR_PATH_NOT_FOUND, staging, "the staging folder has no Files\\");
+	if (wcs_same(dst, staging))
+		return S_OK; /* imported in place */
 	/* The folder may exist: hcsshim writes a layer's UtilityVM\ into it
 	 * directly, before the import. */
-	if (is_layer(dst) || has_dir(dst, L"Hives") || has_file(dst, L"layerchain.json"))
+	if (is_layer(dst) || has_dir(dst, L"Hives"))
 		return fail_at(HR_ALREADY_EXISTS, dst, "already a layer");
 	bool made = !is_dir(dst);
 	HRESULT hr = make_dirs(dst);
 	if (FAILED(hr))
 		return fail_at(hr, dst, "cannot create the folder");
 	bool kept_uvm = has_dir(dst, L"UtilityVM");
-	char *chain = plist_paths_json(parents);
-	WCHAR *file = path_join(dst, L"layerchain.json");
-	if (!chain || !file)
-		hr = E_OUTOFMEMORY;
-	if (SUCCEEDED(hr))
-		hr = copy_if_there(staging, dst, L"Files");
+	hr = copy_if_there(staging, dst, L"Files");
 	if (SUCCEEDED(hr))
 		hr = copy_if_there(staging, dst, L"Hives");
 	if (SUCCEEDED(hr) && !kept_uvm)
 		hr = copy_if_there(staging, dst, L"UtilityVM");
-	if (SUCCEEDED(hr))
-		hr = write_text(file, chain);
-	free(chain);
-	free(file);
 	if (FAILED(hr)) {
 		undo_target(dst, made, kept_uvm);
 		return fail_at(hr, dst, "cannot write the layer");

@@ -29,22 +29,43 @@ BOOL WINAPI MockLayersFailNext(PCWSTR function, HRESULT hr, UINT32 count)
 	return ok;
 }
 
-void WINAPI MockLayersElevationMissing(BOOL missing)
-{
-	store_lock();
-	g_elevation_missing = missing != FALSE;
-	store_unlock();
-}
-
-UINT32 WINAPI MockLayersCalls(PCWSTR function)
+BOOL WINAPI MockLayersDelayNext(PCWSTR function, DWORD ms)
 {
 	char *fn = to_utf8(function);
 	store_lock();
-	UINT32 n = fn ? calls_of(fn) : 0;
+	BOOL ok = fn && delay_add(fn, ms);
+	store_unlock();
+	free(fn);
+	return ok;
+}
+
+void WINAPI MockLayersRelease(void)
+{
+	store_lock();
+	calls_release();
+	store_unlock();
+}
+
+void WINAPI MockLayersSetElevated(BOOL elevated)
+{
+	store_lock();
+	g_elevation_missing = !elevated;
+	store_unlock();
+}
+
+/* Reads a counter of function under the lock. */
+static UINT32 counter(PCWSTR function, UINT32 (*of)(const char *fn))
+{
+	char *fn = to_utf8(function);
+	store_lock();
+	UINT32 n = fn ? of(fn) : 0;
 	store_unlock();
 	free(fn);
 	return n;
 }
+
+UINT32 WINAPI MockLayersCalls(PCWSTR function) { return counter(function, calls_of); }
+UINT32 WINAPI MockLayersPeak(PCWSTR function) { return counter(function, peak_of); }
 
 static UINT32 count_layers(bool prepared)
 {
@@ -129,7 +150,8 @@ UINT32 WINAPI MockLayersState(PCWSTR path, char *buf, UINT32 cap)
 		add_path(&b, full);
 		sb_addf(&b, ",\"State\":\"%s\",\"Activations\":%u,\"Filter\":%s,\"Writable\":%s,\"Size\":%llu",
 			state, l ? l->activations : 0, l && l->filter ? "true" : "false",
-			l && l->writable ? "true" : "false", l ? (unsigned long long)l->size : 0ULL);
+			l && l->writable ? "true" : "false",
+			is_scratch(full) ? (unsigned long long)sandbox_size(full) : 0ULL);
 		sb_add(&b, ",\"Volume\":");
 		add_path(&b, l && l->prepared ? layer_volume(l) : L"");
 		sb_add(&b, ",\"Parents\":[");

@@ -71,8 +71,8 @@ HRESULT paths_from_json(const struct jval *arr, WCHAR ***paths, UINT32 *n)
 	return S_OK;
 }
 
-/* Checks a layer's layerchain.json, when it has one, against the parents
- * that follow it in the list. */
+/* Checks a layer's layerchain.json against the parents that follow it in
+ * the list. A layer without one is a base layer, which must come last. */
 static HRESULT check_chain(const struct plist *l, UINT32 i)
 {
 	WCHAR *file = path_join(l->v[i].path, L"layerchain.json");
@@ -81,8 +81,19 @@ static HRESULT check_chain(const struct plist *l, UINT32 i)
 	char *text = NULL;
 	HRESULT hr = is_file(file) ? read_text(file, &text) : S_FALSE;
 	free(file);
-	if (hr != S_OK)
-		return SUCCEEDED(hr) ? S_OK : fail(hr, "parent %u: cannot read its layerchain.json", i);
+	if (FAILED(hr))
+		return fail(hr, "parent %u: cannot read its layerchain.json", i);
+	if (hr == S_FALSE) { /* a base layer: it must come last */
+		if (i + 1 == l->n)
+			return S_OK;
+		char *u = to_utf8(l->v[i].path);
+		hr = fail(E_INVALIDARG,
+			  "parent %u (%s) has no layerchain.json, so it is a base layer, but %u layers follow it "
+			  "(parents go nearest first, the base layer last)",
+			  i, u ? u : "?", l->n - i - 1);
+		free(u);
+		return hr;
+	}
 	struct jval *doc = json_parse(text);
 	free(text);
 	WCHAR **chain = NULL;

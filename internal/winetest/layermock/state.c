@@ -11,6 +11,9 @@
 #include <string.h>
 
 static SRWLOCK g_lock = SRWLOCK_INIT;
+/* Held calls (MockLayersHoldNext) wait on g_release for g_releases to move. */
+static CONDITION_VARIABLE g_release = CONDITION_VARIABLE_INIT;
+static ULONGLONG g_releases;
 
 void store_lock(void) { AcquireSRWLockExclusive(&g_lock); }
 void store_unlock(void) { ReleaseSRWLockExclusive(&g_lock); }
@@ -20,15 +23,19 @@ void store_unlock(void) { ReleaseSRWLockExclusive(&g_lock); }
 #define MAX_NAMES 64
 #define NAME_LEN 48
 
-/* Per entry point: calls made, and the faults queued for the next calls. */
+/* Per entry point: calls made, calls running now and at most, and the
+ * faults and delays queued for the next calls. */
 static struct entry {
 	char fn[NAME_LEN];
 	UINT32 calls;
+	UINT32 running, peak;
 	struct fault {
 		HRESULT hr;
 		UINT32 left;
 	} faults[16];
 	size_t nfaults;
+	DWORD delays[16];
+	size_t ndelays;
 } g_entries[MAX_NAMES];
 static size_t g_nentries;
 
@@ -48,12 +55,49 @@ static struct entry *entry_of(const char *fn, bool create)
 	return e;
 }
 
+void call_enter(const char *fn)
+{
+	DWORD delay = 0;
+	store_lock();
+	struct entry *e = entry_of(fn, true);
+	if (e) {
+		e->calls++;
+		if (++e->running > e->peak)
+			e->peak = e->running;
+		if (e->ndelays) {
+			delay = e->delays[0];
+			memmove(&e->delays[0], &e->delays[1], --e->ndelays * sizeof(e->delays[0]));
+		}
+	}
+	if (delay == INFINITE) { /* held until released */
+		for (ULONGLONG gen = g_releases; gen == g_releases;)
+			SleepConditionVariableSRW(&g_release, &g_lock, INFINITE, 0);
+		delay = 0;
+	}
+	store_unlock();
+	if (delay)
+		Sleep(delay);
+}
+
+void calls_release(void)
+{
+	g_releases++;
+	WakeAllConditionVariable(&g_release);
+}
+
+void call_leave(const char *fn)
+{
+	store_lock();
+	struct entry *e = entry_of(fn, false);
+	if (e && e->running)
+		e->running--;
+	store_unlock();
+}
+
 HRESULT call_begin(const char *fn)
 {
 	g_last[0] = 0;
-	struct entry *e = entry_of(fn, true);
-	if (e)
-		e->calls++;
+	struct entry *e = entry_of(fn, false);
 	if (g_elevation_missing)
 		return fail(HR_PRIVILEGE_NOT_HELD, "%s: the caller is not elevated (mock)", fn);
 	if (e && e->nfaults) {
@@ -75,15 +119,41 @@ bool fault_add(const char *fn, HRESULT hr, UINT32 n)
 	return true;
 }
 
+bool delay_add(const char *fn, DWORD ms)
+{
+	struct entry *e = entry_of(fn, true);
+	if (!e || e->ndelays == sizeof(e->delays) / sizeof(e->delays[0]))
+		return false;
+	e->delays[e->ndelays++] = ms;
+	return true;
+}
+
 UINT32 calls_of(const char *fn)
 {
 	struct entry *e = entry_of(fn, false);
 	return e ? e->calls : 0;
 }
 
+UINT32 peak_of(const char *fn)
+{
+	struct entry *e = entry_of(fn, false);
+	return e ? e->peak : 0;
+}
+
 void calls_reset(void)
 {
-	g_nentries = 0;
+	calls_release();
+	/* Calls still running keep their count, so that they end at 0. */
+	size_t j = 0;
+	for (size_t i = 0; i < g_nentries; i++) {
+		if (!g_entries[i].running)
+			continue;
+		struct entry e = g_entries[i];
+		memset(&g_entries[j], 0, sizeof(g_entries[j]));
+		strcpy(g_entries[j].fn, e.fn);
+		g_entries[j++].running = e.running;
+	}
+	g_nentries = j;
 	g_elevation_missing = false;
 	g_last[0] = 0;
 }

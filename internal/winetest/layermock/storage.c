@@ -47,7 +47,7 @@ static HRESULT paths(WCHAR **out[], PCWSTR in[], size_t n)
 
 HRESULT WINAPI MockHcsImportLayer(PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData);
 SAME_TYPE(MockHcsImportLayer, HcsImportLayer);
-HRESULT WINAPI MockHcsImportLayer(PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData)
+EXPORT("HcsImportLayer", MockHcsImportLayer, (PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData), (layerPath, sourceFolderPath, layerData))
 {
 	WCHAR *layer = NULL, *source = NULL;
 	struct plist parents = {0};
@@ -68,7 +68,7 @@ HRESULT WINAPI MockHcsImportLayer(PCWSTR layerPath, PCWSTR sourceFolderPath, PCW
 
 HRESULT WINAPI MockHcsExportLayer(PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsExportLayer, HcsExportLayer);
-HRESULT WINAPI MockHcsExportLayer(PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR opts)
+EXPORT("HcsExportLayer", MockHcsExportLayer, (PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR opts), (layerPath, exportFolderPath, layerData, opts))
 {
 	WCHAR *layer = NULL, *folder = NULL;
 	struct plist parents = {0};
@@ -115,8 +115,7 @@ static HRESULT legacy_writable(PCWSTR mount, PCWSTR folder, const struct plist *
 HRESULT WINAPI MockHcsExportLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
 						PCWSTR exportFolderPath, PCWSTR layerData);
 SAME_TYPE(MockHcsExportLegacyWritableLayer, HcsExportLegacyWritableLayer);
-HRESULT WINAPI MockHcsExportLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
-						PCWSTR exportFolderPath, PCWSTR layerData)
+EXPORT("HcsExportLegacyWritableLayer", MockHcsExportLegacyWritableLayer, (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR exportFolderPath, PCWSTR layerData), (writableLayerMountPath, writableLayerFolderPath, exportFolderPath, layerData))
 {
 	WCHAR *folder = NULL, *target = NULL;
 	struct plist parents = {0};
@@ -140,7 +139,7 @@ HRESULT WINAPI MockHcsExportLegacyWritableLayer(PCWSTR writableLayerMountPath, P
 
 HRESULT WINAPI MockHcsDestroyLayer(PCWSTR layerPath);
 SAME_TYPE(MockHcsDestroyLayer, HcsDestroyLayer);
-HRESULT WINAPI MockHcsDestroyLayer(PCWSTR layerPath)
+EXPORT("HcsDestroyLayer", MockHcsDestroyLayer, (PCWSTR layerPath), (layerPath))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -176,7 +175,7 @@ static HRESULT setup_base(const char *fn, PCWSTR layer, PCWSTR opts)
 
 HRESULT WINAPI MockHcsSetupBaseOSLayer(PCWSTR layerPath, HANDLE vhdHandle, PCWSTR options);
 SAME_TYPE(MockHcsSetupBaseOSLayer, HcsSetupBaseOSLayer);
-HRESULT WINAPI MockHcsSetupBaseOSLayer(PCWSTR layerPath, HANDLE vhdHandle, PCWSTR opts)
+EXPORT("HcsSetupBaseOSLayer", MockHcsSetupBaseOSLayer, (PCWSTR layerPath, HANDLE vhdHandle, PCWSTR opts), (layerPath, vhdHandle, opts))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -205,7 +204,7 @@ static HRESULT volume_vhd(const char *fn, PCWSTR volume)
 
 HRESULT WINAPI MockHcsSetupBaseOSVolume(PCWSTR layerPath, PCWSTR volumePath, PCWSTR options);
 SAME_TYPE(MockHcsSetupBaseOSVolume, HcsSetupBaseOSVolume);
-HRESULT WINAPI MockHcsSetupBaseOSVolume(PCWSTR layerPath, PCWSTR volumePath, PCWSTR opts)
+EXPORT("HcsSetupBaseOSVolume", MockHcsSetupBaseOSVolume, (PCWSTR layerPath, PCWSTR volumePath, PCWSTR opts), (layerPath, volumePath, opts))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -223,7 +222,7 @@ HRESULT WINAPI MockHcsSetupBaseOSVolume(PCWSTR layerPath, PCWSTR volumePath, PCW
 
 HRESULT WINAPI MockHcsInitializeWritableLayer(PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsInitializeWritableLayer, HcsInitializeWritableLayer);
-HRESULT WINAPI MockHcsInitializeWritableLayer(PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR opts)
+EXPORT("HcsInitializeWritableLayer", MockHcsInitializeWritableLayer, (PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR opts), (writableLayerPath, layerData, opts))
 {
 	WCHAR *path = NULL;
 	struct plist parents = {0};
@@ -261,8 +260,7 @@ HRESULT WINAPI MockHcsInitializeWritableLayer(PCWSTR writableLayerPath, PCWSTR l
 HRESULT WINAPI MockHcsInitializeLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
 						    PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsInitializeLegacyWritableLayer, HcsInitializeLegacyWritableLayer);
-HRESULT WINAPI MockHcsInitializeLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
-						    PCWSTR layerData, PCWSTR opts)
+EXPORT("HcsInitializeLegacyWritableLayer", MockHcsInitializeLegacyWritableLayer, (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR layerData, PCWSTR opts), (writableLayerMountPath, writableLayerFolderPath, layerData, opts))
 {
 	WCHAR *folder = NULL;
 	struct plist parents = {0};
@@ -289,7 +287,7 @@ HRESULT WINAPI MockHcsInitializeLegacyWritableLayer(PCWSTR writableLayerMountPat
 
 HRESULT WINAPI MockHcsAttachLayerStorageFilter(PCWSTR layerPath, PCWSTR layerData);
 SAME_TYPE(MockHcsAttachLayerStorageFilter, HcsAttachLayerStorageFilter);
-HRESULT WINAPI MockHcsAttachLayerStorageFilter(PCWSTR layerPath, PCWSTR layerData)
+EXPORT("HcsAttachLayerStorageFilter", MockHcsAttachLayerStorageFilter, (PCWSTR layerPath, PCWSTR layerData), (layerPath, layerData))
 {
 	WCHAR *layer = NULL;
 	struct plist parents = {0};
@@ -309,7 +307,7 @@ HRESULT WINAPI MockHcsAttachLayerStorageFilter(PCWSTR layerPath, PCWSTR layerDat
 
 HRESULT WINAPI MockHcsDetachLayerStorageFilter(PCWSTR layerPath);
 SAME_TYPE(MockHcsDetachLayerStorageFilter, HcsDetachLayerStorageFilter);
-HRESULT WINAPI MockHcsDetachLayerStorageFilter(PCWSTR layerPath)
+EXPORT("HcsDetachLayerStorageFilter", MockHcsDetachLayerStorageFilter, (PCWSTR layerPath), (layerPath))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -326,7 +324,7 @@ HRESULT WINAPI MockHcsDetachLayerStorageFilter(PCWSTR layerPath)
 
 HRESULT WINAPI MockHcsFormatWritableLayerVhd(HANDLE vhdHandle);
 SAME_TYPE(MockHcsFormatWritableLayerVhd, HcsFormatWritableLayerVhd);
-HRESULT WINAPI MockHcsFormatWritableLayerVhd(HANDLE vhdHandle)
+EXPORT("HcsFormatWritableLayerVhd", MockHcsFormatWritableLayerVhd, (HANDLE vhdHandle), (vhdHandle))
 {
 	store_lock();
 	HRESULT hr = call_begin("HcsFormatWritableLayerVhd");
@@ -343,7 +341,7 @@ HRESULT WINAPI MockHcsFormatWritableLayerVhd(HANDLE vhdHandle)
 
 HRESULT WINAPI MockHcsGetLayerVhdMountPath(HANDLE vhdHandle, PWSTR *mountPath);
 SAME_TYPE(MockHcsGetLayerVhdMountPath, HcsGetLayerVhdMountPath);
-HRESULT WINAPI MockHcsGetLayerVhdMountPath(HANDLE vhdHandle, PWSTR *mountPath)
+EXPORT("HcsGetLayerVhdMountPath", MockHcsGetLayerVhdMountPath, (HANDLE vhdHandle, PWSTR *mountPath), (vhdHandle, mountPath))
 {
 	if (mountPath)
 		*mountPath = NULL;

@@ -1,8 +1,9 @@
 /*
  * The layer exports of the mock vmcompute.dll (declared in vmcompute.h).
- * Each one starts with call_begin (counting, elevation, injected faults),
- * names its layer from DriverInfo and id, checks its parent descriptors,
- * then runs the operation of layers.c under the lock.
+ * Each one (EXPORT) is counted and may be delayed; under the lock it starts
+ * with call_begin (elevation, injected faults), names its layer from
+ * DriverInfo and id, checks its parent descriptors, then runs the operation
+ * of layers.c.
  */
 #include "layermock.h"
 
@@ -17,7 +18,7 @@ static HRESULT begin(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, WCH
 	return SUCCEEDED(hr) ? layer_path(info, id, path) : hr;
 }
 
-HRESULT WINAPI NameToGuid(PCWSTR name, GUID *guid)
+EXPORT("NameToGuid", NameToGuid, (PCWSTR name, GUID *guid), (name, guid))
 {
 	store_lock();
 	HRESULT hr = call_begin("NameToGuid");
@@ -31,8 +32,7 @@ HRESULT WINAPI NameToGuid(PCWSTR name, GUID *guid)
 	return hr;
 }
 
-HRESULT WINAPI CreateSandboxLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR parent,
-				  const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount)
+EXPORT("CreateSandboxLayer", CreateSandboxLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR parent, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, parent, layers, layerCount))
 {
 	WCHAR *path;
 	struct plist parents = {0};
@@ -50,7 +50,7 @@ HRESULT WINAPI CreateSandboxLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR
 	return hr;
 }
 
-HRESULT WINAPI ExpandSandboxSize(const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 size)
+EXPORT("ExpandSandboxSize", ExpandSandboxSize, (const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 size), (info, id, size))
 {
 	WCHAR *path;
 	store_lock();
@@ -62,7 +62,7 @@ HRESULT WINAPI ExpandSandboxSize(const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 
 	return hr;
 }
 
-HRESULT WINAPI ActivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+EXPORT("ActivateLayer", ActivateLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
 	WCHAR *path;
 	store_lock();
@@ -74,7 +74,7 @@ HRESULT WINAPI ActivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
 	return hr;
 }
 
-HRESULT WINAPI DeactivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+EXPORT("DeactivateLayer", DeactivateLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
 	WCHAR *path;
 	store_lock();
@@ -86,8 +86,7 @@ HRESULT WINAPI DeactivateLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
 	return hr;
 }
 
-HRESULT WINAPI PrepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LAYER_DESCRIPTOR *layers,
-			    UINT32 layerCount)
+EXPORT("PrepareLayer", PrepareLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, layers, layerCount))
 {
 	WCHAR *path;
 	struct plist parents = {0};
@@ -103,7 +102,7 @@ HRESULT WINAPI PrepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LA
 	return hr;
 }
 
-HRESULT WINAPI UnprepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+EXPORT("UnprepareLayer", UnprepareLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
 	WCHAR *path;
 	store_lock();
@@ -115,7 +114,7 @@ HRESULT WINAPI UnprepareLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
 	return hr;
 }
 
-HRESULT WINAPI GetLayerMountPath(const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T *length, PWSTR buffer)
+EXPORT("GetLayerMountPath", GetLayerMountPath, (const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T *length, PWSTR buffer), (info, id, length, buffer))
 {
 	WCHAR *path;
 	store_lock();
@@ -148,7 +147,7 @@ HRESULT WINAPI GetLayerMountPath(const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T 
 	return hr;
 }
 
-HRESULT WINAPI DestroyLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
+EXPORT("DestroyLayer", DestroyLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
 	WCHAR *path;
 	store_lock();
@@ -160,7 +159,7 @@ HRESULT WINAPI DestroyLayer(const VMC_DRIVER_INFO *info, PCWSTR id)
 	return hr;
 }
 
-HRESULT WINAPI LayerExists(const VMC_DRIVER_INFO *info, PCWSTR id, UINT32 *exists)
+EXPORT("LayerExists", LayerExists, (const VMC_DRIVER_INFO *info, PCWSTR id, UINT32 *exists), (info, id, exists))
 {
 	WCHAR *path;
 	store_lock();
@@ -199,14 +198,12 @@ static HRESULT transfer(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, 
 	return hr;
 }
 
-HRESULT WINAPI ImportLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers,
-			   UINT32 layerCount)
+EXPORT("ImportLayer", ImportLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, path, layers, layerCount))
 {
 	return transfer("ImportLayer", info, id, path, layers, layerCount, true);
 }
 
-HRESULT WINAPI ExportLayer(const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers,
-			   UINT32 layerCount)
+EXPORT("ExportLayer", ExportLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, path, layers, layerCount))
 {
 	return transfer("ExportLayer", info, id, path, layers, layerCount, false);
 }
@@ -226,14 +223,17 @@ static HRESULT process(const char *fn, PCWSTR folder, HRESULT (*op)(PCWSTR path)
 	return hr;
 }
 
-HRESULT WINAPI ProcessBaseImage(PCWSTR path) { return process("ProcessBaseImage", path, layer_process_base); }
+EXPORT("ProcessBaseImage", ProcessBaseImage, (PCWSTR path), (path))
+{
+	return process("ProcessBaseImage", path, layer_process_base);
+}
 
-HRESULT WINAPI ProcessUtilityImage(PCWSTR path)
+EXPORT("ProcessUtilityImage", ProcessUtilityImage, (PCWSTR path), (path))
 {
 	return process("ProcessUtilityImage", path, layer_process_utility);
 }
 
-HRESULT WINAPI GetBaseImages(PWSTR *buffer)
+EXPORT("GetBaseImages", GetBaseImages, (PWSTR *buffer), (buffer))
 {
 	store_lock();
 	HRESULT hr = call_begin("GetBaseImages");

@@ -41,11 +41,8 @@ func Mock(t *testing.T) {
 	}
 	mockctl.LayersReset()
 	t.Cleanup(func() {
-		if n := mockctl.LayersActivated(); n != 0 {
-			t.Errorf("mock: %d layers still activated at the end of the test", n)
-		}
-		if n := mockctl.LayersPrepared(); n != 0 {
-			t.Errorf("mock: %d layers still prepared at the end of the test", n)
+		if a, p := mockctl.LayersMounted(); a != 0 || p != 0 {
+			t.Errorf("mock: %d layers still activated, %d prepared at the end of the test", a, p)
 		}
 		if n := mockctl.LayersLiveVHDs(); n != 0 {
 			t.Errorf("mock: %d VHD handles still open at the end of the test", n)

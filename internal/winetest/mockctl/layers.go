@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -22,8 +23,11 @@ var (
 
 	procLayersReset              = layerDLL.NewProc("MockLayersReset")
 	procLayersFailNext           = layerDLL.NewProc("MockLayersFailNext")
-	procLayersElevationMissing   = layerDLL.NewProc("MockLayersElevationMissing")
+	procLayersDelayNext          = layerDLL.NewProc("MockLayersDelayNext")
+	procLayersRelease            = layerDLL.NewProc("MockLayersRelease")
+	procLayersSetElevated        = layerDLL.NewProc("MockLayersSetElevated")
 	procLayersCalls              = layerDLL.NewProc("MockLayersCalls")
+	procLayersPeak               = layerDLL.NewProc("MockLayersPeak")
 	procLayersActivated          = layerDLL.NewProc("MockLayersActivated")
 	procLayersPrepared           = layerDLL.NewProc("MockLayersPrepared")
 	procLayersOutstandingStrings = layerDLL.NewProc("MockLayersOutstandingStrings")
@@ -62,27 +66,55 @@ func LayersFailNext(fn string, hr uint32, n int) {
 	}
 }
 
-// LayersElevationMissing makes every layer call fail with
-// ERROR_PRIVILEGE_NOT_HELD, as for a token without elevation, while missing.
-func LayersElevationMissing(missing bool) {
+// LayersDelayNext makes the next call of the layer entry point fn wait d
+// (millisecond resolution) before it starts, without holding the mock's
+// lock: delayed calls overlap as slow ones would. Delays queue up; it panics
+// when the mock cannot queue one more.
+func LayersDelayNext(fn string, d time.Duration) {
+	if callString(procLayersDelayNext, fn, uintptr(uint32(d/time.Millisecond))) == 0 {
+		panic(fmt.Sprintf("mockctl: the mock vmcompute.dll did not queue a delay of %s", fn))
+	}
+}
+
+// LayersHoldNext makes the next call of the layer entry point fn wait,
+// before it starts, until LayersRelease (or LayersReset): a call a test
+// knows to be in progress. Holds and delays queue up together.
+func LayersHoldNext(fn string) {
+	if callString(procLayersDelayNext, fn, uintptr(windows.INFINITE)) == 0 {
+		panic(fmt.Sprintf("mockctl: the mock vmcompute.dll did not queue a hold of %s", fn))
+	}
+}
+
+// LayersRelease lets every held call go on.
+func LayersRelease() { call(procLayersRelease) }
+
+// LayersSetElevated sets whether the caller counts as elevated. While it
+// does not, every layer call fails with ERROR_PRIVILEGE_NOT_HELD, as for a
+// token without elevation. LayersReset makes it elevated again.
+func LayersSetElevated(elevated bool) {
 	var b uintptr
-	if missing {
+	if elevated {
 		b = 1
 	}
-	call(procLayersElevationMissing, b)
+	call(procLayersSetElevated, b)
 }
 
 // LayersCalls returns the number of calls of the layer entry point fn
 // since the mock was loaded or reset, failed calls included.
 func LayersCalls(fn string) int { return int(uint32(callString(procLayersCalls, fn))) }
 
-// LayersActivated returns the number of layers activated (ActivateLayer,
-// or an attached storage filter); prepared layers are activated too.
-func LayersActivated() int { return int(uint32(call(procLayersActivated))) }
+// LayersPeakPrepares returns the most PrepareLayer calls that ran at the
+// same time since the mock was loaded or reset. PrepareLayer takes no time
+// unless a delay is injected (LayersDelayNext); with delays, a caller that
+// serialises its PrepareLayer calls keeps it at 1.
+func LayersPeakPrepares() int { return int(uint32(callString(procLayersPeak, "PrepareLayer"))) }
 
-// LayersPrepared returns the number of layers prepared (PrepareLayer, or an
-// attached storage filter).
-func LayersPrepared() int { return int(uint32(call(procLayersPrepared))) }
+// LayersMounted returns the number of layers activated (ActivateLayer, or
+// an attached storage filter; prepared layers are activated too), and of
+// layers prepared (PrepareLayer, or an attached storage filter).
+func LayersMounted() (activated, prepared int) {
+	return int(uint32(call(procLayersActivated))), int(uint32(call(procLayersPrepared)))
+}
 
 // LayersOutstandingStrings returns the number of result strings the mock
 // layer DLLs handed out (GetBaseImages, HcsGetLayerVhdMountPath) that have

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gohcs/hcs/internal/winetest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
@@ -20,9 +21,11 @@ func TestLayerControls(t *testing.T) {
 	}
 	mockctl.LayersReset()
 	defer mockctl.LayersReset()
+	activated, prepared := mockctl.LayersMounted()
 	for name, n := range map[string]int{
-		"LayersActivated":           mockctl.LayersActivated(),
-		"LayersPrepared":            mockctl.LayersPrepared(),
+		"LayersMounted (activated)": activated,
+		"LayersMounted (prepared)":  prepared,
+		"LayersPeakPrepares":        mockctl.LayersPeakPrepares(),
 		"LayersOutstandingStrings":  mockctl.LayersOutstandingStrings(),
 		"LayersLiveVHDs":            mockctl.LayersLiveVHDs(),
 		"LayersCalls(PrepareLayer)": mockctl.LayersCalls("PrepareLayer"),
@@ -36,8 +39,9 @@ func TestLayerControls(t *testing.T) {
 		t.Errorf("an unknown layer's state = %+v", st)
 	}
 	mockctl.LayersFailNext("PrepareLayer", 0x80070015, 3)
-	mockctl.LayersElevationMissing(true)
-	mockctl.LayersElevationMissing(false)
+	mockctl.LayersDelayNext("PrepareLayer", time.Millisecond)
+	mockctl.LayersSetElevated(false)
+	mockctl.LayersSetElevated(true)
 	func() {
 		defer func() {
 			if recover() == nil {
