@@ -3,10 +3,7 @@
 package vmcompute
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,32 +15,28 @@ import (
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
-// call is one call of every export, on the fixture's layers.
-type call struct {
-	export string
-	do     func() error
-}
-
-func everyCall(b backend.LegacyLayers, f layertest.Fixture) []call {
+// everyCall calls each export once, on the fixture's layers, in the order
+// of procs.
+func everyCall(b backend.LegacyLayers, f layertest.Fixture) []layertest.Call {
 	scratch := filepath.Join(f.Dir, "scratch")
-	return []call{
-		{"NameToGuid", func() error { _, err := b.NameToGuid("base"); return err }},
-		{"CreateSandboxLayer", func() error { return b.CreateSandboxLayer(full, scratch, f.Parents()) }},
-		{"ExpandSandboxSize", func() error { return b.ExpandSandboxSize(full, scratch, 1<<30) }},
-		{"ActivateLayer", func() error { return b.ActivateLayer(full, f.Base) }},
-		{"DeactivateLayer", func() error { return b.DeactivateLayer(full, f.Base) }},
-		{"PrepareLayer", func() error { return b.PrepareLayer(full, scratch, f.Parents()) }},
-		{"UnprepareLayer", func() error { return b.UnprepareLayer(full, scratch) }},
-		{"GetLayerMountPath", func() error { _, err := b.GetLayerMountPath(full, f.Base); return err }},
-		{"DestroyLayer", func() error { return b.DestroyLayer(full, scratch) }},
-		{"LayerExists", func() error { _, err := b.LayerExists(full, f.Base); return err }},
-		{"ImportLayer", func() error { return b.ImportLayer(full, filepath.Join(f.Dir, "new"), f.Child, f.Parents()) }},
-		{"ExportLayer", func() error {
+	return []layertest.Call{
+		{Export: "NameToGuid", Do: func() error { _, err := b.NameToGuid("base"); return err }},
+		{Export: "CreateSandboxLayer", Do: func() error { return b.CreateSandboxLayer(full, scratch, f.Parents()) }},
+		{Export: "ExpandSandboxSize", Do: func() error { return b.ExpandSandboxSize(full, scratch, 1<<30) }},
+		{Export: "ActivateLayer", Do: func() error { return b.ActivateLayer(full, f.Base) }},
+		{Export: "DeactivateLayer", Do: func() error { return b.DeactivateLayer(full, f.Base) }},
+		{Export: "PrepareLayer", Do: func() error { return b.PrepareLayer(full, scratch, f.Parents()) }},
+		{Export: "UnprepareLayer", Do: func() error { return b.UnprepareLayer(full, scratch) }},
+		{Export: "GetLayerMountPath", Do: func() error { _, err := b.GetLayerMountPath(full, f.Base); return err }},
+		{Export: "DestroyLayer", Do: func() error { return b.DestroyLayer(full, scratch) }},
+		{Export: "LayerExists", Do: func() error { _, err := b.LayerExists(full, f.Base); return err }},
+		{Export: "ImportLayer", Do: func() error { return b.ImportLayer(full, filepath.Join(f.Dir, "new"), f.Child, f.Parents()) }},
+		{Export: "ExportLayer", Do: func() error {
 			return b.ExportLayer(full, f.Child, filepath.Join(f.Dir, "out"), layertest.Parents(f.Base))
 		}},
-		{"ProcessBaseImage", func() error { return b.ProcessBaseImage(f.Base) }},
-		{"ProcessUtilityImage", func() error { return b.ProcessUtilityImage(filepath.Join(f.Base, "UtilityVM")) }},
-		{"GetBaseImages", func() error { _, err := b.GetBaseImages(); return err }},
+		{Export: "ProcessBaseImage", Do: func() error { return b.ProcessBaseImage(f.Base) }},
+		{Export: "ProcessUtilityImage", Do: func() error { return b.ProcessUtilityImage(filepath.Join(f.Base, "UtilityVM")) }},
+		{Export: "GetBaseImages", Do: func() error { _, err := b.GetBaseImages(); return err }},
 	}
 }
 
@@ -79,7 +72,7 @@ func TestElevationMissing(t *testing.T) {
 	f := layertest.NewFixture(t)
 	mockctl.LayersSetElevated(false)
 	for _, c := range everyCall(b, f) {
-		wantErr(t, c.export, c.do(), errPrivilegeNotHeld)
+		wantErr(t, c.Export, c.Do(), errPrivilegeNotHeld)
 	}
 	if layertest.Exists(filepath.Join(f.Dir, "scratch")) {
 		t.Error("CreateSandboxLayer made the scratch without elevation")
@@ -99,59 +92,10 @@ var procs = []**windows.LazyProc{
 
 // An export missing from vmcompute.dll (an older host), or the DLL missing
 // altogether, fails the call with ErrUnsupported, naming the export, and
-// never panics. The bindings are pointed at a DLL that exports none of
-// them: the decoy DLL make wine builds, copied under another name.
+// never panics.
 func TestMissingExports(t *testing.T) {
 	b := mock(t)
-	f := layertest.NewFixture(t)
-	decoy, err := filepath.Abs(filepath.Join("..", "..", ".build", "wine", "decoy", "computecore.dll"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := filepath.Join(f.Dir, "vmcompute-old.dll")
-	data, err := os.ReadFile(decoy)
-	if err != nil {
-		t.Fatalf("the decoy DLL make wine builds: %v", err)
-	}
-	layertest.WriteFile(t, old, string(data))
-
-	dlls := map[string]*windows.LazyDLL{
-		"a DLL without the exports": windows.NewLazyDLL(old),
-		"a missing DLL":             windows.NewLazySystemDLL("hcs-no-such-vmcompute.dll"),
-	}
-	for name, dll := range dlls {
-		t.Run(name, func(t *testing.T) {
-			// Unload the copy afterwards: Wine refuses to delete a
-			// loaded DLL.
-			defer func() {
-				if dll.Load() == nil {
-					_ = windows.FreeLibrary(windows.Handle(dll.Handle()))
-				}
-			}()
-			saved := make([]*windows.LazyProc, len(procs))
-			for i, p := range procs {
-				saved[i] = *p
-				*p = dll.NewProc((*p).Name)
-			}
-			defer func() {
-				for i, p := range procs {
-					*p = saved[i]
-				}
-			}()
-			calls := everyCall(b, f)
-			if len(calls) != len(procs) {
-				t.Fatalf("%d calls for %d bindings", len(calls), len(procs))
-			}
-			for i, c := range calls {
-				err := c.do()
-				if !errors.Is(err, errors.ErrUnsupported) {
-					t.Errorf("%s: err = %v, want errors.ErrUnsupported", c.export, err)
-				} else if !strings.Contains(err.Error(), saved[i].Name) {
-					t.Errorf("%s: %q does not name the export", c.export, err)
-				}
-			}
-		})
-	}
+	layertest.MissingExports(t, procs, everyCall(b, layertest.NewFixture(t)))
 }
 
 // A held call stays in progress while others proceed, and the mock counts

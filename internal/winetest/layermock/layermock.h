@@ -69,6 +69,9 @@ void call_leave(const char *fn);
  * injected fault for fn.
  */
 HRESULT call_begin(const char *fn);
+/* The body of the calls that take one path: call_begin, then op on the
+ * normalized path, under the lock. */
+HRESULT on_path(const char *fn, PCWSTR path, HRESULT (*op)(PCWSTR path));
 
 /* Queues a fault: the next n calls of fn fail with hr (lock held). */
 bool fault_add(const char *fn, HRESULT hr, UINT32 n);

@@ -110,6 +110,20 @@ HRESULT call_begin(const char *fn)
 	return S_OK;
 }
 
+HRESULT on_path(const char *fn, PCWSTR path, HRESULT (*op)(PCWSTR path))
+{
+	WCHAR *full = NULL;
+	store_lock();
+	HRESULT hr = call_begin(fn);
+	if (SUCCEEDED(hr))
+		hr = norm_path(path, &full);
+	if (SUCCEEDED(hr))
+		hr = op(full);
+	store_unlock();
+	free(full);
+	return hr;
+}
+
 bool fault_add(const char *fn, HRESULT hr, UINT32 n)
 {
 	struct entry *e = entry_of(fn, true);

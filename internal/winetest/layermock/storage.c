@@ -47,7 +47,9 @@ static HRESULT paths(WCHAR **out[], PCWSTR in[], size_t n)
 
 HRESULT WINAPI MockHcsImportLayer(PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData);
 SAME_TYPE(MockHcsImportLayer, HcsImportLayer);
-EXPORT("HcsImportLayer", MockHcsImportLayer, (PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData), (layerPath, sourceFolderPath, layerData))
+EXPORT("HcsImportLayer", MockHcsImportLayer,
+       (PCWSTR layerPath, PCWSTR sourceFolderPath, PCWSTR layerData),
+       (layerPath, sourceFolderPath, layerData))
 {
 	WCHAR *layer = NULL, *source = NULL;
 	struct plist parents = {0};
@@ -68,7 +70,9 @@ EXPORT("HcsImportLayer", MockHcsImportLayer, (PCWSTR layerPath, PCWSTR sourceFol
 
 HRESULT WINAPI MockHcsExportLayer(PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsExportLayer, HcsExportLayer);
-EXPORT("HcsExportLayer", MockHcsExportLayer, (PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR opts), (layerPath, exportFolderPath, layerData, opts))
+EXPORT("HcsExportLayer", MockHcsExportLayer,
+       (PCWSTR layerPath, PCWSTR exportFolderPath, PCWSTR layerData, PCWSTR opts),
+       (layerPath, exportFolderPath, layerData, opts))
 {
 	WCHAR *layer = NULL, *folder = NULL;
 	struct plist parents = {0};
@@ -115,7 +119,9 @@ static HRESULT legacy_writable(PCWSTR mount, PCWSTR folder, const struct plist *
 HRESULT WINAPI MockHcsExportLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
 						PCWSTR exportFolderPath, PCWSTR layerData);
 SAME_TYPE(MockHcsExportLegacyWritableLayer, HcsExportLegacyWritableLayer);
-EXPORT("HcsExportLegacyWritableLayer", MockHcsExportLegacyWritableLayer, (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR exportFolderPath, PCWSTR layerData), (writableLayerMountPath, writableLayerFolderPath, exportFolderPath, layerData))
+EXPORT("HcsExportLegacyWritableLayer", MockHcsExportLegacyWritableLayer,
+       (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR exportFolderPath, PCWSTR layerData),
+       (writableLayerMountPath, writableLayerFolderPath, exportFolderPath, layerData))
 {
 	WCHAR *folder = NULL, *target = NULL;
 	struct plist parents = {0};
@@ -141,16 +147,7 @@ HRESULT WINAPI MockHcsDestroyLayer(PCWSTR layerPath);
 SAME_TYPE(MockHcsDestroyLayer, HcsDestroyLayer);
 EXPORT("HcsDestroyLayer", MockHcsDestroyLayer, (PCWSTR layerPath), (layerPath))
 {
-	WCHAR *layer = NULL;
-	store_lock();
-	HRESULT hr = call_begin("HcsDestroyLayer");
-	if (SUCCEEDED(hr))
-		hr = norm_path(layerPath, &layer);
-	if (SUCCEEDED(hr))
-		hr = layer_destroy(layer);
-	store_unlock();
-	free(layer);
-	return hr;
+	return on_path("HcsDestroyLayer", layerPath, layer_destroy);
 }
 
 /* Sets up a base OS layer (options: OsLayerOptions, optional). */
@@ -175,7 +172,9 @@ static HRESULT setup_base(const char *fn, PCWSTR layer, PCWSTR opts)
 
 HRESULT WINAPI MockHcsSetupBaseOSLayer(PCWSTR layerPath, HANDLE vhdHandle, PCWSTR options);
 SAME_TYPE(MockHcsSetupBaseOSLayer, HcsSetupBaseOSLayer);
-EXPORT("HcsSetupBaseOSLayer", MockHcsSetupBaseOSLayer, (PCWSTR layerPath, HANDLE vhdHandle, PCWSTR opts), (layerPath, vhdHandle, opts))
+EXPORT("HcsSetupBaseOSLayer", MockHcsSetupBaseOSLayer,
+       (PCWSTR layerPath, HANDLE vhdHandle, PCWSTR opts),
+       (layerPath, vhdHandle, opts))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -204,7 +203,9 @@ static HRESULT volume_vhd(const char *fn, PCWSTR volume)
 
 HRESULT WINAPI MockHcsSetupBaseOSVolume(PCWSTR layerPath, PCWSTR volumePath, PCWSTR options);
 SAME_TYPE(MockHcsSetupBaseOSVolume, HcsSetupBaseOSVolume);
-EXPORT("HcsSetupBaseOSVolume", MockHcsSetupBaseOSVolume, (PCWSTR layerPath, PCWSTR volumePath, PCWSTR opts), (layerPath, volumePath, opts))
+EXPORT("HcsSetupBaseOSVolume", MockHcsSetupBaseOSVolume,
+       (PCWSTR layerPath, PCWSTR volumePath, PCWSTR opts),
+       (layerPath, volumePath, opts))
 {
 	WCHAR *layer = NULL;
 	store_lock();
@@ -222,7 +223,9 @@ EXPORT("HcsSetupBaseOSVolume", MockHcsSetupBaseOSVolume, (PCWSTR layerPath, PCWS
 
 HRESULT WINAPI MockHcsInitializeWritableLayer(PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsInitializeWritableLayer, HcsInitializeWritableLayer);
-EXPORT("HcsInitializeWritableLayer", MockHcsInitializeWritableLayer, (PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR opts), (writableLayerPath, layerData, opts))
+EXPORT("HcsInitializeWritableLayer", MockHcsInitializeWritableLayer,
+       (PCWSTR writableLayerPath, PCWSTR layerData, PCWSTR opts),
+       (writableLayerPath, layerData, opts))
 {
 	WCHAR *path = NULL;
 	struct plist parents = {0};
@@ -260,7 +263,9 @@ EXPORT("HcsInitializeWritableLayer", MockHcsInitializeWritableLayer, (PCWSTR wri
 HRESULT WINAPI MockHcsInitializeLegacyWritableLayer(PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath,
 						    PCWSTR layerData, PCWSTR options);
 SAME_TYPE(MockHcsInitializeLegacyWritableLayer, HcsInitializeLegacyWritableLayer);
-EXPORT("HcsInitializeLegacyWritableLayer", MockHcsInitializeLegacyWritableLayer, (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR layerData, PCWSTR opts), (writableLayerMountPath, writableLayerFolderPath, layerData, opts))
+EXPORT("HcsInitializeLegacyWritableLayer", MockHcsInitializeLegacyWritableLayer,
+       (PCWSTR writableLayerMountPath, PCWSTR writableLayerFolderPath, PCWSTR layerData, PCWSTR opts),
+       (writableLayerMountPath, writableLayerFolderPath, layerData, opts))
 {
 	WCHAR *folder = NULL;
 	struct plist parents = {0};
@@ -287,7 +292,9 @@ EXPORT("HcsInitializeLegacyWritableLayer", MockHcsInitializeLegacyWritableLayer,
 
 HRESULT WINAPI MockHcsAttachLayerStorageFilter(PCWSTR layerPath, PCWSTR layerData);
 SAME_TYPE(MockHcsAttachLayerStorageFilter, HcsAttachLayerStorageFilter);
-EXPORT("HcsAttachLayerStorageFilter", MockHcsAttachLayerStorageFilter, (PCWSTR layerPath, PCWSTR layerData), (layerPath, layerData))
+EXPORT("HcsAttachLayerStorageFilter", MockHcsAttachLayerStorageFilter,
+       (PCWSTR layerPath, PCWSTR layerData),
+       (layerPath, layerData))
 {
 	WCHAR *layer = NULL;
 	struct plist parents = {0};
@@ -341,7 +348,9 @@ EXPORT("HcsFormatWritableLayerVhd", MockHcsFormatWritableLayerVhd, (HANDLE vhdHa
 
 HRESULT WINAPI MockHcsGetLayerVhdMountPath(HANDLE vhdHandle, PWSTR *mountPath);
 SAME_TYPE(MockHcsGetLayerVhdMountPath, HcsGetLayerVhdMountPath);
-EXPORT("HcsGetLayerVhdMountPath", MockHcsGetLayerVhdMountPath, (HANDLE vhdHandle, PWSTR *mountPath), (vhdHandle, mountPath))
+EXPORT("HcsGetLayerVhdMountPath", MockHcsGetLayerVhdMountPath,
+       (HANDLE vhdHandle, PWSTR *mountPath),
+       (vhdHandle, mountPath))
 {
 	if (mountPath)
 		*mountPath = NULL;

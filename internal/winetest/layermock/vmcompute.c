@@ -18,6 +18,20 @@ static HRESULT begin(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, WCH
 	return SUCCEEDED(hr) ? layer_path(info, id, path) : hr;
 }
 
+/* Runs op on the layer named by info and id, for the calls that take
+ * nothing else. */
+static HRESULT on_layer(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, HRESULT (*op)(PCWSTR path))
+{
+	WCHAR *path;
+	store_lock();
+	HRESULT hr = begin(fn, info, id, &path);
+	if (SUCCEEDED(hr))
+		hr = op(path);
+	store_unlock();
+	free(path);
+	return hr;
+}
+
 EXPORT("NameToGuid", NameToGuid, (PCWSTR name, GUID *guid), (name, guid))
 {
 	store_lock();
@@ -32,7 +46,9 @@ EXPORT("NameToGuid", NameToGuid, (PCWSTR name, GUID *guid), (name, guid))
 	return hr;
 }
 
-EXPORT("CreateSandboxLayer", CreateSandboxLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR parent, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, parent, layers, layerCount))
+EXPORT("CreateSandboxLayer", CreateSandboxLayer,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR parent, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount),
+       (info, id, parent, layers, layerCount))
 {
 	WCHAR *path;
 	struct plist parents = {0};
@@ -50,7 +66,9 @@ EXPORT("CreateSandboxLayer", CreateSandboxLayer, (const VMC_DRIVER_INFO *info, P
 	return hr;
 }
 
-EXPORT("ExpandSandboxSize", ExpandSandboxSize, (const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 size), (info, id, size))
+EXPORT("ExpandSandboxSize", ExpandSandboxSize,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, UINT64 size),
+       (info, id, size))
 {
 	WCHAR *path;
 	store_lock();
@@ -64,29 +82,17 @@ EXPORT("ExpandSandboxSize", ExpandSandboxSize, (const VMC_DRIVER_INFO *info, PCW
 
 EXPORT("ActivateLayer", ActivateLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
-	WCHAR *path;
-	store_lock();
-	HRESULT hr = begin("ActivateLayer", info, id, &path);
-	if (SUCCEEDED(hr))
-		hr = layer_activate(path);
-	store_unlock();
-	free(path);
-	return hr;
+	return on_layer("ActivateLayer", info, id, layer_activate);
 }
 
 EXPORT("DeactivateLayer", DeactivateLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
-	WCHAR *path;
-	store_lock();
-	HRESULT hr = begin("DeactivateLayer", info, id, &path);
-	if (SUCCEEDED(hr))
-		hr = layer_deactivate(path);
-	store_unlock();
-	free(path);
-	return hr;
+	return on_layer("DeactivateLayer", info, id, layer_deactivate);
 }
 
-EXPORT("PrepareLayer", PrepareLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, layers, layerCount))
+EXPORT("PrepareLayer", PrepareLayer,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount),
+       (info, id, layers, layerCount))
 {
 	WCHAR *path;
 	struct plist parents = {0};
@@ -114,7 +120,9 @@ EXPORT("UnprepareLayer", UnprepareLayer, (const VMC_DRIVER_INFO *info, PCWSTR id
 	return hr;
 }
 
-EXPORT("GetLayerMountPath", GetLayerMountPath, (const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T *length, PWSTR buffer), (info, id, length, buffer))
+EXPORT("GetLayerMountPath", GetLayerMountPath,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, SIZE_T *length, PWSTR buffer),
+       (info, id, length, buffer))
 {
 	WCHAR *path;
 	store_lock();
@@ -149,17 +157,12 @@ EXPORT("GetLayerMountPath", GetLayerMountPath, (const VMC_DRIVER_INFO *info, PCW
 
 EXPORT("DestroyLayer", DestroyLayer, (const VMC_DRIVER_INFO *info, PCWSTR id), (info, id))
 {
-	WCHAR *path;
-	store_lock();
-	HRESULT hr = begin("DestroyLayer", info, id, &path);
-	if (SUCCEEDED(hr))
-		hr = layer_destroy(path);
-	store_unlock();
-	free(path);
-	return hr;
+	return on_layer("DestroyLayer", info, id, layer_destroy);
 }
 
-EXPORT("LayerExists", LayerExists, (const VMC_DRIVER_INFO *info, PCWSTR id, UINT32 *exists), (info, id, exists))
+EXPORT("LayerExists", LayerExists,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, UINT32 *exists),
+       (info, id, exists))
 {
 	WCHAR *path;
 	store_lock();
@@ -198,39 +201,28 @@ static HRESULT transfer(const char *fn, const VMC_DRIVER_INFO *info, PCWSTR id, 
 	return hr;
 }
 
-EXPORT("ImportLayer", ImportLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, path, layers, layerCount))
+EXPORT("ImportLayer", ImportLayer,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount),
+       (info, id, path, layers, layerCount))
 {
 	return transfer("ImportLayer", info, id, path, layers, layerCount, true);
 }
 
-EXPORT("ExportLayer", ExportLayer, (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount), (info, id, path, layers, layerCount))
+EXPORT("ExportLayer", ExportLayer,
+       (const VMC_DRIVER_INFO *info, PCWSTR id, PCWSTR path, const VMC_LAYER_DESCRIPTOR *layers, UINT32 layerCount),
+       (info, id, path, layers, layerCount))
 {
 	return transfer("ExportLayer", info, id, path, layers, layerCount, false);
 }
 
-/* ProcessBaseImage and ProcessUtilityImage: one folder. */
-static HRESULT process(const char *fn, PCWSTR folder, HRESULT (*op)(PCWSTR path))
-{
-	WCHAR *path = NULL;
-	store_lock();
-	HRESULT hr = call_begin(fn);
-	if (SUCCEEDED(hr))
-		hr = norm_path(folder, &path);
-	if (SUCCEEDED(hr))
-		hr = op(path);
-	store_unlock();
-	free(path);
-	return hr;
-}
-
 EXPORT("ProcessBaseImage", ProcessBaseImage, (PCWSTR path), (path))
 {
-	return process("ProcessBaseImage", path, layer_process_base);
+	return on_path("ProcessBaseImage", path, layer_process_base);
 }
 
 EXPORT("ProcessUtilityImage", ProcessUtilityImage, (PCWSTR path), (path))
 {
-	return process("ProcessUtilityImage", path, layer_process_utility);
+	return on_path("ProcessUtilityImage", path, layer_process_utility);
 }
 
 EXPORT("GetBaseImages", GetBaseImages, (PWSTR *buffer), (buffer))

@@ -4,11 +4,15 @@ package layertest
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/windows"
 
+	"github.com/gohcs/hcs/internal/winetest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
@@ -68,4 +72,77 @@ func Must(t *testing.T, what string, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v; mock says %q", what, err, mockctl.LayersLastError())
 	}
+}
+
+// Call is one call of an entry point, as the tests of missing exports and
+// of elevation make them.
+type Call struct {
+	Export string
+	Do     func() error
+}
+
+// MissingExports checks that every call fails with errors.ErrUnsupported,
+// naming its export, and never panics, when the FFI's bindings (procs, in
+// the order of the calls) point at a DLL without the exports (an older
+// host: the decoy DLL make wine builds, copied under another name) or at a
+// DLL that does not exist. It restores the bindings afterwards.
+func MissingExports(t *testing.T, procs []**windows.LazyProc, calls []Call) {
+	t.Helper()
+	if len(calls) != len(procs) {
+		t.Fatalf("%d calls for %d bindings", len(calls), len(procs))
+	}
+	for i, c := range calls {
+		if c.Export != (*procs[i]).Name {
+			t.Fatalf("call %d is %s, binding %s", i, c.Export, (*procs[i]).Name)
+		}
+	}
+	old := filepath.Join(winetest.TempDir(t), "old.dll")
+	WriteFile(t, old, ReadFile(t, decoyDLL(t)))
+	dlls := map[string]*windows.LazyDLL{
+		"a DLL without the exports": windows.NewLazyDLL(old),
+		"a missing DLL":             windows.NewLazySystemDLL("hcs-no-such-layer.dll"),
+	}
+	for name, dll := range dlls {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if dll.Load() == nil { // Wine refuses to delete a loaded DLL
+					_ = windows.FreeLibrary(windows.Handle(dll.Handle()))
+				}
+			}()
+			saved := make([]*windows.LazyProc, len(procs))
+			for i, p := range procs {
+				saved[i] = *p
+				*p = dll.NewProc((*p).Name)
+			}
+			defer func() {
+				for i, p := range procs {
+					*p = saved[i]
+				}
+			}()
+			for _, c := range calls {
+				err := c.Do()
+				if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), c.Export) {
+					t.Errorf("%s: err = %v, want errors.ErrUnsupported naming it", c.Export, err)
+				}
+			}
+		})
+	}
+}
+
+// decoyDLL is the path of the decoy DLL make wine builds: a DLL exporting
+// none of the HCS entry points.
+func decoyDLL(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !Exists(filepath.Join(dir, "go.mod")) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+	return filepath.Join(dir, ".build", "wine", "decoy", "computecore.dll")
 }
