@@ -181,4 +181,4 @@ bench: wine
 stress: wine
 	$(call stage,stress on the simulator (-race),$(GO) test . -race -run '^TestStress' -count=1 -v -stress.full)
 	$(call stage,stress on the mock under Wine (checkptr),$(WINDOWS_ENV) $(GO) test . -gcflags=all=-d=checkptr -run '^TestStress' -count=1 -v -stress.full)
-	$(call stage,internal/computecore under Wine (checkptr),$(WINDOWS_ENV) $(GO) test ./internal/computecore -gcflags=all=-d=checkptr -count=1)
+	$(call stage,the FFI packages under Wine (checkptr),$(WINDOWS_ENV) $(GO) test ./internal/computecore ./internal/vmcompute ./internal/computestorage -gcflags=all=-d=checkptr -count=1)
