@@ -91,6 +91,11 @@ func TestScratchLifecycle(t *testing.T) {
 	}
 	wantErr(t, "PrepareLayer again", b.PrepareLayer(full, scratch, f.Parents()), errAlreadyExists)
 	wantErr(t, "DeactivateLayer while prepared", b.DeactivateLayer(full, scratch), errBusy)
+	// A second activation of a prepared layer can be undone: the first
+	// one holds the volume.
+	must(t, "ActivateLayer of a prepared layer", b.ActivateLayer(full, scratch))
+	must(t, "DeactivateLayer of the extra activation", b.DeactivateLayer(full, scratch))
+	wantErr(t, "DeactivateLayer of the last activation", b.DeactivateLayer(full, scratch), errBusy)
 	wantErr(t, "DestroyLayer while prepared", b.DestroyLayer(full, scratch), errBusy)
 	wantErr(t, "DestroyLayer of a parent of a prepared layer", b.DestroyLayer(full, f.Base), errBusy)
 

@@ -238,7 +238,8 @@ HRESULT layer_deactivate(PCWSTR path)
 	struct layer *l = layer_find(path);
 	if (!l || !l->activations)
 		return fail_at(HR_NOT_READY, path, "not activated");
-	if (l->prepared)
+	/* The last activation holds the volume; extra ones can be undone. */
+	if (l->prepared && l->activations == 1)
 		return fail_at(HR_BUSY, path, l->filter ? "its storage filter is attached" : "prepared: UnprepareLayer first");
 	l->activations--;
 	return S_OK;
