@@ -34,6 +34,28 @@ func TestLocal(t *testing.T) {
 				})
 				return hcs.Local(), mockFaults{}
 			},
+			SetupLayers: func(t *testing.T) LayerHost {
+				if why := mockctl.LayersWhy(); why != "" {
+					t.Fatalf("the Wine harness installs the mock layer DLLs beside the mock computecore.dll: %s", why)
+				}
+				mockctl.Reset()
+				mockctl.LayersReset()
+				mockctl.SetLabel(t.Name())
+				t.Cleanup(func() {
+					if n := mockctl.LayersOutstandingStrings(); n != 0 {
+						t.Errorf("the mock layer DLLs handed out %d result strings not freed with LocalFree", n)
+					}
+					if n := mockctl.LayersLiveVHDs(); n != 0 {
+						t.Errorf("%d VHD handles of the mock left open", n)
+					}
+					mockctl.SetCompletionDelay(0)
+					mockctl.FireLateEvents(false)
+					mockctl.Reconnect()
+					mockctl.LayersReset()
+					mockctl.SetLabel("after " + t.Name())
+				})
+				return LayerHost{Host: hcs.Local(), Faults: mockFaults{}, Layers: layers.Local(), LayerFaults: mockLayerFaults{}}
+			},
 		})
 	case os.Getenv("HCS_TEST_REAL") != "1":
 		t.Skip("computecore.dll is not the mock; set HCS_TEST_REAL=1 to run the suite on this machine's HCS")
@@ -72,3 +94,17 @@ func (mockFaults) FailCreateProcessRunning(hr hcs.HRESULT) {
 func (mockFaults) DropNextProcessExit()                { mockctl.DropNextProcessExit() }
 func (mockFaults) StoppedProcessError(hr hcs.HRESULT)  { mockctl.StoppedProcessError(uint32(hr)) }
 func (mockFaults) SystemExitDropsProcessExits(on bool) { mockctl.SystemExitDropsProcessExits(on) }
+
+// mockLayerFaults adapts the test-only exports of the mock layer DLLs to
+// the suite's layer faults.
+type mockLayerFaults struct{}
+
+// FailNext fails the next call of fn; the mock layer calls return only a
+// code, so the message is not used.
+func (mockLayerFaults) FailNext(fn string, hr hcs.HRESULT, _ string) {
+	mockctl.LayersFailNext(fn, uint32(hr), 1)
+}
+func (mockLayerFaults) DelayNext(fn string, d time.Duration) { mockctl.LayersDelayNext(fn, d) }
+func (mockLayerFaults) SetElevated(on bool)                  { mockctl.LayersSetElevated(on) }
+func (mockLayerFaults) Mounted() (activated, prepared int)   { return mockctl.LayersMounted() }
+func (mockLayerFaults) PeakPrepares() int                    { return mockctl.LayersPeakPrepares() }
