@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/windows"
 
 	"github.com/gohcs/hcs/internal/backend"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/vmcompute"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
@@ -31,8 +31,8 @@ func TestImportExportDestroy(t *testing.T) {
 
 	wantErr(t, "HcsImportLayer without layerData", b.HcsImportLayer(layer, staging, ""), layertest.ErrInvalidArg)
 	wantErr(t, "HcsImportLayer with bad JSON", b.HcsImportLayer(layer, staging, "{"), layertest.ErrInvalidJSON)
-	wrongID := strings.Replace(f.LayerData(), layertest.GUIDString(layertest.NameToGUID("base")),
-		layertest.GUIDString(layertest.NameToGUID("other")), 1)
+	wrongID := strings.Replace(f.LayerData(), layertest.NameToGUID("base").String(),
+		layertest.NameToGUID("other").String(), 1)
 	wantErr(t, "HcsImportLayer with a wrong Id", b.HcsImportLayer(layer, staging, wrongID), layertest.ErrInvalidArg)
 	smb := strings.Replace(f.LayerData(), "AbsolutePath", "VirtualSmbShareName", 1)
 	wantErr(t, "HcsImportLayer with an SMB path type", b.HcsImportLayer(layer, staging, smb), layertest.ErrInvalidArg)
@@ -107,8 +107,8 @@ func TestWritableLayerOnVHD(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		storage := map[string]any{"Path": vol, "Layers": []map[string]string{
-			{"Id": layertest.GUIDString(layertest.NameToGUID("child")), "Path": f.Child},
-			{"Id": layertest.GUIDString(layertest.NameToGUID("base")), "Path": f.Base},
+			{"Id": layertest.NameToGUID("child").String(), "Path": f.Child},
+			{"Id": layertest.NameToGUID("base").String(), "Path": f.Base},
 		}}
 		doc, _ := json.Marshal(map[string]any{
 			"Owner": "computestorage-test", "SchemaVersion": map[string]int{"Major": 2, "Minor": 1},

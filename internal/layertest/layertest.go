@@ -1,5 +1,7 @@
-// Package layertest makes layer folders for tests: what an image's
-// layers, unpacked, look like to the layer calls.
+// Package layertest makes layer folders for tests — what an image's
+// layers, unpacked, look like to the layer calls — and holds what the tests
+// of the fakes' layer calls share: the fakes' NameToGuid, parent lists, and
+// on Windows the controls of the mock layer DLLs.
 package layertest
 
 import (

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 

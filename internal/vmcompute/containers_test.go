@@ -14,7 +14,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
@@ -26,7 +26,7 @@ func containerDoc(path string, layers []backend.LayerDescriptor) string {
 		Layers []layer
 	}{Path: path, Layers: []layer{}}
 	for _, l := range layers {
-		storage.Layers = append(storage.Layers, layer{layertest.GUIDString(l.ID), l.Path})
+		storage.Layers = append(storage.Layers, layer{l.ID.String(), l.Path})
 	}
 	s, _ := json.Marshal(storage)
 	return fmt.Sprintf(`{"Owner":"vmcompute-test","SchemaVersion":{"Major":2,"Minor":1},"Container":{"Storage":%s},"ShouldTerminateOnLastHandleClosed":true}`, s)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gohcs/hcs/internal/backend"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 )
 
 const (

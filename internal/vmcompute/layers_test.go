@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/windows"
 
 	"github.com/gohcs/hcs/internal/backend"
-	"github.com/gohcs/hcs/internal/winetest/layertest"
+	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
 	"github.com/gohcs/hcs/internal/winstr"
 )
@@ -201,8 +201,8 @@ func TestDescriptors(t *testing.T) {
 	}
 	for i, want := range flagged {
 		got := st.Parents[i]
-		if got.ID != layertest.GUIDString(want.ID) || got.Flags != want.Flags || !strings.EqualFold(got.Path, want.Path) {
-			t.Errorf("parent %d = %+v, want {%s %#x %s}", i, got, layertest.GUIDString(want.ID), want.Flags, want.Path)
+		if got.ID != want.ID.String() || got.Flags != want.Flags || !strings.EqualFold(got.Path, want.Path) {
+			t.Errorf("parent %d = %+v, want {%s %#x %s}", i, got, want.ID, want.Flags, want.Path)
 		}
 	}
 }

@@ -1,13 +1,13 @@
-// Package layertest holds what the tests of the layer FFI packages share:
-// the fakes' NameToGuid computed independently of the mocks, layer folders
-// on disk, parent lists and LayerData documents.
 package layertest
+
+// What the tests of the fakes' layer calls share: the fakes' NameToGuid
+// computed independently of them, a fixture of layer folders, parent lists
+// and LayerData documents.
 
 import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,11 +39,6 @@ func NameToGUID(name string) backend.GUID {
 	return g
 }
 
-// GUIDString is g in the schema's form: lowercase, no braces.
-func GUIDString(g backend.GUID) string {
-	return fmt.Sprintf("%08x-%04x-%04x-%x-%x", g.Data1, g.Data2, g.Data3, g.Data4[:2], g.Data4[2:])
-}
-
 // Parent is the descriptor of the layer folder at path: its id is
 // NameToGUID of the folder's base name.
 func Parent(path string) backend.LayerDescriptor {
@@ -69,7 +64,7 @@ func LayerData(paths ...string) string {
 	}{Layers: []layer{}}
 	doc.SchemaVersion.Major, doc.SchemaVersion.Minor = 2, 1
 	for _, p := range paths {
-		doc.Layers = append(doc.Layers, layer{GUIDString(NameToGUID(filepath.Base(p))), p, "AbsolutePath"})
+		doc.Layers = append(doc.Layers, layer{NameToGUID(filepath.Base(p)).String(), p, "AbsolutePath"})
 	}
 	return mustJSON(doc)
 }
