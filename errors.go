@@ -126,12 +126,14 @@ const (
 	ERROR_NOT_SUPPORTED          HRESULT = 0x80070032 - 1<<32 // Win32 error 50.
 	ERROR_FILE_EXISTS            HRESULT = 0x80070050 - 1<<32 // Win32 error 80.
 	ERROR_INSUFFICIENT_BUFFER    HRESULT = 0x8007007A - 1<<32 // Win32 error 122.
+	ERROR_DIR_NOT_EMPTY          HRESULT = 0x80070091 - 1<<32 // Win32 error 145.
 	ERROR_MOD_NOT_FOUND          HRESULT = 0x8007007E - 1<<32 // Win32 error 126.
 	ERROR_PROC_NOT_FOUND         HRESULT = 0x8007007F - 1<<32 // Win32 error 127.
 	ERROR_BAD_PATHNAME           HRESULT = 0x800700A1 - 1<<32 // Win32 error 161.
 	ERROR_BUSY                   HRESULT = 0x800700AA - 1<<32 // Win32 error 170.
 	ERROR_ALREADY_EXISTS         HRESULT = 0x800700B7 - 1<<32 // Win32 error 183.
 	WAIT_TIMEOUT                 HRESULT = 0x80070102 - 1<<32 // Win32 error 258.
+	ERROR_UNRECOGNIZED_VOLUME    HRESULT = 0x800703ED - 1<<32 // Win32 error 1005.
 	ERROR_SERVICE_DOES_NOT_EXIST HRESULT = 0x80070424 - 1<<32 // Win32 error 1060.
 	ERROR_DEVICE_NOT_CONNECTED   HRESULT = 0x8007048F - 1<<32 // Win32 error 1167.
 	ERROR_NOT_FOUND              HRESULT = 0x80070490 - 1<<32 // Win32 error 1168.
@@ -149,7 +151,7 @@ const (
 //	ErrNotFound             HCS_E_SYSTEM_NOT_FOUND, ERROR_VMCOMPUTE_SYSTEM_NOT_FOUND,
 //	                        ERROR_NOT_FOUND, ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND
 //	ErrAlreadyExists        HCS_E_SYSTEM_ALREADY_EXISTS, ERROR_VMCOMPUTE_SYSTEM_ALREADY_EXISTS,
-//	                        ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS
+//	                        ERROR_ALREADY_EXISTS, ERROR_FILE_EXISTS, ERROR_DIR_NOT_EMPTY
 //	ErrAlreadyStopped       HCS_E_SYSTEM_ALREADY_STOPPED, ERROR_VMCOMPUTE_SYSTEM_ALREADY_STOPPED,
 //	                        HCS_E_PROCESS_ALREADY_STOPPED
 //	ErrAccessDenied         HCS_E_ACCESS_DENIED, E_ACCESSDENIED, ERROR_PRIVILEGE_NOT_HELD
@@ -157,7 +159,8 @@ const (
 //	ErrInvalidArgument      E_INVALIDARG, E_POINTER, E_HANDLE, ERROR_BAD_PATHNAME,
 //	                        ERROR_NOT_A_REPARSE_POINT
 //	ErrInvalidState         HCS_E_INVALID_STATE, ERROR_VMCOMPUTE_INVALID_STATE, ERROR_INVALID_STATE,
-//	                        ERROR_BUSY, ERROR_SHARING_VIOLATION, ERROR_NOT_READY
+//	                        ERROR_BUSY, ERROR_SHARING_VIOLATION, ERROR_NOT_READY,
+//	                        ERROR_UNRECOGNIZED_VOLUME
 //	ErrImageMismatch        HCS_E_IMAGE_MISMATCH, ERROR_VMCOMPUTE_IMAGE_MISMATCH
 //	ErrFeatureNotInstalled  HCS_E_HYPERV_NOT_INSTALLED, ERROR_VMCOMPUTE_HYPERV_NOT_INSTALLED,
 //	                        HCS_E_SERVICE_NOT_AVAILABLE, ERROR_SERVICE_DOES_NOT_EXIST
@@ -314,12 +317,14 @@ var codes = map[HRESULT]code{
 	ERROR_NOT_SUPPORTED:          {"ERROR_NOT_SUPPORTED", "The request is not supported", ErrNotSupported},
 	ERROR_FILE_EXISTS:            {"ERROR_FILE_EXISTS", "The file exists", ErrAlreadyExists},
 	ERROR_INSUFFICIENT_BUFFER:    {"ERROR_INSUFFICIENT_BUFFER", "The data area passed to a system call is too small", nil},
+	ERROR_DIR_NOT_EMPTY:          {"ERROR_DIR_NOT_EMPTY", "The directory is not empty", ErrAlreadyExists},
 	ERROR_MOD_NOT_FOUND:          {"ERROR_MOD_NOT_FOUND", "The specified module could not be found", ErrNotSupported},
 	ERROR_PROC_NOT_FOUND:         {"ERROR_PROC_NOT_FOUND", "The specified procedure could not be found", ErrNotSupported},
 	ERROR_BAD_PATHNAME:           {"ERROR_BAD_PATHNAME", "The specified path is invalid", ErrInvalidArgument},
 	ERROR_BUSY:                   {"ERROR_BUSY", "The requested resource is in use", ErrInvalidState},
 	ERROR_ALREADY_EXISTS:         {"ERROR_ALREADY_EXISTS", "Cannot create a file when that file already exists", ErrAlreadyExists},
 	WAIT_TIMEOUT:                 {"WAIT_TIMEOUT", "The wait operation timed out", ErrTimeout},
+	ERROR_UNRECOGNIZED_VOLUME:    {"ERROR_UNRECOGNIZED_VOLUME", "The volume does not contain a recognized file system", ErrInvalidState},
 	ERROR_SERVICE_DOES_NOT_EXIST: {"ERROR_SERVICE_DOES_NOT_EXIST", "The specified service does not exist as an installed service", ErrFeatureNotInstalled},
 	ERROR_DEVICE_NOT_CONNECTED:   {"ERROR_DEVICE_NOT_CONNECTED", "The device is not connected", nil},
 	ERROR_NOT_FOUND:              {"ERROR_NOT_FOUND", "Element not found", ErrNotFound},
