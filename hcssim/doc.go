@@ -47,7 +47,11 @@
 //     layerchain.json); and container documents checked against the
 //     mounts: Storage.Path must be a prepared volume and Storage.Layers
 //     its parents in order, and a prepared volume cannot be unmounted while
-//     a container that has not stopped runs on it.
+//     a container that has not stopped runs on it. Virtual disks for the
+//     computestorage.dll calls that take one come from OpenVHD, AttachVHD,
+//     DetachVHD and CloseVHD, which stand for virtdisk.dll. DestroyLayer
+//     refuses a folder holding anything no layer holds, rather than
+//     deleting it as Windows would.
 //   - Faults: a failing call (FailNext, FailNextSync), a slow one
 //     (DelayNext), a system exiting during a call (ExitDuringNext), a
 //     service disconnection (Disconnect, Reconnect), events that arrive
@@ -68,7 +72,11 @@
 // by ZLayer); ERROR_NOT_READY and ERROR_DEVICE_NOT_CONNECTED from
 // PrepareLayer under load, which hcsshim retries, are injected with
 // FailNext; a folder's path from GetLayerMountPath for a layer activated
-// but not prepared (hcsshim). Where nothing is reported, the simulator
+// but not prepared, PrepareLayer for read-write (scratch) layers only,
+// base layers processed rather than imported, and HcsSetupBaseOSLayer
+// taking no disk for a container's base layer, whose Hives folder and
+// Layout file it makes and refuses to find (all hcsshim); the export of a
+// container's scratch layer (moby). Where nothing is reported, the simulator
 // makes a choice no kinder than Windows is likely to be: unmounting a
 // scratch layer a running container uses is ERROR_BUSY, and so is
 // destroying a mounted layer or one of its parents; preparing a prepared

@@ -43,12 +43,27 @@ type layerRecord struct {
 	// nearest first; VolumePath the volume it was given. Prepared only.
 	Parents    []string `json:",omitempty"`
 	VolumePath string   `json:",omitempty"`
+	// Filter marks a layer prepared by HcsAttachLayerStorageFilter (its
+	// VolumePath is its Path, and it has one activation): it is undone
+	// with HcsDetachLayerStorageFilter, not with UnprepareLayer and
+	// DeactivateLayer.
+	Filter bool `json:",omitempty"`
+}
+
+// writableLayer is a writable layer that HcsInitializeWritableLayer or
+// HcsInitializeLegacyWritableLayer initialized: a folder, or the volume
+// of a virtual disk, with the parents it was initialized over.
+type writableLayer struct {
+	Path    string
+	Parents []string
 }
 
 // layerStore is the simulator's layer state. It is guarded by Sim.mu.
 type layerStore struct {
 	records map[string]*layerRecord // by layerKey of the path
-	// vhds are the VHD handles AttachVHD handed out.
+	// writable are the initialized writable layers, by layerKey.
+	writable map[string]*writableLayer
+	// vhds are the VHD handles OpenVHD handed out.
 	vhds    map[uintptr]*vhd
 	lastVHD uintptr
 	// unelevated makes every layer call fail as for a process without
@@ -64,15 +79,9 @@ type layerStore struct {
 	closed chan struct{}
 }
 
-// vhd is a virtual disk handle of the computestorage calls.
-type vhd struct {
-	path      string
-	formatted bool
-	volume    string // the mount path, once asked for
-}
-
 func (l *layerStore) init() {
 	l.records = make(map[string]*layerRecord)
+	l.writable = make(map[string]*writableLayer)
 	l.vhds = make(map[uintptr]*vhd)
 	l.closed = make(chan struct{})
 }
@@ -201,28 +210,6 @@ func (s *Sim) PeakPrepares() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.layers.peakPrepares
-}
-
-// AttachVHD returns a handle standing for the virtual disk at path,
-// attached to the host, for the computestorage calls that take one
-// (HcsFormatWritableLayerVhd, HcsGetLayerVhdMountPath,
-// HcsSetupBaseOSLayer). On Windows such a handle comes from virtdisk's
-// OpenVirtualDisk and AttachVirtualDisk, which the simulator does not
-// model; the file is not read. DetachVHD forgets the handle.
-func (s *Sim) AttachVHD(path string) uintptr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.layers.lastVHD += 4
-	s.layers.vhds[s.layers.lastVHD] = &vhd{path: path}
-	return s.layers.lastVHD
-}
-
-// DetachVHD forgets a handle AttachVHD returned. Calls given it afterwards
-// fail with E_HANDLE.
-func (s *Sim) DetachVHD(h uintptr) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.layers.vhds, h)
 }
 
 // layerCall makes the checks every layer call makes — the service is

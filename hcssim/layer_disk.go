@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/gohcs/hcs"
 )
@@ -25,10 +25,37 @@ import (
 const (
 	filesDir      = "Files"
 	hivesDir      = "Hives"
+	utilityVMDir  = "UtilityVM"
+	layoutFile    = "Layout"
 	chainFile     = "layerchain.json"
 	sandboxFile   = "sandbox.vhdx"
 	vhdxSignature = "vhdxfile"
 )
+
+// layerEntries are the names a layer folder, or a half-made one, may hold.
+// DestroyLayer refuses a folder holding anything else (see safeToDestroy).
+var layerEntries = []string{
+	filesDir, hivesDir, utilityVMDir, layoutFile, chainFile, sandboxFile, "blank.vhdx", "blank-base.vhdx",
+}
+
+// checkPath checks a path argument of a layer call and returns it cleaned:
+// it must be absolute (a \\?\ path, such as a volume path, counts as one)
+// and not the root of a file system, else E_INVALIDARG.
+func checkPath(path string) (string, error) {
+	switch {
+	case path == "":
+		return "", hcs.E_INVALIDARG
+	case strings.HasPrefix(path, `\\?\`):
+		return strings.TrimRight(path, `\`), nil
+	case !filepath.IsAbs(path):
+		return "", hcs.E_INVALIDARG
+	}
+	path = filepath.Clean(path)
+	if filepath.Dir(path) == path {
+		return "", hcs.E_INVALIDARG // a root is not a layer
+	}
+	return path, nil
+}
 
 // defaultSandboxSize is the size CreateSandboxLayer gives a scratch layer:
 // 20 GB, the default size of a Windows container's scratch.
@@ -56,7 +83,8 @@ func isScratch(path string) bool { return isFile(filepath.Join(path, sandboxFile
 func isLayer(path string) bool { return isReadOnlyLayer(path) || isScratch(path) }
 
 // readChain returns the parents a layer folder's layerchain.json lists,
-// and whether it has one (a base layer has none).
+// and whether it has one (a base layer has none). A layerchain.json that
+// is not a JSON array of strings is ERROR_INVALID_DATA.
 func readChain(path string) ([]string, bool, error) {
 	b, err := os.ReadFile(filepath.Join(path, chainFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -66,8 +94,8 @@ func readChain(path string) ([]string, bool, error) {
 		return nil, false, err
 	}
 	var chain []string
-	if err := json.Unmarshal(b, &chain); err != nil {
-		return nil, true, fmt.Errorf("%s: %w", filepath.Join(path, chainFile), err)
+	if err := json.Unmarshal(b, &chain); err != nil || chain == nil {
+		return nil, true, hcs.ERROR_INVALID_DATA
 	}
 	return chain, true, nil
 }
@@ -130,13 +158,54 @@ func fsError(err error) hcs.HRESULT {
 	return hcs.E_FAIL
 }
 
-// copyLayerFiles copies the layer content of src (every file and folder)
-// into dst, which it creates.
-func copyLayerFiles(dst, src string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
+// copyLayerDirs copies the folders named names of the layer folder src,
+// those it has, into the folder dst.
+func copyLayerDirs(dst, src string, names ...string) error {
+	for _, name := range names {
+		if !isDir(filepath.Join(src, name)) {
+			continue
+		}
+		if err := os.CopyFS(filepath.Join(dst, name), os.DirFS(filepath.Join(src, name))); err != nil {
+			return err
+		}
 	}
-	return os.CopyFS(dst, os.DirFS(src))
+	return nil
+}
+
+// isEmptyDir reports whether path is a directory without entries.
+func isEmptyDir(path string) bool {
+	entries, err := os.ReadDir(path)
+	return err == nil && len(entries) == 0
+}
+
+// safeToDestroy checks that path, which exists, is a folder holding
+// nothing but what a layer folder holds (layerEntries, in any case), so
+// that a wrong path given to DestroyLayer is refused with E_INVALIDARG
+// rather than deleted. Real DestroyLayer deletes whatever it is given; the
+// fakes' tests run against real file systems (under Wine, Z:\ is the host's
+// root), so the fakes do not.
+func safeToDestroy(path string) error {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		if !isDir(path) {
+			return hcs.E_INVALIDARG // not a folder
+		}
+		return fsError(err)
+	}
+	for _, e := range entries {
+		if !slices.ContainsFunc(layerEntries, func(n string) bool { return strings.EqualFold(n, e.Name()) }) {
+			return hcs.E_INVALIDARG
+		}
+	}
+	return nil
+}
+
+// removeEntries removes the entries of folder dir named names, those it
+// has: what a failed import or export wrote into a folder it did not make.
+func removeEntries(dir string, names ...string) {
+	for _, name := range names {
+		_ = removeTree(filepath.Join(dir, name))
+	}
 }
 
 // removeTree removes path and everything below it, one entry at a time,

@@ -87,172 +87,83 @@ func TestNameToGuid(t *testing.T) {
 	wantCode(t, "NameToGuid of an empty name", err, hcs.E_INVALIDARG)
 }
 
-func TestScratchStateMachine(t *testing.T) {
+// TestModel runs the shared layer model's checks on the simulator; the
+// mock layer DLLs run the same under Wine (internal/layertest).
+func TestModel(t *testing.T) {
+	layertest.Model(t, func(t *testing.T) layertest.Fake {
+		sim := New()
+		t.Cleanup(sim.Close)
+		return layertest.Fake{
+			Layers:      (*layerSeam)(sim),
+			OpenVHD:     sim.OpenVHD,
+			AttachVHD:   sim.AttachVHD,
+			DetachVHD:   sim.DetachVHD,
+			CloseVHD:    sim.CloseVHD,
+			FailNext:    func(fn string, hr hcs.HRESULT) { sim.FailNext(Call(fn), hr, "") },
+			SetElevated: sim.SetElevated,
+			Disconnect:  sim.Disconnect,
+			Reconnect:   sim.Reconnect,
+			Mounted: func() (activated, prepared int) {
+				for _, l := range sim.MountedLayers() {
+					activated++
+					if l.State == layerPrepared {
+						prepared++
+					}
+				}
+				return activated, prepared
+			},
+			LiveVHDs: func() int {
+				sim.mu.Lock()
+				defer sim.mu.Unlock()
+				return len(sim.layers.vhds)
+			},
+		}
+	})
+}
+
+// TestMountedLayers checks what MountedLayers reports of a mount, and the
+// placeholder disk that names the simulator.
+func TestMountedLayers(t *testing.T) {
 	f := newLayerFixture(t)
 	b, info := f.b, backend.DriverInfo{}
 	s := f.scratch(t, "scratch")
-
-	_, err := b.GetLayerMountPath(info, s)
-	wantCode(t, "GetLayerMountPath of an inactive layer", err, hcs.ERROR_NOT_READY)
-	wantCode(t, "PrepareLayer of an inactive layer", b.PrepareLayer(info, s, descs(f.app, f.base)), hcs.ERROR_NOT_READY)
-	wantCode(t, "UnprepareLayer of an inactive layer", b.UnprepareLayer(info, s), hcs.ERROR_NOT_READY)
-	wantCode(t, "DeactivateLayer of an inactive layer", b.DeactivateLayer(info, s), hcs.ERROR_NOT_READY)
-
-	must(t, "ActivateLayer", b.ActivateLayer(info, s))
-	if p, err := b.GetLayerMountPath(info, s); err != nil || p != filepath.Clean(s) {
-		t.Fatalf("GetLayerMountPath of an activated layer = %q, %v; want its folder", p, err)
+	disk, err := os.ReadFile(filepath.Join(s, sandboxFile))
+	if err != nil || !bytes.HasPrefix(disk, []byte("vhdxfile")) || !bytes.Contains(disk, []byte(`"Fake":"hcssim"`)) {
+		t.Fatalf("sandbox.vhdx = %q, %v; want the simulator's placeholder", disk, err)
 	}
-	wantCode(t, "PrepareLayer without parents", b.PrepareLayer(info, s, nil), hcs.E_INVALIDARG)
-	must(t, "PrepareLayer", b.PrepareLayer(info, s, descs(f.app, f.base)))
-	wantCode(t, "PrepareLayer again", b.PrepareLayer(info, s, descs(f.app, f.base)), hcs.ERROR_ALREADY_EXISTS)
-	vol, err := b.GetLayerMountPath(info, s)
-	if err != nil || !isVolumePath(vol) {
-		t.Fatalf("GetLayerMountPath of a prepared layer = %q, %v; want a volume path", vol, err)
-	}
-	wantCode(t, "DeactivateLayer of a prepared layer", b.DeactivateLayer(info, s), hcs.ERROR_BUSY)
-	wantCode(t, "DestroyLayer of a prepared layer", b.DestroyLayer(info, s), hcs.ERROR_BUSY)
-	wantCode(t, "DestroyLayer of a parent of a prepared layer", b.DestroyLayer(info, f.base), hcs.ERROR_BUSY)
-
-	// A second activation is counted, and may be undone while prepared.
+	vol := f.mount(t, s)
 	must(t, "ActivateLayer again", b.ActivateLayer(info, s))
-	must(t, "DeactivateLayer of the second activation", b.DeactivateLayer(info, s))
-
 	infos := f.sim.MountedLayers()
 	if len(infos) != 1 || infos[0].State != "Prepared" || infos[0].VolumePath != vol ||
-		!slices.Equal(infos[0].Parents, []string{f.app, f.base}) || infos[0].Activations != 1 {
+		!slices.Equal(infos[0].Parents, []string{f.app, f.base}) || infos[0].Activations != 2 {
 		t.Fatalf("MountedLayers = %+v", infos)
 	}
-
+	must(t, "DeactivateLayer", b.DeactivateLayer(info, s))
 	must(t, "UnprepareLayer", b.UnprepareLayer(info, s))
-	wantCode(t, "UnprepareLayer again", b.UnprepareLayer(info, s), hcs.ERROR_NOT_READY)
+	if infos := f.sim.MountedLayers(); len(infos) != 1 || infos[0].State != "Activated" || infos[0].VolumePath != "" {
+		t.Fatalf("MountedLayers after UnprepareLayer = %+v", infos)
+	}
 	must(t, "DeactivateLayer", b.DeactivateLayer(info, s))
 	if infos := f.sim.MountedLayers(); len(infos) != 0 {
 		t.Fatalf("MountedLayers after the teardown = %+v", infos)
 	}
-	must(t, "DestroyLayer", b.DestroyLayer(info, s))
-	if _, err := os.Stat(s); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the scratch folder is still there: %v", err)
-	}
-	must(t, "DestroyLayer of a missing folder", b.DestroyLayer(info, s))
 }
 
-func TestLayerArguments(t *testing.T) {
-	f := newLayerFixture(t)
-	b, info := f.b, backend.DriverInfo{}
-	s := filepath.Join(f.dir, "scratch")
-	missing := filepath.Join(f.dir, "missing")
-	wrongID := descs(f.app, f.base)
-	wrongID[1].ID = wrongID[0].ID
-
-	for _, c := range []struct {
-		what string
-		err  error
-		want hcs.HRESULT
-	}{
-		{"an empty id", b.ActivateLayer(info, ""), hcs.E_INVALIDARG},
-		{"no parents", b.CreateSandboxLayer(info, s, nil), hcs.E_INVALIDARG},
-		{"a parent that is not a layer", b.CreateSandboxLayer(info, s, descs(missing)), hcs.ERROR_PATH_NOT_FOUND},
-		{"a wrong descriptor id", b.CreateSandboxLayer(info, s, wrongID), hcs.E_INVALIDARG},
-		{"parents base first", b.CreateSandboxLayer(info, s, descs(f.base, f.app)), hcs.E_INVALIDARG},
-		{"the base missing", b.CreateSandboxLayer(info, s, descs(f.app)), hcs.E_INVALIDARG},
-		{"activating a missing layer", b.ActivateLayer(info, missing), hcs.ERROR_PATH_NOT_FOUND},
-		{"expanding a missing sandbox", b.ExpandSandboxSize(info, missing, 1<<40), hcs.ERROR_FILE_NOT_FOUND},
-	} {
-		wantCode(t, c.what, c.err, c.want)
-	}
-	if _, err := os.Stat(s); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("refused CreateSandboxLayer calls made %s", s)
-	}
-
-	// HomeDir\id names the layer when HomeDir is set.
-	home := backend.DriverInfo{HomeDir: f.dir}
-	must(t, "CreateSandboxLayer in HomeDir", b.CreateSandboxLayer(home, "scratch", descs(f.app, f.base)))
-	wantCode(t, "CreateSandboxLayer again", b.CreateSandboxLayer(info, s, descs(f.app, f.base)), hcs.ERROR_FILE_EXISTS)
-	if ok, err := b.LayerExists(info, s); !ok || err != nil {
-		t.Fatalf("LayerExists(scratch) = %v, %v", ok, err)
-	}
-	if ok, err := b.LayerExists(info, missing); ok || err != nil {
-		t.Fatalf("LayerExists(missing) = %v, %v", ok, err)
-	}
-	b2, err := os.ReadFile(filepath.Join(s, sandboxFile))
-	if err != nil || !bytes.HasPrefix(b2, []byte("vhdxfile")) || !bytes.Contains(b2, []byte(`"Fake":"hcssim"`)) {
-		t.Fatalf("sandbox.vhdx = %q, %v; want the simulator's placeholder", b2, err)
-	}
-	wantCode(t, "shrinking the sandbox", b.ExpandSandboxSize(info, s, 1<<30), hcs.E_INVALIDARG)
-	must(t, "ExpandSandboxSize", b.ExpandSandboxSize(info, s, 40<<30))
-	if p, err := readPlaceholder(filepath.Join(s, sandboxFile)); err != nil || p.Size != 40<<30 {
-		t.Fatalf("the placeholder after expanding = %+v, %v", p, err)
-	}
-}
-
-func TestImportAndProcess(t *testing.T) {
-	f := newLayerFixture(t)
-	b, info := f.b, backend.DriverInfo{}
-	staging := layertest.Folder(t, f.dir, "staging")
-	if err := os.WriteFile(filepath.Join(staging, filesDir, "app.exe"), []byte("MZ"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(f.dir, "imported")
-	must(t, "ImportLayer", b.ImportLayer(info, dst, staging, descs(f.app, f.base)))
-	if got, err := os.ReadFile(filepath.Join(dst, filesDir, "app.exe")); err != nil || string(got) != "MZ" {
-		t.Fatalf("imported file = %q, %v", got, err)
-	}
-	wantCode(t, "ImportLayer over a layer", b.ImportLayer(info, dst, staging, nil), hcs.ERROR_ALREADY_EXISTS)
-	must(t, "ImportLayer in place", b.ImportLayer(info, staging, staging, nil))
-	wantCode(t, "ImportLayer from a missing folder", b.ImportLayer(info, dst, filepath.Join(f.dir, "nope"), nil), hcs.ERROR_PATH_NOT_FOUND)
-
-	out := filepath.Join(f.dir, "exported")
-	must(t, "ExportLayer", b.ExportLayer(info, dst, out, descs(f.app, f.base)))
-	if _, err := os.Stat(filepath.Join(out, filesDir, "app.exe")); err != nil {
-		t.Fatalf("exported file: %v", err)
-	}
-
-	must(t, "ProcessBaseImage", b.ProcessBaseImage(f.base))
-	for _, name := range []string{"blank.vhdx", "blank-base.vhdx"} {
-		if _, err := readPlaceholder(filepath.Join(f.base, name)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	filesOnly := filepath.Join(f.dir, "files-only")
-	if err := os.MkdirAll(filepath.Join(filesOnly, filesDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	wantCode(t, "ProcessBaseImage without Hives", b.ProcessBaseImage(filesOnly), hcs.ERROR_PATH_NOT_FOUND)
-	wantCode(t, "ProcessUtilityImage without UtilityVM", b.ProcessUtilityImage(filepath.Join(f.base, "UtilityVM")), hcs.ERROR_PATH_NOT_FOUND)
-	if err := os.MkdirAll(filepath.Join(f.base, "UtilityVM", filesDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	must(t, "ProcessUtilityImage", b.ProcessUtilityImage(filepath.Join(f.base, "UtilityVM")))
-	if doc, err := b.GetBaseImages(); err != nil || doc != `{"Images":[]}` {
-		t.Fatalf("GetBaseImages = %s, %v", doc, err)
-	}
-}
-
-func TestComputeStorage(t *testing.T) {
+// TestContainerOnFilter runs a container on a writable layer mounted with
+// computestorage.dll's calls: the filter cannot be detached under it.
+func TestContainerOnFilter(t *testing.T) {
 	f := newLayerFixture(t)
 	b := f.b
-	data := `{"SchemaVersion":{"Major":2,"Minor":0},"Layers":[` +
-		`{"Id":"` + nameToGUID("app").String() + `","Path":` + quote(f.app) + `,"PathType":"AbsolutePath"},` +
-		`{"Id":"` + nameToGUID("base").String() + `","Path":` + quote(f.base) + `,"PathType":"AbsolutePath"}]}`
-
-	wantCode(t, "HcsFormatWritableLayerVhd of a bogus handle", b.HcsFormatWritableLayerVhd(12345), hcs.E_HANDLE)
-	vhd := f.sim.AttachVHD(filepath.Join(f.dir, "w.vhdx"))
-	_, err := b.HcsGetLayerVhdMountPath(vhd)
-	wantCode(t, "HcsGetLayerVhdMountPath of an unformatted disk", err, hcs.ERROR_NOT_READY)
-	must(t, "HcsFormatWritableLayerVhd", b.HcsFormatWritableLayerVhd(vhd))
-	vol, err := b.HcsGetLayerVhdMountPath(vhd)
-	if err != nil || !isVolumePath(vol) {
-		t.Fatalf("HcsGetLayerVhdMountPath = %q, %v", vol, err)
-	}
-	if again, _ := b.HcsGetLayerVhdMountPath(vhd); again != vol {
-		t.Fatalf("a second HcsGetLayerVhdMountPath gave %q, want %q", again, vol)
-	}
-	wantCode(t, "HcsAttachLayerStorageFilter with bad JSON", b.HcsAttachLayerStorageFilter(vol, "{"), hcs.HCS_E_INVALID_JSON)
-	wantCode(t, "HcsAttachLayerStorageFilter without layers", b.HcsAttachLayerStorageFilter(vol, `{"Layers":[]}`), hcs.E_INVALIDARG)
+	h, err := f.sim.OpenVHD(filepath.Join(f.dir, "w.vhdx"), true)
+	must(t, "OpenVHD", err)
+	must(t, "HcsFormatWritableLayerVhd", b.HcsFormatWritableLayerVhd(h))
+	must(t, "AttachVHD", f.sim.AttachVHD(h))
+	vol, err := b.HcsGetLayerVhdMountPath(h)
+	must(t, "HcsGetLayerVhdMountPath", err)
+	data := layertest.LayerData(f.app, f.base)
+	must(t, "HcsInitializeWritableLayer", b.HcsInitializeWritableLayer(vol, data, ""))
 	must(t, "HcsAttachLayerStorageFilter", b.HcsAttachLayerStorageFilter(vol, data))
-	wantCode(t, "HcsAttachLayerStorageFilter again", b.HcsAttachLayerStorageFilter(vol, data), hcs.ERROR_BUSY)
 
-	// A container runs on the attached volume, and holds it.
 	host := f.sim.Host()
 	doc := `{"Container":{"Storage":{"Path":` + quote(vol) + `,"Layers":` + layersJSON(f.app, f.base) + `}}}`
 	sys, err := host.CreateSystem(t.Context(), "on-filter", doc)
@@ -263,20 +174,8 @@ func TestComputeStorage(t *testing.T) {
 	wantCode(t, "HcsDetachLayerStorageFilter under a container", b.HcsDetachLayerStorageFilter(vol), hcs.ERROR_BUSY)
 	must(t, "Terminate", sys.Terminate(t.Context()))
 	must(t, "HcsDetachLayerStorageFilter", b.HcsDetachLayerStorageFilter(vol))
-	wantCode(t, "HcsDetachLayerStorageFilter again", b.HcsDetachLayerStorageFilter(vol), hcs.ERROR_NOT_READY)
-
-	must(t, "HcsSetupBaseOSLayer", b.HcsSetupBaseOSLayer(f.base, vhd, `{"Type":"Container"}`))
-	wantCode(t, "HcsSetupBaseOSLayer with bad options", b.HcsSetupBaseOSLayer(f.base, vhd, "x"), hcs.HCS_E_INVALID_JSON)
-	must(t, "HcsSetupBaseOSVolume", b.HcsSetupBaseOSVolume(f.base, vol, ""))
-	w := filepath.Join(f.dir, "writable")
-	must(t, "HcsInitializeWritableLayer", b.HcsInitializeWritableLayer(w, data, ""))
-	must(t, "HcsInitializeLegacyWritableLayer", b.HcsInitializeLegacyWritableLayer(vol, w, data, ""))
-	imported := filepath.Join(f.dir, "imported")
-	must(t, "HcsImportLayer", b.HcsImportLayer(imported, f.app, data))
-	must(t, "HcsExportLayer", b.HcsExportLayer(imported, filepath.Join(f.dir, "exported"), data, ""))
-	must(t, "HcsDestroyLayer", b.HcsDestroyLayer(imported))
-	f.sim.DetachVHD(vhd)
-	wantCode(t, "HcsFormatWritableLayerVhd after DetachVHD", b.HcsFormatWritableLayerVhd(vhd), hcs.E_HANDLE)
+	must(t, "DetachVHD", f.sim.DetachVHD(h))
+	must(t, "CloseVHD", f.sim.CloseVHD(h))
 }
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `\`, `\\`) + `"` }
@@ -356,7 +255,7 @@ func TestLayerFaults(t *testing.T) {
 		CallGetLayerMountPath:                func() error { _, err := b.GetLayerMountPath(info, s); return err },
 		CallDestroyLayer:                     func() error { return b.DestroyLayer(info, s) },
 		CallLayerExists:                      func() error { _, err := b.LayerExists(info, s); return err },
-		CallImportLayer:                      func() error { return b.ImportLayer(info, s, f.app, nil) },
+		CallImportLayer:                      func() error { return b.ImportLayer(info, s, f.app, descs(f.base)) },
 		CallExportLayer:                      func() error { return b.ExportLayer(info, s, f.dir, nil) },
 		CallProcessBaseImage:                 func() error { return b.ProcessBaseImage(f.base) },
 		CallProcessUtilityImage:              func() error { return b.ProcessUtilityImage(f.base) },

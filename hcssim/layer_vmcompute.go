@@ -37,14 +37,15 @@ const (
 // layerPath returns the folder of the layer id: id itself when the driver
 // info has no home directory (what runtimes pass today), else
 // HomeDir\id.
+// The path must be absolute and not a root (checkPath).
 func layerPath(info backend.DriverInfo, id string) (string, error) {
 	if id == "" {
 		return "", hcs.E_INVALIDARG
 	}
-	if info.HomeDir == "" {
-		return filepath.Clean(id), nil
+	if info.HomeDir != "" {
+		id = filepath.Join(info.HomeDir, id)
 	}
-	return filepath.Join(info.HomeDir, id), nil
+	return checkPath(id)
 }
 
 // onLayer is layerCall for a call on the layer id: fn gets its folder.
@@ -59,37 +60,56 @@ func (s *Sim) onLayer(call Call, info backend.DriverInfo, id string, fn func(pat
 }
 
 // checkParents checks the parent layers of a call and returns their
-// folders, cleaned. Each must be an existing read-only layer folder
-// (ERROR_PATH_NOT_FOUND) whose descriptor id is NameToGuid of its name
-// (E_INVALIDARG), and they must come nearest first, base last: each one
-// but the base names the ones after it, in order, in its layerchain.json,
-// and only the last has none (E_INVALIDARG).
+// folders, cleaned. Arguments first: each path must be absolute (checkPath),
+// its descriptor id NameToGuid of the folder's name, and no folder may be
+// listed twice (E_INVALIDARG). Then the folders: each must be a read-only
+// layer folder (ERROR_PATH_NOT_FOUND). Then their order: nearest first,
+// base last — each one but the base names the ones after it, in order, in
+// its layerchain.json, and only the last has none (E_INVALIDARG); a
+// layerchain.json that is not a JSON array of strings is
+// ERROR_INVALID_DATA.
 func checkParents(parents []backend.LayerDescriptor) ([]string, error) {
 	paths := make([]string, len(parents))
 	for i, d := range parents {
-		if d.Path == "" {
+		p, err := checkPath(d.Path)
+		if err != nil {
+			return nil, err
+		}
+		if d.ID != nameToGUID(backend.LayerName(p)) {
 			return nil, hcs.E_INVALIDARG
 		}
-		if !isReadOnlyLayer(d.Path) {
+		if slices.ContainsFunc(paths[:i], func(q string) bool { return layerKey(q) == layerKey(p) }) {
+			return nil, hcs.E_INVALIDARG // listed twice
+		}
+		paths[i] = p
+	}
+	for _, p := range paths {
+		if !isReadOnlyLayer(p) {
 			return nil, hcs.ERROR_PATH_NOT_FOUND
 		}
-		if d.ID != nameToGUID(backend.LayerName(d.Path)) {
-			return nil, hcs.E_INVALIDARG
-		}
-		paths[i] = filepath.Clean(d.Path)
 	}
 	for i, p := range paths {
-		chain, has, err := readChain(p)
-		switch {
-		case err != nil:
-			return nil, hcs.ERROR_INVALID_DATA
-		case !has && i != len(paths)-1:
-			return nil, hcs.E_INVALIDARG // a base layer above others
-		case has && !samePaths(chain, paths[i+1:]):
-			return nil, hcs.E_INVALIDARG // not the order the layer was built in
+		if err := checkChain(p, paths[i+1:]); err != nil {
+			return nil, err
 		}
 	}
 	return paths, nil
+}
+
+// checkChain checks the layerchain.json of the layer folder path against
+// the parents that follow it in a list: a layer without one is a base
+// layer, which must come last.
+func checkChain(path string, below []string) error {
+	chain, has, err := readChain(path)
+	switch {
+	case err != nil:
+		return fsError(err)
+	case !has && len(below) != 0:
+		return hcs.E_INVALIDARG // a base layer above others
+	case has && !samePaths(chain, below):
+		return hcs.E_INVALIDARG // not the order the layer was built in
+	}
+	return nil
 }
 
 // samePaths reports whether a and b name the same folders in the same
@@ -103,7 +123,7 @@ func samePaths(a, b []string) bool {
 func (s *Sim) parentOfPrepared(path string) bool {
 	key := layerKey(path)
 	for _, r := range s.layers.records {
-		if slices.ContainsFunc(r.Parents, func(p string) bool { return layerKey(p) == key }) {
+		if r.State == layerPrepared && slices.ContainsFunc(r.Parents, func(p string) bool { return layerKey(p) == key }) {
 			return true
 		}
 	}
@@ -126,22 +146,28 @@ func (b *layerSeam) NameToGuid(name string) (backend.GUID, error) {
 func (b *layerSeam) CreateSandboxLayer(info backend.DriverInfo, id string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallCreateSandboxLayer, info, id, func(path string) error {
-		if len(parents) == 0 {
-			return hcs.E_INVALIDARG
-		}
 		paths, err := checkParents(parents)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
+		case len(paths) == 0:
+			return hcs.E_INVALIDARG // a scratch layer needs its parents, at least the base layer
+		case isFile(filepath.Join(path, sandboxFile)):
+			return hcs.ERROR_FILE_EXISTS
 		}
+		made := !isDir(path)
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			return fsError(err)
 		}
 		err = writePlaceholder(filepath.Join(path, sandboxFile),
 			placeholder{Kind: "sandbox", Parents: paths, Size: defaultSandboxSize}, true)
-		if errors.Is(err, fs.ErrExist) {
-			return hcs.ERROR_FILE_EXISTS
-		}
 		if err != nil {
+			if made {
+				_ = removeTree(path)
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return hcs.ERROR_FILE_EXISTS
+			}
 			return fsError(err)
 		}
 		return nil
@@ -176,12 +202,15 @@ func (b *layerSeam) ExpandSandboxSize(info backend.DriverInfo, id string, size u
 func (b *layerSeam) ActivateLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallActivateLayer, info, id, func(path string) error {
-		if r := s.layers.record(path); r != nil {
+		r := s.layers.record(path)
+		switch {
+		case !isLayer(path):
+			return hcs.ERROR_PATH_NOT_FOUND
+		case r != nil && r.Filter:
+			return hcs.ERROR_BUSY // its storage filter holds it
+		case r != nil:
 			r.Activations++
 			return nil
-		}
-		if !isLayer(path) {
-			return hcs.ERROR_PATH_NOT_FOUND
 		}
 		s.layers.records[layerKey(path)] = &layerRecord{Path: path, State: layerActivated, Activations: 1}
 		return nil
@@ -205,22 +234,30 @@ func (b *layerSeam) DeactivateLayer(info backend.DriverInfo, id string) error {
 	})
 }
 
+// PrepareLayer mounts an activated scratch layer over its parents. Only a
+// scratch is prepared (hcsshim's PrepareLayer "finds a mounted read-write
+// layer"), and over the parents CreateSandboxLayer was given when its
+// sandbox.vhdx records them.
 func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallPrepareLayer, info, id, func(path string) error {
-		if len(parents) == 0 {
-			return hcs.E_INVALIDARG
-		}
 		paths, err := checkParents(parents)
 		if err != nil {
 			return err
 		}
 		r := s.layers.record(path)
 		switch {
+		case len(paths) == 0:
+			return hcs.E_INVALIDARG
+		case r != nil && r.State == layerPrepared:
+			return hcs.ERROR_ALREADY_EXISTS
 		case r == nil:
 			return hcs.ERROR_NOT_READY // not activated
-		case r.State == layerPrepared:
-			return hcs.ERROR_ALREADY_EXISTS
+		case !isScratch(path):
+			return hcs.ERROR_FILE_NOT_FOUND // no sandbox.vhdx
+		}
+		if p, err := readPlaceholder(filepath.Join(path, sandboxFile)); err == nil && len(p.Parents) > 0 && !samePaths(p.Parents, paths) {
+			return hcs.E_INVALIDARG // not the parents the scratch was created over
 		}
 		r.State, r.Parents, r.VolumePath = layerPrepared, paths, `\\?\Volume{`+newGUID()+`}\`
 		return nil
@@ -230,16 +267,28 @@ func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []b
 func (b *layerSeam) UnprepareLayer(info backend.DriverInfo, id string) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallUnprepareLayer, info, id, func(path string) error {
-		r := s.layers.record(path)
-		switch {
-		case r == nil || r.State != layerPrepared:
-			return hcs.ERROR_NOT_READY // not prepared
-		case s.volumeInUse(r.VolumePath):
-			return hcs.ERROR_BUSY
-		}
-		r.State, r.Parents, r.VolumePath = layerActivated, nil, ""
-		return nil
+		return s.unprepare(path, false)
 	})
+}
+
+// unprepare undoes PrepareLayer or, with filter, HcsAttachLayerStorageFilter
+// on the layer at path. s.mu is held.
+func (s *Sim) unprepare(path string, filter bool) error {
+	r := s.layers.record(path)
+	switch {
+	case r == nil || r.State != layerPrepared:
+		return hcs.ERROR_NOT_READY // not prepared, or no filter attached
+	case r.Filter != filter:
+		return hcs.E_INVALIDARG // undone with the other API
+	case s.volumeInUse(r.VolumePath):
+		return hcs.ERROR_BUSY
+	}
+	if filter {
+		delete(s.layers.records, layerKey(path))
+		return nil
+	}
+	r.State, r.Parents, r.VolumePath = layerActivated, nil, ""
+	return nil
 }
 
 func (b *layerSeam) GetLayerMountPath(info backend.DriverInfo, id string) (string, error) {
@@ -266,15 +315,24 @@ func (b *layerSeam) DestroyLayer(info backend.DriverInfo, id string) error {
 	})
 }
 
-// destroy removes the layer folder path, unless it is in use. A folder
-// that does not exist is already destroyed. s.mu is held.
+// destroy removes the layer folder path, unless it is in use or holds
+// what no layer holds (safeToDestroy). A folder that does not exist is
+// already destroyed. s.mu is held.
 func (s *Sim) destroy(path string) error {
 	if s.layers.record(path) != nil || s.parentOfPrepared(path) {
 		return hcs.ERROR_BUSY
 	}
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		delete(s.layers.writable, layerKey(path))
+		return nil
+	}
+	if err := safeToDestroy(path); err != nil {
+		return err
+	}
 	if err := removeTree(path); err != nil {
 		return fsError(err)
 	}
+	delete(s.layers.writable, layerKey(path))
 	return nil
 }
 
@@ -282,7 +340,7 @@ func (b *layerSeam) LayerExists(info backend.DriverInfo, id string) (bool, error
 	s := (*Sim)(b)
 	var exists bool
 	err := s.onLayer(CallLayerExists, info, id, func(path string) error {
-		exists = isLayer(path)
+		exists = isLayer(path) || s.layers.writable[layerKey(path)] != nil
 		return nil
 	})
 	return exists, err
@@ -291,81 +349,159 @@ func (b *layerSeam) LayerExists(info backend.DriverInfo, id string) (bool, error
 func (b *layerSeam) ImportLayer(info backend.DriverInfo, id, source string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallImportLayer, info, id, func(path string) error {
-		if _, err := checkParents(parents); err != nil {
+		source, err := checkPath(source)
+		if err != nil {
 			return err
 		}
-		return importLayer(path, source)
+		paths, err := checkParents(parents)
+		if err != nil {
+			return err
+		}
+		return importLayer(path, source, paths)
 	})
 }
 
 // importLayer makes the layer folder path from the staging folder source,
-// which holds the layer's Files\ (and Hives\), as Windows does from the
-// backup streams of a layer tarball; source may be path itself. Writing
-// layerchain.json is left to the caller, as with Windows.
-func importLayer(path, source string) error {
+// which holds the layer's Files\ (Hives\, UtilityVM\), as Windows does from
+// the backup streams of a layer tarball; source may be path itself.
+// Base layers are not imported (hcsshim writes them with BackupWrite, then
+// ProcessBaseImage), so a layer needs parents. The folder may exist and
+// hold a UtilityVM\, which is kept (hcsshim writes a layer's utility VM
+// files there before the import), but not a layer. Writing
+// layerchain.json is left to the caller, as with Windows. A failed import
+// removes what it wrote.
+func importLayer(path, source string, parents []string) error {
 	switch {
-	case source == "":
+	case len(parents) == 0:
 		return hcs.E_INVALIDARG
 	case !isReadOnlyLayer(source):
 		return hcs.ERROR_PATH_NOT_FOUND
 	case layerKey(source) == layerKey(path):
 		return nil // imported in place
-	case isLayer(path):
+	case isLayer(path) || isDir(filepath.Join(path, hivesDir)):
 		return hcs.ERROR_ALREADY_EXISTS
 	}
-	if err := copyLayerFiles(path, source); err != nil {
+	made := !isDir(path)
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return fsError(err)
+	}
+	dirs := []string{filesDir, hivesDir, utilityVMDir}
+	if isDir(filepath.Join(path, utilityVMDir)) {
+		dirs = dirs[:2]
+	}
+	if err := copyLayerDirs(path, source, dirs...); err != nil {
+		undoWrite(path, made, dirs...)
 		return fsError(err)
 	}
 	return nil
+}
+
+// undoWrite removes what an import or export wrote into path: the folder
+// when it made it, else the entries it wrote.
+func undoWrite(path string, made bool, names ...string) {
+	if made {
+		_ = removeTree(path)
+		return
+	}
+	removeEntries(path, names...)
 }
 
 func (b *layerSeam) ExportLayer(info backend.DriverInfo, id, exportPath string, parents []backend.LayerDescriptor) error {
 	s := (*Sim)(b)
 	return s.onLayer(CallExportLayer, info, id, func(path string) error {
-		if _, err := checkParents(parents); err != nil {
+		exportPath, err := checkPath(exportPath)
+		if err != nil {
 			return err
 		}
-		return exportLayer(path, exportPath)
+		paths, err := checkParents(parents)
+		if err != nil {
+			return err
+		}
+		return s.exportLayer(path, exportPath, paths, isScratch(path))
 	})
 }
 
-// exportLayer copies the files of the layer folder path into exportPath.
-func exportLayer(path, exportPath string) error {
+// exportLayer copies the files of the layer folder path (Files\, Hives\,
+// UtilityVM\) into exportPath, which must be missing or empty
+// (ERROR_DIR_NOT_EMPTY). A read-only layer's layerchain.json must name
+// parents. A writable layer (a scratch: moby's windowsfilter driver
+// exports a container's scratch layer this way) exports its changes: empty
+// Files\ and Hives\, since nothing in the simulator writes into a mounted
+// scratch. s.mu is held.
+func (s *Sim) exportLayer(path, exportPath string, parents []string, writable bool) error {
 	switch {
-	case exportPath == "":
-		return hcs.E_INVALIDARG
-	case !isReadOnlyLayer(path):
+	case writable && !isScratch(path) && s.layers.writable[layerKey(path)] == nil:
+		return hcs.ERROR_PATH_NOT_FOUND // not a writable layer
+	case !writable && !isReadOnlyLayer(path):
 		return hcs.ERROR_PATH_NOT_FOUND
 	}
-	if err := copyLayerFiles(exportPath, path); err != nil {
+	if !writable {
+		if err := checkChain(path, parents); err != nil {
+			return err
+		}
+	}
+	made := !isDir(exportPath)
+	if !made && !isEmptyDir(exportPath) {
+		return hcs.ERROR_DIR_NOT_EMPTY
+	}
+	if err := os.MkdirAll(exportPath, 0o755); err != nil {
+		return fsError(err)
+	}
+	var err error
+	if writable {
+		err = errors.Join(os.Mkdir(filepath.Join(exportPath, filesDir), 0o755), os.Mkdir(filepath.Join(exportPath, hivesDir), 0o755))
+	} else {
+		err = copyLayerDirs(exportPath, path, filesDir, hivesDir, utilityVMDir)
+	}
+	if err != nil {
+		undoWrite(exportPath, made, filesDir, hivesDir, utilityVMDir)
 		return fsError(err)
 	}
 	return nil
 }
 
+// ProcessBaseImage needs a base layer folder: Files\ (ERROR_PATH_NOT_FOUND),
+// no layerchain.json (E_INVALIDARG), Hives\ (ERROR_PATH_NOT_FOUND).
 func (b *layerSeam) ProcessBaseImage(path string) error {
 	s := (*Sim)(b)
 	return s.layerCall(CallProcessBaseImage, func() error {
-		switch {
-		case path == "":
-			return hcs.E_INVALIDARG
-		case !isReadOnlyLayer(path) || !isDir(filepath.Join(path, hivesDir)):
+		path, err := checkPath(path)
+		if err != nil {
+			return err
+		}
+		if err := checkBaseLayer(path); err != nil {
+			return err
+		}
+		if !isDir(filepath.Join(path, hivesDir)) {
 			return hcs.ERROR_PATH_NOT_FOUND
 		}
-		return writeDisks(path, "blank.vhdx", "blank-base.vhdx")
+		return writeDisks(path, "blank-base.vhdx", "blank.vhdx")
 	})
+}
+
+// checkBaseLayer checks that path is a read-only layer folder
+// (ERROR_PATH_NOT_FOUND) without a layerchain.json (E_INVALIDARG).
+func checkBaseLayer(path string) error {
+	switch {
+	case !isReadOnlyLayer(path):
+		return hcs.ERROR_PATH_NOT_FOUND
+	case isFile(filepath.Join(path, chainFile)):
+		return hcs.E_INVALIDARG // a layer with parents
+	}
+	return nil
 }
 
 func (b *layerSeam) ProcessUtilityImage(path string) error {
 	s := (*Sim)(b)
 	return s.layerCall(CallProcessUtilityImage, func() error {
-		switch {
-		case path == "":
-			return hcs.E_INVALIDARG
-		case !isReadOnlyLayer(path):
+		path, err := checkPath(path)
+		if err != nil {
+			return err
+		}
+		if !isReadOnlyLayer(path) {
 			return hcs.ERROR_PATH_NOT_FOUND
 		}
-		return writeDisks(path, "SystemTemplate.vhdx", "SystemTemplateBase.vhdx")
+		return writeDisks(path, "SystemTemplateBase.vhdx", "SystemTemplate.vhdx")
 	})
 }
 
