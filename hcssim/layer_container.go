@@ -92,7 +92,7 @@ func (s *Sim) checkStorage(sys *system, configuration string) (outcome, bool) {
 				i, l.Path, parent), false
 		}
 		want := nameToGUID(backend.LayerName(parent))
-		if id, ok := backend.ParseGUID(l.ID); !ok || id != want {
+		if id, ok := schemaGUID(l.ID); !ok || id != want {
 			return fail(hcs.E_INVALIDARG, "Storage.Layers[%d].Id is %q, want %s for %s", i, l.ID, want, parent), false
 		}
 	}

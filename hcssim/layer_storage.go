@@ -237,7 +237,7 @@ func setupBase(path string, vm bool) error {
 	if err := os.Mkdir(filepath.Join(path, hivesDir), 0o755); err != nil {
 		return fsError(err)
 	}
-	if err := writePlaceholder(filepath.Join(path, layoutFile), placeholder{Kind: layoutFile}, true); err != nil {
+	if err := os.WriteFile(filepath.Join(path, layoutFile), []byte(`{"Fake":"hcssim","Kind":"Layout"}`+"\n"), 0o644); err != nil {
 		_ = removeTree(filepath.Join(path, hivesDir))
 		return fsError(err)
 	}

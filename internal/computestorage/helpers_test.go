@@ -8,7 +8,6 @@ import (
 	"github.com/gohcs/hcs/internal/backend"
 	"github.com/gohcs/hcs/internal/layertest"
 	"github.com/gohcs/hcs/internal/vmcompute"
-	"github.com/gohcs/hcs/internal/winetest/mockctl"
 )
 
 var (
@@ -27,23 +26,4 @@ func mock(t *testing.T) (backend.Storage, backend.LegacyLayers) {
 		t.Fatalf("vmcompute.Backend: %v", err)
 	}
 	return Backend(), legacy
-}
-
-// vhd is a formatted, attached virtual disk of the mock and its volume;
-// the test's cleanup detaches and closes it.
-func vhd(t *testing.T, b backend.Storage, path string) (uintptr, string) {
-	t.Helper()
-	h, err := mockctl.OpenVHD(path, true)
-	must(t, "OpenVHD", err)
-	t.Cleanup(func() {
-		_ = mockctl.DetachVHD(h)
-		if err := mockctl.CloseVHD(h); err != nil {
-			t.Errorf("CloseVHD: %v", err)
-		}
-	})
-	must(t, "HcsFormatWritableLayerVhd", b.HcsFormatWritableLayerVhd(h))
-	must(t, "AttachVHD", mockctl.AttachVHD(h))
-	vol, err := b.HcsGetLayerVhdMountPath(h)
-	must(t, "HcsGetLayerVhdMountPath", err)
-	return h, vol
 }

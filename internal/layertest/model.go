@@ -191,6 +191,9 @@ func (m *model) parents() {
 		{"a missing parent", func() []backend.LayerDescriptor { return Parents(missing) }, hcs.ERROR_PATH_NOT_FOUND},
 		{"a wrong id", func() []backend.LayerDescriptor { return wrongID }, hcs.E_INVALIDARG},
 		{"a wrong id of a missing parent: arguments first", func() []backend.LayerDescriptor { return wrongIDMissing }, hcs.E_INVALIDARG},
+		{"a missing parent before a wrong id: arguments first", func() []backend.LayerDescriptor {
+			return []backend.LayerDescriptor{Parent(missing), wrongID[1]}
+		}, hcs.E_INVALIDARG},
 		{"a relative parent", func() []backend.LayerDescriptor { return Parents(m.Child, "base") }, hcs.E_INVALIDARG},
 		{"a parent twice", func() []backend.LayerDescriptor { return Parents(m.Child, m.Base, m.Base) }, hcs.E_INVALIDARG},
 		{"base first", func() []backend.LayerDescriptor { return Parents(m.Base, m.Child) }, hcs.E_INVALIDARG},
@@ -303,6 +306,7 @@ func (m *model) stateMachine() {
 		m.t.Errorf("Mounted = %d, %d after PrepareLayer; want 1, 1", a, p)
 	}
 	m.want("PrepareLayer again", b.PrepareLayer(info, s, m.Parents()), hcs.ERROR_ALREADY_EXISTS)
+	m.want("PrepareLayer again without parents: arguments first", b.PrepareLayer(info, s, nil), hcs.E_INVALIDARG)
 	vol, err := b.GetLayerMountPath(info, s)
 	if err != nil || !strings.HasPrefix(vol, `\\?\Volume{`) || !strings.HasSuffix(vol, `}\`) {
 		m.t.Errorf("GetLayerMountPath of a prepared layer = %q, %v; want a volume path", vol, err)
@@ -469,6 +473,8 @@ func (m *model) vhds() {
 	data := m.LayerData()
 	m.want("HcsInitializeWritableLayer with options", b.HcsInitializeWritableLayer(vol, data, "{}"), hcs.E_INVALIDARG)
 	m.want("HcsInitializeWritableLayer without parents", b.HcsInitializeWritableLayer(vol, `{"Layers":[]}`, ""), hcs.E_INVALIDARG)
+	m.want("HcsInitializeWritableLayer of a missing folder without LayerData: arguments first",
+		b.HcsInitializeWritableLayer(filepath.Join(m.Dir, "missing"), "", ""), hcs.E_INVALIDARG)
 	m.want("HcsInitializeWritableLayer of a volume no disk has", b.HcsInitializeWritableLayer(`\\?\Volume{00000000-0000-0000-0000-000000000001}\`, data, ""), hcs.ERROR_PATH_NOT_FOUND)
 	m.must("HcsInitializeWritableLayer", b.HcsInitializeWritableLayer(vol, data, ""))
 	m.want("HcsInitializeWritableLayer again", b.HcsInitializeWritableLayer(vol, data, ""), hcs.ERROR_ALREADY_EXISTS)
@@ -481,6 +487,7 @@ func (m *model) vhds() {
 		m.t.Errorf("Mounted = %d, %d with the filter attached; want 1, 1", a, p)
 	}
 	m.want("HcsAttachLayerStorageFilter again", b.HcsAttachLayerStorageFilter(vol, data), hcs.ERROR_ALREADY_EXISTS)
+	m.want("HcsAttachLayerStorageFilter again without parents: arguments first", b.HcsAttachLayerStorageFilter(vol, `{"Layers":[]}`), hcs.E_INVALIDARG)
 	m.want("UnprepareLayer of an attached filter", b.UnprepareLayer(info, vol), hcs.E_INVALIDARG)
 	m.want("DetachVHD under the writable layer", m.DetachVHD(h), hcs.ERROR_BUSY)
 	m.want("CloseVHD under the writable layer", m.CloseVHD(h), hcs.ERROR_BUSY)

@@ -66,10 +66,12 @@ func TestFailNext(t *testing.T) {
 }
 
 // Without elevation every layer call fails with ERROR_PRIVILEGE_NOT_HELD,
-// and does nothing.
+// and does nothing: it does not even use an injected hold, which waits for
+// the next call that gets past the elevation check.
 func TestElevationMissing(t *testing.T) {
 	b := mock(t)
 	f := layertest.NewFixture(t)
+	mockctl.LayersHoldNext("ActivateLayer")
 	mockctl.LayersSetElevated(false)
 	for _, c := range everyCall(b, f) {
 		wantErr(t, c.Export, c.Do(), errPrivilegeNotHeld)
@@ -78,7 +80,19 @@ func TestElevationMissing(t *testing.T) {
 		t.Error("CreateSandboxLayer made the scratch without elevation")
 	}
 	mockctl.LayersSetElevated(true)
-	must(t, "ActivateLayer once elevated", b.ActivateLayer(full, f.Base))
+	calls := mockctl.LayersCalls("ActivateLayer")
+	held := make(chan error, 1)
+	go func() { held <- b.ActivateLayer(full, f.Base) }()
+	for mockctl.LayersCalls("ActivateLayer") == calls { // wait until it is held
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-held:
+		t.Fatalf("ActivateLayer once elevated returned (%v) before the release of its hold", err)
+	default:
+	}
+	mockctl.LayersRelease()
+	must(t, "ActivateLayer once elevated", <-held)
 	must(t, "DeactivateLayer", b.DeactivateLayer(full, f.Base))
 }
 

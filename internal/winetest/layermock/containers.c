@@ -31,7 +31,7 @@ static HRESULT storage_layers(const struct jval *arr, struct plist *out, char *m
 {
 	out->n = 0;
 	out->v = NULL;
-	if (!arr)
+	if (!arr || arr->t == J_NULL)
 		return S_OK;
 	if (arr->t != J_ARR)
 		return refuse(msg, cap, HR_INVALID_JSON, "Container.Storage.Layers is not an array");
@@ -46,7 +46,9 @@ static HRESULT storage_layers(const struct jval *arr, struct plist *out, char *m
 		const char *id = json_str(json_get(k, "Id"));
 		const char *path = json_str(json_get(k, "Path"));
 		WCHAR *w = path ? to_wide(path) : NULL;
-		if (!id || !path)
+		if ((k->t != J_OBJ && k->t != J_NULL) || !json_opt_str(json_get(k, "Id")) || !json_opt_str(json_get(k, "Path")))
+			hr = refuse(msg, cap, HR_INVALID_JSON, "Container.Storage.Layers[%u] is not a Layer object (Id, Path: strings)", i);
+		else if (!id || !path)
 			hr = refuse(msg, cap, E_INVALIDARG, "Container.Storage.Layers[%u] needs an Id and a Path", i);
 		else if (!guid_parse(id, &out->v[i].id))
 			hr = refuse(msg, cap, E_INVALIDARG, "Container.Storage.Layers[%u].Id \"%s\" is not a GUID", i, id);
@@ -63,8 +65,10 @@ static HRESULT storage_layers(const struct jval *arr, struct plist *out, char *m
 
 static HRESULT check_storage(const char *sysid, const struct jval *storage, char *msg, UINT32 cap)
 {
-	if (storage->t != J_OBJ)
-		return refuse(msg, cap, HR_INVALID_JSON, "Container.Storage is not an object");
+	if (storage->t == J_NULL)
+		return S_OK; /* as without Storage */
+	if (storage->t != J_OBJ || !json_opt_str(json_get(storage, "Path")))
+		return refuse(msg, cap, HR_INVALID_JSON, "Container.Storage is not a Storage object (Path: a string)");
 	const char *path = json_str(json_get(storage, "Path"));
 	if (!path || !*path)
 		return S_OK; /* no storage to check: accepted, as without Storage */

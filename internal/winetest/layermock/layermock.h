@@ -26,6 +26,7 @@
 #define HR_WIN32(e) ((HRESULT)(0x80070000L | (e)))
 #define HR_PATH_NOT_FOUND HR_WIN32(ERROR_PATH_NOT_FOUND)         /* 0x80070003 */
 #define HR_FILE_NOT_FOUND HR_WIN32(ERROR_FILE_NOT_FOUND)         /* 0x80070002 */
+#define HR_INVALID_DATA HR_WIN32(ERROR_INVALID_DATA)             /* 0x8007000D */
 #define HR_NOT_READY HR_WIN32(ERROR_NOT_READY)                   /* 0x80070015 */
 #define HR_SHARING_VIOLATION HR_WIN32(ERROR_SHARING_VIOLATION)   /* 0x80070020 */
 #define HR_FILE_EXISTS HR_WIN32(ERROR_FILE_EXISTS)               /* 0x80070050 */
@@ -35,8 +36,13 @@
 #define HR_ALREADY_EXISTS HR_WIN32(ERROR_ALREADY_EXISTS)         /* 0x800700B7 */
 #define HR_UNRECOGNIZED_VOLUME HR_WIN32(ERROR_UNRECOGNIZED_VOLUME) /* 0x800703ED */
 #define HR_INVALID_JSON ((HRESULT)0x8037010DL)                  /* HCS_E_INVALID_JSON */
+#define HR_SERVICE_DISCONNECT ((HRESULT)0x8037011EL)            /* HCS_E_SERVICE_DISCONNECT */
 #define HR_PRIVILEGE_NOT_HELD HR_WIN32(ERROR_PRIVILEGE_NOT_HELD) /* 0x80070522 */
 #define HR_NOT_A_REPARSE_POINT HR_WIN32(ERROR_NOT_A_REPARSE_POINT) /* 0x80071126 */
+
+/* Whether a member of a JSON document (json_get) is absent, null or a
+ * string: a member of another type breaks the schema (HCS_E_INVALID_JSON). */
+static inline bool json_opt_str(const struct jval *v) { return !v || v->t == J_NULL || v->t == J_STR; }
 
 /* ---- state.c: lock, calls, faults, messages, result strings ----------- */
 
@@ -45,22 +51,26 @@ void store_unlock(void);
 
 /*
  * Every export runs between call_enter and call_leave (the EXPORT macro),
- * without the lock: call_enter counts the call, marks it running and waits
- * out an injected delay, so that delayed calls overlap as slow ones would.
+ * without the lock: call_enter counts the call and marks it running; it
+ * fails it with HCS_E_SERVICE_DISCONNECT while the mock computecore.dll's
+ * service is disconnected; else, unless elevation is missing, it waits out
+ * an injected delay, so that delayed calls overlap as slow ones would. The
+ * body runs only when call_enter succeeds.
  */
-void call_enter(const char *fn);
+HRESULT call_enter(const char *fn);
 void call_leave(const char *fn);
 
 /* Defines export name, fn for faults and counters, around its body do_name. */
-#define EXPORT(fn, name, params, args)        \
-	static HRESULT do_##name params;      \
-	HRESULT WINAPI name params            \
-	{                                     \
-		call_enter(fn);               \
-		HRESULT hr_ = do_##name args; \
-		call_leave(fn);               \
-		return hr_;                   \
-	}                                     \
+#define EXPORT(fn, name, params, args)          \
+	static HRESULT do_##name params;        \
+	HRESULT WINAPI name params              \
+	{                                       \
+		HRESULT hr_ = call_enter(fn);   \
+		if (SUCCEEDED(hr_))             \
+			hr_ = do_##name args;   \
+		call_leave(fn);                 \
+		return hr_;                     \
+	}                                       \
 	static HRESULT do_##name params
 
 /*

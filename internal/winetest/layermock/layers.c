@@ -47,8 +47,9 @@ static HRESULT sandbox_write(PCWSTR path, bool exclusive, const char *const *pat
 	return hr;
 }
 
-/* Reads the JSON line of the scratch's sandbox.vhdx (NULL when it has
- * none: not a fake's). */
+/* Reads the JSON line of the scratch's sandbox.vhdx: ERROR_INVALID_DATA
+ * when the disk is not a fake's (no signature, or no JSON object after
+ * it). Records no failure: the callers say what it means to them. */
 static HRESULT sandbox_read(PCWSTR path, struct jval **doc)
 {
 	*doc = NULL;
@@ -59,7 +60,12 @@ static HRESULT sandbox_read(PCWSTR path, struct jval **doc)
 	if (SUCCEEDED(hr))
 		*doc = json_parse(json);
 	free(json);
-	return FAILED(hr) ? fail_at(hr, path, "cannot read sandbox.vhdx") : S_OK;
+	if (SUCCEEDED(hr) && (!*doc || (*doc)->t != J_OBJ)) {
+		json_free(*doc);
+		*doc = NULL;
+		hr = HR_INVALID_DATA;
+	}
+	return hr;
 }
 
 UINT64 sandbox_size(PCWSTR path)
@@ -104,8 +110,10 @@ HRESULT layer_expand(PCWSTR path, UINT64 size)
 		return fail_at(HR_FILE_NOT_FOUND, path, "no sandbox.vhdx to expand");
 	struct jval *doc;
 	HRESULT hr = sandbox_read(path, &doc);
+	if (hr == HR_INVALID_DATA)
+		return fail_at(hr, path, "sandbox.vhdx is not a disk the fakes wrote: the mock cannot expand it");
 	if (FAILED(hr))
-		return hr;
+		return fail_at(hr, path, "cannot read sandbox.vhdx");
 	const struct jval *cur = json_get(doc, "Size");
 	UINT64 now = cur && cur->t == J_NUM && cur->n > 0 ? (UINT64)cur->n : 0;
 	/* Keep the recorded parents: the JSON strings of the array. */
@@ -147,16 +155,17 @@ HRESULT layer_activate(PCWSTR path)
 static HRESULT check_created_over(PCWSTR path, const struct plist *parents)
 {
 	struct jval *doc;
-	HRESULT hr = sandbox_read(path, &doc);
-	if (FAILED(hr))
-		return hr;
+	if (FAILED(sandbox_read(path, &doc)))
+		return S_OK; /* not a fake's disk: it records nothing */
 	WCHAR **created = NULL;
 	UINT32 n = 0;
 	const struct jval *arr = json_get(doc, "Parents");
-	hr = arr ? paths_from_json(arr, &created, &n) : S_FALSE;
+	HRESULT hr = arr ? paths_from_json(arr, &created, &n) : S_FALSE;
 	json_free(doc);
-	if (hr != S_OK) /* not made by a fake that records its parents */
+	if (hr != S_OK || !n) { /* not made by a fake that records its parents */
+		paths_free(created, n);
 		return S_OK;
+	}
 	bool same = n == parents->n;
 	for (UINT32 i = 0; same && i < n; i++)
 		same = wcs_same(created[i], parents->v[i].path);
@@ -170,10 +179,10 @@ static HRESULT check_created_over(PCWSTR path, const struct plist *parents)
 HRESULT layer_prepare(PCWSTR path, const struct plist *parents, bool filter)
 {
 	struct layer *l = layer_find(path);
-	if (l && l->prepared)
-		return fail_at(HR_ALREADY_EXISTS, path, "already prepared");
 	if (!parents->n)
 		return fail_at(E_INVALIDARG, path, "preparing a layer needs its parent layers");
+	if (l && l->prepared)
+		return fail_at(HR_ALREADY_EXISTS, path, "already prepared");
 	HRESULT hr;
 	char msg[400];
 	if (filter) {
@@ -247,7 +256,7 @@ HRESULT layer_deactivate(PCWSTR path)
 
 /* The entries a layer folder, or a half-made one, may hold. */
 static const WCHAR *const layer_entries[] = {
-	L"Files", L"Hives", L"UtilityVM", L"sandbox.vhdx", L"blank.vhdx", L"blank-base.vhdx",
+	L"Files", L"Hives", L"UtilityVM", L"Layout", L"sandbox.vhdx", L"blank.vhdx", L"blank-base.vhdx",
 	L"layerchain.json",
 };
 

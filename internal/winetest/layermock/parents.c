@@ -96,12 +96,19 @@ static HRESULT check_chain(const struct plist *l, UINT32 i)
 	}
 	struct jval *doc = json_parse(text);
 	free(text);
+	bool strings = doc && doc->t == J_ARR;
+	for (const struct jval *k = strings ? doc->kids : NULL; k; k = k->next)
+		strings = strings && k->t == J_STR;
+	if (!strings) {
+		json_free(doc);
+		return fail(HR_INVALID_DATA, "parent %u: its layerchain.json is not a JSON array of strings", i);
+	}
 	WCHAR **chain = NULL;
 	UINT32 n = 0;
 	hr = paths_from_json(doc, &chain, &n);
 	json_free(doc);
 	if (FAILED(hr))
-		return fail(E_INVALIDARG, "parent %u: its layerchain.json is not a JSON array of absolute paths", i);
+		return fail(E_INVALIDARG, "parent %u: its layerchain.json names a path that is not absolute", i);
 	UINT32 after = l->n - i - 1;
 	if (n != after) {
 		hr = fail(E_INVALIDARG, "parent %u: its layerchain.json names %u parents, the list has %u after it",
@@ -123,6 +130,10 @@ static HRESULT check_chain(const struct plist *l, UINT32 i)
 	return hr;
 }
 
+/* Checks a parent list: its arguments first (each id NameToGuid of the
+ * base name of its path, no path twice: E_INVALIDARG), then the folders
+ * (each a layer folder with Files\: ERROR_PATH_NOT_FOUND), then their
+ * order (check_chain). The paths are already normalized. */
 static HRESULT check(const struct plist *l)
 {
 	for (UINT32 i = 0; i < l->n; i++) {
@@ -140,8 +151,6 @@ static HRESULT check(const struct plist *l)
 			guid_format(&want, want_s);
 			hr = fail(E_INVALIDARG, "parent %u (%s): LayerId %s is not NameToGuid of the folder's base name (%s)",
 				  i, path, got_s, want_s);
-		} else if (!is_dir(p->path) || !has_dir(p->path, L"Files")) {
-			hr = fail(HR_PATH_NOT_FOUND, "parent %u (%s) is not a layer folder (no Files\\)", i, path);
 		} else {
 			for (UINT32 j = 0; j < i && SUCCEEDED(hr); j++)
 				if (wcs_same(l->v[j].path, p->path))
@@ -150,6 +159,14 @@ static HRESULT check(const struct plist *l)
 		free(u);
 		if (FAILED(hr))
 			return hr;
+	}
+	for (UINT32 i = 0; i < l->n; i++) {
+		if (!is_dir(l->v[i].path) || !has_dir(l->v[i].path, L"Files")) {
+			char *u = to_utf8(l->v[i].path);
+			HRESULT hr = fail(HR_PATH_NOT_FOUND, "parent %u (%s) is not a layer folder (no Files\\)", i, u ? u : "?");
+			free(u);
+			return hr;
+		}
 	}
 	/* Every layer exists: now their chains. */
 	for (UINT32 i = 0; i < l->n; i++) {
@@ -205,9 +222,9 @@ HRESULT plist_from_layerdata(PCWSTR layerData, struct plist *out)
 	}
 	const struct jval *layers = json_get(doc, "Layers");
 	HRESULT hr = S_OK;
-	if (layers && layers->t != J_ARR) {
+	if (layers && layers->t != J_ARR && layers->t != J_NULL) {
 		hr = fail(HR_INVALID_JSON, "layerData.Layers is not an array");
-	} else if (layers) {
+	} else if (layers && layers->t == J_ARR) {
 		UINT32 n = 0;
 		for (const struct jval *k = layers->kids; k; k = k->next)
 			n++;
@@ -219,11 +236,14 @@ HRESULT plist_from_layerdata(PCWSTR layerData, struct plist *out)
 			const char *path = json_str(json_get(k, "Path"));
 			const struct jval *type = json_get(k, "PathType");
 			WCHAR *w = NULL;
-			if (k->t != J_OBJ || !id || !path)
+			if ((k->t != J_OBJ && k->t != J_NULL) || !json_opt_str(json_get(k, "Id")) ||
+			    !json_opt_str(json_get(k, "Path")) || !json_opt_str(type))
+				hr = fail(HR_INVALID_JSON, "layerData.Layers[%u] is not a Layer object (Id, Path, PathType: strings)", i);
+			else if (!id || !path)
 				hr = fail(E_INVALIDARG, "layerData.Layers[%u] needs an Id and a Path", i);
 			else if (!guid_parse(id, &out->v[i].id))
 				hr = fail(E_INVALIDARG, "layerData.Layers[%u].Id \"%s\" is not a GUID", i, id);
-			else if (type && (!json_str(type) || strcmp(json_str(type), "AbsolutePath") != 0))
+			else if (json_str(type) && strcmp(json_str(type), "AbsolutePath") != 0)
 				hr = fail(E_INVALIDARG, "layerData.Layers[%u].PathType must be AbsolutePath on the host", i);
 			else if (!(w = to_wide(path)))
 				hr = E_OUTOFMEMORY;

@@ -18,6 +18,42 @@ static ULONGLONG g_releases;
 void store_lock(void) { AcquireSRWLockExclusive(&g_lock); }
 void store_unlock(void) { ReleaseSRWLockExclusive(&g_lock); }
 
+/* ---- the mock computecore.dll ------------------------------------------ */
+
+/* What this DLL asks the mock computecore.dll, found at run time (absent
+ * when computecore.dll is not the mock). Never called with store_lock
+ * held: computecore.dll calls MockLayersCheckCreate holding its own lock. */
+typedef BOOL(WINAPI *system_active_fn)(const char *id);
+typedef BOOL(WINAPI *service_disconnected_fn)(void);
+
+static system_active_fn g_system_active;
+static service_disconnected_fn g_service_disconnected;
+static INIT_ONCE g_computecore_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK find_exports(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	(void)once;
+	(void)param;
+	(void)ctx;
+	HMODULE m = LoadLibraryExW(L"computecore.dll", NULL, LOAD_LIBRARY_SEARCH_SYSTEM32);
+	if (m) {
+		g_system_active = (system_active_fn)(void (*)(void))GetProcAddress(m, "MockSystemActive");
+		g_service_disconnected =
+			(service_disconnected_fn)(void (*)(void))GetProcAddress(m, "MockServiceDisconnected");
+	}
+	return TRUE;
+}
+
+static void find_computecore(void) { InitOnceExecuteOnce(&g_computecore_once, find_exports, NULL, NULL); }
+
+/* Whether the compute service is disconnected (MockDisconnect of the mock
+ * computecore.dll): every layer call fails then. Without the lock. */
+static bool service_gone(void)
+{
+	find_computecore();
+	return g_service_disconnected && g_service_disconnected();
+}
+
 /* ---- calls and faults -------------------------------------------------- */
 
 #define MAX_NAMES 64
@@ -55,8 +91,9 @@ static struct entry *entry_of(const char *fn, bool create)
 	return e;
 }
 
-void call_enter(const char *fn)
+HRESULT call_enter(const char *fn)
 {
+	bool gone = service_gone();
 	DWORD delay = 0;
 	store_lock();
 	struct entry *e = entry_of(fn, true);
@@ -64,19 +101,28 @@ void call_enter(const char *fn)
 		e->calls++;
 		if (++e->running > e->peak)
 			e->peak = e->running;
-		if (e->ndelays) {
-			delay = e->delays[0];
-			memmove(&e->delays[0], &e->delays[1], --e->ndelays * sizeof(e->delays[0]));
-		}
+	}
+	/* The order of checks: service, elevation (call_begin), then an
+	 * injected delay or failure; a call refused first uses neither. */
+	HRESULT hr = gone ? fail(HR_SERVICE_DISCONNECT, "%s: the compute service is disconnected (MockDisconnect)", fn)
+			  : S_OK;
+	if (SUCCEEDED(hr) && !g_elevation_missing && e && e->ndelays) {
+		delay = e->delays[0];
+		memmove(&e->delays[0], &e->delays[1], --e->ndelays * sizeof(e->delays[0]));
 	}
 	if (delay == INFINITE) { /* held until released */
 		for (ULONGLONG gen = g_releases; gen == g_releases;)
 			SleepConditionVariableSRW(&g_release, &g_lock, INFINITE, 0);
-		delay = 0;
 	}
 	store_unlock();
-	if (delay)
+	if (delay && delay != INFINITE)
 		Sleep(delay);
+	if (delay && service_gone()) { /* gone while the call waited */
+		store_lock();
+		hr = fail(HR_SERVICE_DISCONNECT, "%s: the compute service is disconnected (MockDisconnect)", fn);
+		store_unlock();
+	}
+	return hr;
 }
 
 void calls_release(void)
@@ -367,21 +413,6 @@ HRESULT bind_system(const char *system_id, PCWSTR layer)
 	return S_OK;
 }
 
-typedef BOOL(WINAPI *system_active_fn)(const char *id);
-
-static system_active_fn g_system_active;
-static INIT_ONCE g_active_once = INIT_ONCE_STATIC_INIT;
-
-static BOOL CALLBACK find_active(PINIT_ONCE once, PVOID param, PVOID *ctx)
-{
-	(void)once;
-	(void)param;
-	(void)ctx;
-	HMODULE m = LoadLibraryExW(L"computecore.dll", NULL, LOAD_LIBRARY_SEARCH_SYSTEM32);
-	if (m)
-		g_system_active = (system_active_fn)(void (*)(void))GetProcAddress(m, "MockSystemActive");
-	return TRUE;
-}
 
 /* Whether a compute system bound to path is not Stopped. Without the lock:
  * the mock computecore.dll takes its own. */
@@ -402,7 +433,7 @@ static bool in_use(PCWSTR path, ULONGLONG *gen)
 			memcpy(ids[k++], b->system, len);
 	}
 	store_unlock();
-	InitOnceExecuteOnce(&g_active_once, find_active, NULL, NULL);
+	find_computecore();
 	/* Out of memory or no computecore mock: busy, the safe answer. */
 	bool busy = !ids || k != n || (n && !g_system_active);
 	for (size_t i = 0; i < k; i++) {

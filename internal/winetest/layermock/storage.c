@@ -86,7 +86,7 @@ EXPORT("HcsExportLayer", MockHcsExportLayer,
 	if (SUCCEEDED(hr))
 		hr = parse_options("HcsExportLayer", opts, true, &o);
 	const struct jval *w = json_get(o, "IsWritableLayer");
-	if (SUCCEEDED(hr) && w && w->t != J_BOOL)
+	if (SUCCEEDED(hr) && w && w->t != J_BOOL && w->t != J_NULL)
 		hr = fail(HR_INVALID_JSON, "HcsExportLayer: IsWritableLayer is not a boolean");
 	if (SUCCEEDED(hr))
 		hr = layer_export(layer, folder, &parents, w && w->b);
@@ -150,41 +150,81 @@ EXPORT("HcsDestroyLayer", MockHcsDestroyLayer, (PCWSTR layerPath), (layerPath))
 	return on_path("HcsDestroyLayer", layerPath, layer_destroy);
 }
 
-/* Sets up a base OS layer (options: OsLayerOptions, optional). */
-static HRESULT setup_base(const char *fn, PCWSTR layer, PCWSTR opts)
+/* Reads the Type of OsLayerOptions (optional): Container, the default,
+ * or Vm (E_INVALIDARG otherwise). */
+static HRESULT os_layer_type(const char *fn, PCWSTR opts, bool *vm)
 {
 	struct jval *o;
 	HRESULT hr = parse_options(fn, opts, false, &o);
-	const char *type = json_str(json_get(o, "Type"));
-	bool vm = type && strcmp(type, "Vm") == 0;
-	if (SUCCEEDED(hr) && json_get(o, "Type") && !vm && (!type || strcmp(type, "Container") != 0))
+	const struct jval *t = json_get(o, "Type");
+	const char *type = json_str(t);
+	*vm = type && strcmp(type, "Vm") == 0;
+	if (SUCCEEDED(hr) && !json_opt_str(t))
+		hr = fail(HR_INVALID_JSON, "%s: options.Type is not a string", fn);
+	else if (SUCCEEDED(hr) && type && !*vm && strcmp(type, "Container") != 0)
 		hr = fail(E_INVALIDARG, "%s: options.Type must be Container or Vm", fn);
 	json_free(o);
-	if (FAILED(hr))
-		return hr;
-	if (!vm)
-		return layer_process_base(layer);
-	WCHAR *uvm = path_join(layer, L"UtilityVM");
-	hr = uvm ? layer_process_utility(uvm) : E_OUTOFMEMORY;
-	free(uvm);
 	return hr;
 }
 
+/*
+ * Sets up the base OS layer at path, as hcsshim reports HcsSetupBaseOSLayer
+ * to do (computestorage/helpers.go): for a container, the base layer's
+ * Files\ get the Hives\ folder and the Layout file, which must not exist
+ * yet; for a utility VM, path is the layer's UtilityVM folder, with its
+ * Files\.
+ */
+static HRESULT setup_base(const char *fn, PCWSTR path, bool vm)
+{
+	if (!is_dir(path) || !has_dir(path, L"Files"))
+		return fail(HR_PATH_NOT_FOUND, "%s: not a layer folder (no Files\\)", fn);
+	if (vm)
+		return S_OK;
+	if (has_file(path, L"layerchain.json"))
+		return fail(E_INVALIDARG, "%s: the layer has a layerchain.json: not a base layer", fn);
+	if (has_dir(path, L"Hives") || has_file(path, L"Layout"))
+		return fail(HR_ALREADY_EXISTS, "%s: the layer has Hives\\ or Layout already (HcsSetupBaseOSLayer makes them)", fn);
+	WCHAR *hives = path_join(path, L"Hives"), *layout = path_join(path, L"Layout");
+	HRESULT hr = hives && layout ? make_dirs(hives) : E_OUTOFMEMORY;
+	if (SUCCEEDED(hr) && FAILED(hr = write_text(layout, "{\"Fake\":\"hcs mock vmcompute.dll\",\"Kind\":\"Layout\"}\n")))
+		remove_tree(hives);
+	free(hives);
+	free(layout);
+	return FAILED(hr) ? fail(hr, "%s: cannot write Hives\\ and Layout", fn) : S_OK;
+}
+
+/*
+ * HcsSetupBaseOSLayer takes no disk for a container layer (hcsshim: it
+ * "expects an empty vhd handle for a container layer and will error out
+ * otherwise") and an attached one for a utility VM ("the base vhdx must be
+ * attached"), which it leaves formatted.
+ */
 HRESULT WINAPI MockHcsSetupBaseOSLayer(PCWSTR layerPath, HANDLE vhdHandle, PCWSTR options);
 SAME_TYPE(MockHcsSetupBaseOSLayer, HcsSetupBaseOSLayer);
 EXPORT("HcsSetupBaseOSLayer", MockHcsSetupBaseOSLayer,
        (PCWSTR layerPath, HANDLE vhdHandle, PCWSTR opts),
        (layerPath, vhdHandle, opts))
 {
+	static const char fn[] = "HcsSetupBaseOSLayer";
 	WCHAR *layer = NULL;
+	bool vm = false;
+	struct vhd *v = NULL;
 	store_lock();
-	HRESULT hr = call_begin("HcsSetupBaseOSLayer");
+	HRESULT hr = call_begin(fn);
 	if (SUCCEEDED(hr))
 		hr = norm_path(layerPath, &layer);
-	if (SUCCEEDED(hr) && !vhd_find(vhdHandle))
-		hr = fail(E_HANDLE, "HcsSetupBaseOSLayer: not a VHD handle of the mock (MockVhdOpen)");
 	if (SUCCEEDED(hr))
-		hr = setup_base("HcsSetupBaseOSLayer", layer, opts);
+		hr = os_layer_type(fn, opts, &vm);
+	if (SUCCEEDED(hr) && !vm && vhdHandle)
+		hr = fail(E_INVALIDARG, "%s: a container's base layer takes no disk (NULL)", fn);
+	else if (SUCCEEDED(hr) && vm && !(v = vhd_find(vhdHandle)))
+		hr = fail(E_HANDLE, "%s: not a VHD handle of the mock (MockVhdOpen)", fn);
+	else if (SUCCEEDED(hr) && vm && !v->attached)
+		hr = fail(HR_NOT_READY, "%s: a utility VM's disk must be attached", fn);
+	if (SUCCEEDED(hr))
+		hr = setup_base(fn, layer, vm);
+	if (SUCCEEDED(hr) && v)
+		v->formatted = true;
 	store_unlock();
 	free(layer);
 	return hr;
@@ -208,14 +248,18 @@ EXPORT("HcsSetupBaseOSVolume", MockHcsSetupBaseOSVolume,
        (layerPath, volumePath, opts))
 {
 	WCHAR *layer = NULL;
+	static const char fn[] = "HcsSetupBaseOSVolume";
+	bool vm = false;
 	store_lock();
-	HRESULT hr = call_begin("HcsSetupBaseOSVolume");
+	HRESULT hr = call_begin(fn);
 	if (SUCCEEDED(hr))
 		hr = norm_path(layerPath, &layer);
 	if (SUCCEEDED(hr))
-		hr = volume_vhd("HcsSetupBaseOSVolume", volumePath);
+		hr = volume_vhd(fn, volumePath);
 	if (SUCCEEDED(hr))
-		hr = setup_base("HcsSetupBaseOSVolume", layer, opts);
+		hr = os_layer_type(fn, opts, &vm);
+	if (SUCCEEDED(hr))
+		hr = setup_base(fn, layer, vm);
 	store_unlock();
 	free(layer);
 	return hr;
@@ -235,12 +279,12 @@ EXPORT("HcsInitializeWritableLayer", MockHcsInitializeWritableLayer,
 		hr = fail(E_INVALIDARG, "HcsInitializeWritableLayer: options are reserved and must be NULL");
 	if (SUCCEEDED(hr))
 		hr = norm_path(writableLayerPath, &path);
-	if (SUCCEEDED(hr) && !is_dir(path))
-		hr = volume_vhd("HcsInitializeWritableLayer", path);
 	if (SUCCEEDED(hr))
 		hr = plist_from_layerdata(layerData, &parents);
 	if (SUCCEEDED(hr) && !parents.n)
 		hr = fail(E_INVALIDARG, "HcsInitializeWritableLayer: layerData names no parent layer");
+	if (SUCCEEDED(hr) && !is_dir(path))
+		hr = volume_vhd("HcsInitializeWritableLayer", path);
 	struct layer *l = SUCCEEDED(hr) ? layer_get(path) : NULL;
 	if (SUCCEEDED(hr) && !l)
 		hr = E_OUTOFMEMORY;

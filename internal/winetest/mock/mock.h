@@ -268,6 +268,7 @@ struct shandle *sys_handle(HCS_SYSTEM cs, const char *fn, HRESULT *hr);
 void systems_reset(struct evlist *evs);             /* MockReset */
 void systems_disconnect(struct evlist *evs);
 BOOL WINAPI MockSystemActive(const char *id); /* for the mock vmcompute.dll */
+BOOL WINAPI MockServiceDisconnected(void);     /* for the mock vmcompute.dll (mockctl.c) */
 
 /* ---- layers.c ---------------------------------------------------------- */
 

@@ -113,6 +113,16 @@ void WINAPI MockReconnect(void)
 	unlock();
 }
 
+/* Whether MockDisconnect is in force: the mock vmcompute.dll fails its
+ * layer calls then too, as they go through the same service. */
+BOOL WINAPI MockServiceDisconnected(void)
+{
+	lock();
+	BOOL gone = g_disconnected;
+	unlock();
+	return gone;
+}
+
 void WINAPI MockFireLateEvents(BOOL enable)
 {
 	lock();
