@@ -291,17 +291,24 @@ func (s *Sim) unprepare(path string, filter bool) error {
 	return nil
 }
 
+// GetLayerMountPath gives a prepared layer's volume, and the folder of a
+// layer that is activated, or read-only (hcsshim: "otherwise it is
+// expected to be the folder path at which the layer is stored"; moby's
+// windowsfilter driver asks it of parent layers it never activated). An
+// inactive scratch has none: ERROR_NOT_READY.
 func (b *layerSeam) GetLayerMountPath(info backend.DriverInfo, id string) (string, error) {
 	s := (*Sim)(b)
 	var mount string
 	err := s.onLayer(CallGetLayerMountPath, info, id, func(path string) error {
 		switch r := s.layers.record(path); {
-		case r == nil:
-			return hcs.ERROR_NOT_READY
-		case r.State == layerPrepared:
+		case r != nil && r.State == layerPrepared:
 			mount = r.VolumePath
+		case r != nil:
+			mount = r.Path
+		case isReadOnlyLayer(path):
+			mount = path
 		default:
-			mount = r.Path // what hcsshim observes for legacy layers
+			return hcs.ERROR_NOT_READY
 		}
 		return nil
 	})

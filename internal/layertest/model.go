@@ -294,6 +294,10 @@ func (m *model) stateMachine() {
 	m.want("UnprepareLayer of an inactive layer", b.UnprepareLayer(info, s), hcs.ERROR_NOT_READY)
 	m.want("DeactivateLayer of an inactive layer", b.DeactivateLayer(info, s), hcs.ERROR_NOT_READY)
 	m.want("ActivateLayer of a folder that is no layer", b.ActivateLayer(info, m.folder("empty")), hcs.ERROR_PATH_NOT_FOUND)
+	// A read-only layer's mount path is its folder, activated or not.
+	if p, err := b.GetLayerMountPath(info, m.Base); err != nil || !strings.EqualFold(p, m.Base) {
+		m.t.Errorf("GetLayerMountPath of an inactive read-only layer = %q, %v; want its folder", p, err)
+	}
 
 	m.must("ActivateLayer", b.ActivateLayer(info, s))
 	if p, err := b.GetLayerMountPath(info, s); err != nil || !strings.EqualFold(p, s) {

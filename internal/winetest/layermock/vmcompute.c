@@ -130,10 +130,19 @@ EXPORT("GetLayerMountPath", GetLayerMountPath,
 	if (SUCCEEDED(hr) && !length)
 		hr = fail(E_POINTER, "GetLayerMountPath: length is NULL");
 	if (SUCCEEDED(hr)) {
-		/* Prepared: the volume; activated only: the folder itself, as
-		 * hcsshim observes for read-only layers. */
+		/* Prepared: the volume; activated, or a read-only layer: the
+		 * folder itself (hcsshim: "otherwise it is expected to be the
+		 * folder path at which the layer is stored"; moby's
+		 * windowsfilter driver asks it of parents it never activated);
+		 * an inactive scratch has none. */
 		const struct layer *l = layer_find(path);
-		PCWSTR mount = l && l->prepared ? layer_volume(l) : l && l->activations ? l->path : NULL;
+		PCWSTR mount = NULL;
+		if (l && l->prepared)
+			mount = layer_volume(l);
+		else if (l && l->activations)
+			mount = l->path;
+		else if (has_dir(path, L"Files"))
+			mount = path;
 		SIZE_T need = mount ? wcslen(mount) + 1 : 0;
 		if (!mount) {
 			char *u = to_utf8(path);
