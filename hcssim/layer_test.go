@@ -68,25 +68,6 @@ func must(t *testing.T, what string, err error) {
 	}
 }
 
-// TestNameToGuid pins the ids the model defines, so that the mock
-// vmcompute.dll can be checked against the same values.
-func TestNameToGuid(t *testing.T) {
-	b := (*layerSeam)(newLayerFixture(t).sim)
-	for name, want := range map[string]string{
-		"base":       "c30d24c3-8fac-5e4d-ad83-67596d459dfa",
-		"Base":       "fabd6851-b865-59c2-93d7-bbe2839a5088", // no case folding
-		"nanoserver": "b4751009-87a9-5033-a8e8-3a2c918f68e7",
-		"wörld":      "c68dc407-feff-5dae-8b8a-76fed827e3cb", // UTF-16LE
-	} {
-		g, err := b.NameToGuid(name)
-		if err != nil || g.String() != want {
-			t.Errorf("NameToGuid(%q) = %s, %v; want %s", name, g, err, want)
-		}
-	}
-	_, err := b.NameToGuid("")
-	wantCode(t, "NameToGuid of an empty name", err, hcs.E_INVALIDARG)
-}
-
 // TestModel runs the shared layer model's checks on the simulator; the
 // mock layer DLLs run the same under Wine (internal/layertest).
 func TestModel(t *testing.T) {

@@ -153,6 +153,18 @@ func (m *model) folder(name string, subs ...string) string {
 
 func (m *model) paths() {
 	b, info := m.Layers, backend.DriverInfo{}
+	for name, want := range map[string]string{
+		"base":       "c30d24c3-8fac-5e4d-ad83-67596d459dfa",
+		"Base":       "fabd6851-b865-59c2-93d7-bbe2839a5088", // no case folding
+		"nanoserver": "b4751009-87a9-5033-a8e8-3a2c918f68e7",
+		"wörld":      "c68dc407-feff-5dae-8b8a-76fed827e3cb", // UTF-16LE
+	} {
+		if g, err := b.NameToGuid(name); err != nil || g.String() != want {
+			m.t.Errorf("NameToGuid(%q) = %s, %v; want %s", name, g, err, want)
+		}
+	}
+	_, err := b.NameToGuid("")
+	m.want("NameToGuid of an empty name", err, hcs.E_INVALIDARG)
 	root := filepath.VolumeName(m.Dir) + string(filepath.Separator)
 	m.want("ActivateLayer of a relative path", b.ActivateLayer(info, filepath.Join("rel", "base")), hcs.E_INVALIDARG)
 	m.want("ActivateLayer of a root", b.ActivateLayer(info, root), hcs.E_INVALIDARG)
@@ -162,7 +174,7 @@ func (m *model) paths() {
 	// HomeDir\id names the layer when HomeDir is set.
 	home := backend.DriverInfo{HomeDir: m.Dir}
 	m.must("CreateSandboxLayer in HomeDir", b.CreateSandboxLayer(home, "scratch", m.Parents()))
-	ok, err := b.LayerExists(info, filepath.Join(m.Dir, "scratch"+string(filepath.Separator)))
+	ok, err := b.LayerExists(info, filepath.Join(m.Dir, "scratch")+string(filepath.Separator))
 	if !ok || err != nil {
 		m.t.Errorf("LayerExists of the full path, with a trailing separator = %v, %v", ok, err)
 	}
