@@ -278,6 +278,11 @@ func TestLayerStateSaved(t *testing.T) {
 	vol := f.mount(t, s)
 	other := f.scratch(t, "other")
 	must(t, "ActivateLayer", f.b.ActivateLayer(backend.DriverInfo{}, other))
+	// A storage filter on a layer folder, and a writable layer.
+	must(t, "HcsAttachLayerStorageFilter", f.b.HcsAttachLayerStorageFilter(f.app, layertest.LayerData(f.base)))
+	writable := filepath.Join(f.dir, "writable")
+	layertest.Mkdirs(t, writable)
+	must(t, "HcsInitializeWritableLayer", f.b.HcsInitializeWritableLayer(writable, layertest.LayerData(f.app, f.base), ""))
 	var buf bytes.Buffer
 	must(t, "SaveState", f.sim.SaveState(&buf))
 
@@ -290,10 +295,15 @@ func TestLayerStateSaved(t *testing.T) {
 	}) {
 		t.Fatalf("loaded layers %+v, want %+v", got, want)
 	}
-	// The loaded simulator unmounts what the other one mounted.
+	// The loaded simulator unmounts what the other one mounted, each with
+	// its own API, and knows the writable layer.
 	b := (*layerSeam)(sim)
 	must(t, "UnprepareLayer", b.UnprepareLayer(backend.DriverInfo{}, s))
 	must(t, "DeactivateLayer", b.DeactivateLayer(backend.DriverInfo{}, s))
+	wantCode(t, "UnprepareLayer of the loaded filter", b.UnprepareLayer(backend.DriverInfo{}, f.app), hcs.E_INVALIDARG)
+	must(t, "HcsDetachLayerStorageFilter", b.HcsDetachLayerStorageFilter(f.app))
+	wantCode(t, "HcsInitializeWritableLayer of the loaded writable layer",
+		b.HcsInitializeWritableLayer(writable, layertest.LayerData(f.app, f.base), ""), hcs.ERROR_ALREADY_EXISTS)
 	if p, _ := f.b.GetLayerMountPath(backend.DriverInfo{}, s); p != vol {
 		t.Fatalf("the first simulator's mount changed: %q", p)
 	}
@@ -304,6 +314,9 @@ func TestLayerStateSaved(t *testing.T) {
 		`{"Format":"hcssim-state/1","Systems":[],"Layers":[{"Path":"x","State":"Activated","Activations":0}]}`,
 		`{"Format":"hcssim-state/1","Systems":[],"Layers":[{"Path":"x","State":"Prepared","Activations":1}]}`,
 		`{"Format":"hcssim-state/1","Systems":[],"Layers":[{"Path":"x","State":"Activated","Activations":1},{"Path":"x","State":"Activated","Activations":1}]}`,
+		`{"Format":"hcssim-state/1","Systems":[],"Layers":[{"Path":"x","State":"Activated","Activations":1,"Filter":true}]}`,
+		`{"Format":"hcssim-state/1","Systems":[],"Writable":[{"Path":"x"}]}`,
+		`{"Format":"hcssim-state/1","Systems":[],"Writable":[{"Path":"x","Parents":["b"]},{"Path":"x","Parents":["b"]}]}`,
 	} {
 		if err := sim.LoadState(strings.NewReader(bad)); err == nil {
 			t.Errorf("LoadState(%s) succeeded", bad)
@@ -311,5 +324,13 @@ func TestLayerStateSaved(t *testing.T) {
 	}
 	if len(sim.MountedLayers()) != 1 {
 		t.Fatalf("a refused state changed the layers: %+v", sim.MountedLayers())
+	}
+	// The first simulator's mounts go too.
+	must(t, "HcsDetachLayerStorageFilter", f.b.HcsDetachLayerStorageFilter(f.app))
+	must(t, "UnprepareLayer", f.b.UnprepareLayer(backend.DriverInfo{}, s))
+	must(t, "DeactivateLayer", f.b.DeactivateLayer(backend.DriverInfo{}, s))
+	must(t, "DeactivateLayer", f.b.DeactivateLayer(backend.DriverInfo{}, other))
+	if infos := f.sim.MountedLayers(); len(infos) != 0 {
+		t.Fatalf("left mounted: %+v", infos)
 	}
 }

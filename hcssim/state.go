@@ -24,6 +24,9 @@ type stateDocument struct {
 	// Layers are the layers that are activated or prepared. Absent from
 	// states written before the simulator modelled layers.
 	Layers []layerRecord `json:",omitempty"`
+	// Writable are the writable layers HcsInitializeWritableLayer or
+	// HcsInitializeLegacyWritableLayer initialized.
+	Writable []writableLayer `json:",omitempty"`
 }
 
 // SaveState writes the state of s's compute systems to w, as a JSON
@@ -41,10 +44,10 @@ type stateDocument struct {
 // does not keep, beyond the volume a container runs on.
 //
 // The state of the layer store is saved too: the layers that are activated
-// or prepared (mounted), with their parents and volumes, so that a layer
-// mounted by one invocation of a tool can be unmounted by another. The
-// layer folders themselves are on disk. Injected faults, the elevation
-// setting and VHD handles are not saved.
+// or prepared (mounted), with their parents and volumes, and the writable
+// layers initialized, so that a layer mounted by one invocation of a tool
+// can be unmounted by another. The layer folders themselves are on disk.
+// Injected faults, the elevation setting and VHD handles are not saved.
 //
 // SaveState fails only when w does.
 func (s *Sim) SaveState(w io.Writer) error {
@@ -56,8 +59,12 @@ func (s *Sim) SaveState(w io.Writer) error {
 	for _, r := range s.layers.records {
 		doc.Layers = append(doc.Layers, *r)
 	}
+	for _, w := range s.layers.writable {
+		doc.Writable = append(doc.Writable, *w)
+	}
 	s.mu.Unlock()
 	slices.SortFunc(doc.Layers, func(a, b layerRecord) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(doc.Writable, func(a, b writableLayer) int { return cmp.Compare(a.Path, b.Path) })
 	b, err := json.MarshalIndent(doc, "", "\t")
 	if err != nil {
 		return fmt.Errorf("hcssim: save state: %w", err)
@@ -86,7 +93,7 @@ func (s *Sim) SaveState(w io.Writer) error {
 // state's record; systems the state adds appear with no handle open. The
 // records of systems being created, handles and processes are left alone.
 // The layer store takes the state's layers: those it does not list are
-// inactive.
+// inactive; and its writable layers.
 //
 // LoadState fails, changing nothing, when r does, when the document is not
 // a state SaveState writes, or when s is closed.
@@ -121,6 +128,17 @@ func (s *Sim) LoadState(r io.Reader) error {
 		}
 		layers[key] = &rec
 	}
+	writable := make(map[string]*writableLayer, len(doc.Writable))
+	for _, w := range doc.Writable {
+		key := layerKey(w.Path)
+		switch {
+		case w.Path == "" || len(w.Parents) == 0:
+			return fmt.Errorf("hcssim: load state: writable layer %q with no path or no parents", w.Path)
+		case writable[key] != nil:
+			return fmt.Errorf("hcssim: load state: writable layer %q listed twice", w.Path)
+		}
+		writable[key] = &w
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -128,6 +146,7 @@ func (s *Sim) LoadState(r io.Reader) error {
 		return errors.New("hcssim: load state: the simulator is closed")
 	}
 	s.layers.records = layers
+	s.layers.writable = writable
 	for _, sys := range s.sortedSystems() {
 		if !seen[sys.ID] && sys.State != stateStopped {
 			s.stopSystem(sys, exitForced)
@@ -202,6 +221,8 @@ func checkLayerRecord(rec layerRecord) error {
 		return errors.New("prepared with no volume or no parents")
 	case rec.State == layerActivated && (rec.VolumePath != "" || len(rec.Parents) != 0):
 		return errors.New("activated with a volume or parents")
+	case rec.Filter && (rec.State != layerPrepared || rec.VolumePath != rec.Path || rec.Activations != 1):
+		return errors.New("a storage filter not prepared on its own path with one activation")
 	}
 	return nil
 }
