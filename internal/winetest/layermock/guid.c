@@ -66,17 +66,6 @@ void guid_format(const GUID *g, char out[37])
 		 g->Data4[2], g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool guid_parse(const char *s, GUID *out)
 {
 	/* The schema's pattern: 8-4-4-4-12 hex digits, no braces. */
@@ -89,7 +78,7 @@ bool guid_parse(const char *s, GUID *out)
 				return false;
 			continue;
 		}
-		int hi = hex(s[i]);
+		int hi = json_hexval(s[i]);
 		if (hi < 0)
 			return false;
 		if (n % 2 == 0)

@@ -43,7 +43,7 @@ void json_free(struct jval *v)
 	}
 }
 
-static int hexval(char c)
+int json_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -58,7 +58,7 @@ static bool hex4(const char *s, unsigned *out)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
+		int h = json_hexval(s[i]);
 		if (h < 0)
 			return false;
 		v = v << 4 | (unsigned)h;

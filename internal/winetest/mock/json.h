@@ -28,6 +28,8 @@ const char *json_str(const struct jval *v); /* NULL unless a string */
 bool json_valid(const char *text);
 /* Whether a (possibly absent) string array filter admits s. */
 bool json_filter(const struct jval *arr, const char *s);
+/* The value of the hexadecimal digit c, or -1. */
+int json_hexval(char c);
 
 struct sb {
 	char *p;
