@@ -83,7 +83,26 @@ func (s *spy) CreateProcess(sys backend.Handle, params string, op backend.Handle
 	s.pendingOnSys[sys]++
 	s.opSystem[op] = sys
 	s.mu.Unlock()
-	return s.Backend.CreateProcess(sys, params, op)
+	h, err := s.Backend.CreateProcess(sys, params, op)
+	s.opened(h)
+	return h, err
+}
+
+func (s *spy) OpenProcess(sys backend.Handle, pid uint32) (backend.Handle, error) {
+	h, err := s.Backend.OpenProcess(sys, pid)
+	s.opened(h)
+	return h, err
+}
+
+// opened starts counting the closes of a new process handle afresh: the
+// value of a closed handle may come back.
+func (s *spy) opened(h backend.Handle) {
+	if h == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.procClosed, h)
 }
 
 func (s *spy) checkClosedOnce(t *testing.T) {

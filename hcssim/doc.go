@@ -53,10 +53,19 @@
 //     refuses a folder holding anything no layer holds, rather than
 //     deleting it as Windows would.
 //   - Faults: a failing call (FailNext, FailNextSync), a slow one
-//     (DelayNext), a system exiting during a call (ExitDuringNext), a
-//     service disconnection (Disconnect, Reconnect), events that arrive
-//     after their handle was closed (FireLateEvents), and, for the layer
-//     calls, a process without elevation (SetElevated).
+//     (DelayNext), one held pending until the test releases it (HoldNext),
+//     a system exiting during a call (ExitDuringNext), a service
+//     disconnection (Disconnect, Reconnect), events that arrive after
+//     their handle was closed (FireLateEvents), and, for the layer calls,
+//     a process without elevation (SetElevated).
+//   - What real HCS does according to the comments of Microsoft's own
+//     client, hcsshim, rather than its documentation: a process creation
+//     that fails while the process runs (FailCreateProcessRunning), a
+//     process exit without ProcessExited (DropNextProcessExit,
+//     SystemExitDropsProcessExits), other answers to calls on an exited
+//     process (StoppedProcessError); always on, the signals and
+//     terminations of a process queued per system handle, and
+//     ServiceDisconnect sent to process callbacks too.
 //   - Introspection for tests: LiveHandles, PendingOperations,
 //     CallbacksInFlight, Systems, MountedLayers, PeakPrepares and
 //     WaitIdle.
@@ -86,12 +95,25 @@
 // those of Windows. internal/backend/BEHAVIOUR.md in the module has the
 // whole model.
 //
-// Events reach each callback in order, and the events an operation causes
-// reach their callbacks before the operation's completion callback runs.
-// Events not yet delivered when a handle is closed are dropped. A process
-// starts when its creation completes; if it exits before an event callback
-// is set on its handle, that callback gets no ProcessExited, as with real
-// HCS, and the process's properties tell the exit.
+// # Not kinder than HCS
+//
+// A simulator that always ordered things the same convenient way would let
+// code pass that fails on real hosts. Where HCS promises no order, the
+// simulator chooses at random, from a seed (WithSeed; the environment
+// variable HCSSIM_SEED; Seed tells it): whether an operation's completion
+// callback runs before or after the events the operation caused, whether
+// the value of a closed handle is handed out again, and whether a
+// process's output reaches end of file at its exit or a moment later.
+// Events reach each callback in order. Events not yet delivered when a
+// handle is closed are dropped. A process starts when its creation
+// completes; if it exits before an event callback is set on its handle,
+// that callback gets no ProcessExited, as with real HCS, and the process's
+// properties tell the exit. A pending shutdown ends when its system stops.
+//
+// computecore.dll crashes on a call with a closed or bogus handle, on
+// closing a handle twice, and on closing one while an operation is pending
+// on it. The simulator panics then, with a diagnostic naming the call and
+// the handle, so that the test that made the call fails where it was made.
 //
 // # What is not modelled
 //

@@ -180,6 +180,115 @@ func (s *Sim) ExitDuringNext(call Call) {
 	s.faultsFor(call).exit++
 }
 
+// A Hold keeps the operation of one call pending until it is released
+// (see HoldNext).
+type Hold struct {
+	s        *Sim
+	call     Call
+	made     chan struct{} // closed once the call is made
+	released bool
+	op       *operation // the operation held, once the call is made
+}
+
+// HoldNext makes the operation of the next call of kind call stay pending
+// until the returned Hold is released: then it completes after its
+// latency. It lets a test order events without sleeping, for instance give
+// up on a call (end its context) once HCS has it, and only then let it
+// complete. Close and Disconnect end a held operation like other pending
+// ones; so does the stop of its system for a held
+// HcsShutDownComputeSystem.
+func (s *Sim) HoldNext(call Call) *Hold {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &Hold{s: s, call: call, made: make(chan struct{})}
+	s.holds[call] = append(s.holds[call], h)
+	return h
+}
+
+// Made returns a channel that is closed once the call has been made: its
+// operation is then pending, held unless released before.
+func (h *Hold) Made() <-chan struct{} { return h.made }
+
+// Release lets the held operation complete. It may be called more than
+// once, and before the call is made, which then is not held.
+func (h *Hold) Release() {
+	s := h.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h.released {
+		return
+	}
+	h.released = true
+	if h.op != nil {
+		s.schedule(h.op)
+		return
+	}
+	if i := slices.Index(s.holds[h.call], h); i >= 0 {
+		s.holds[h.call] = slices.Delete(s.holds[h.call], i, i+1)
+		if len(s.holds[h.call]) == 0 {
+			delete(s.holds, h.call)
+		}
+	}
+}
+
+// takeHold removes and returns the Hold for the next call of kind call, or
+// nil. s.mu is held.
+func (s *Sim) takeHold(call Call) *Hold {
+	hs := s.holds[call]
+	if len(hs) == 0 {
+		return nil
+	}
+	s.holds[call] = hs[1:]
+	if len(hs) == 1 {
+		delete(s.holds, call)
+	}
+	return hs[0]
+}
+
+// FailCreateProcessRunning makes the operation of the next
+// HcsCreateProcess fail with hr although the process was created and runs,
+// as hcsshim reports of process-isolated containers on Windows Server 2022
+// (internal/hcs/v2/system.go, createProcess). The process handle the call
+// returned refers to the process; HcsGetProcessInfo gives its pipes.
+func (s *Sim) FailCreateProcessRunning(hr hcs.HRESULT) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failRunning = append(s.failRunning, hr)
+}
+
+// DropNextProcessExit makes the next process that exits send no
+// ProcessExited event, as hcsshim reports of real HCS after a failed signal
+// or termination (internal/hcs/process.go, processSignalResult). The
+// process's properties still tell the exit.
+func (s *Sim) DropNextProcessExit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropExits++
+}
+
+// StoppedProcessError makes the calls that act on an exited process
+// (HcsTerminateProcess, HcsSignalProcess, HcsModifyProcess,
+// HcsGetProcessInfo) fail with hr instead of HCS_E_PROCESS_ALREADY_STOPPED:
+// hcsshim reports E_ACCESSDENIED from terminating an exited process
+// (TerminateProcess's documented answer, internal/hcs/process.go, Kill),
+// and older hosts answer with the legacy 0xC037xxxx form of the code. Zero
+// restores HCS_E_PROCESS_ALREADY_STOPPED.
+func (s *Sim) StoppedProcessError(hr hcs.HRESULT) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stoppedHR = hr
+}
+
+// SystemExitDropsProcessExits makes the processes of a system that stops
+// exit without sending ProcessExited, as hcsshim reports of containers
+// that exit before their processes
+// (cmd/containerd-shim-runhcs-v1/exec_hcs.go, waitForContainerExit).
+func (s *Sim) SystemExitDropsProcessExits(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quietSystemExits = on
+}
+
 // SetLatency sets the time each asynchronous operation takes to complete,
 // from the next call on (see WithLatency).
 func (s *Sim) SetLatency(d time.Duration) {
@@ -189,8 +298,8 @@ func (s *Sim) SetLatency(d time.Duration) {
 }
 
 // Disconnect simulates the loss of the compute service: every event
-// callback registered on a system handle receives ServiceDisconnect (with
-// no data), every pending operation fails with HCS_E_SERVICE_DISCONNECT,
+// callback registered on a system or process handle receives
+// ServiceDisconnect (with no data), every pending operation fails with HCS_E_SERVICE_DISCONNECT,
 // and every later call fails with it, synchronously, until Reconnect. The
 // systems and their processes are left as they are. Creating, closing and
 // reading operations, and closing handles, keep working.
@@ -202,8 +311,15 @@ func (s *Sim) Disconnect() {
 	}
 	s.disconnected = true
 	for _, h := range s.handles {
-		if sh, ok := h.(*systemHandle); ok && sh.l != nil {
-			s.post(sh.l, backend.Event{Type: backend.EventServiceDisconnect})
+		var l *listener
+		switch h := h.(type) {
+		case *systemHandle:
+			l = h.l
+		case *processHandle:
+			l = h.l
+		}
+		if l != nil {
+			s.post(l, backend.Event{Type: backend.EventServiceDisconnect})
 		}
 	}
 	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service disconnected")

@@ -21,6 +21,7 @@ type harness struct {
 	b backend.Backend
 
 	mu      sync.Mutex
+	open    map[backend.Handle]*bool // system handles h.system made, open
 	nextCtx uintptr
 	done    map[uintptr]chan struct{} // by operation context
 	events  map[uintptr][]backend.Event
@@ -37,6 +38,7 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 		done:    make(map[uintptr]chan struct{}),
 		events:  make(map[uintptr][]backend.Event),
 		changed: make(chan struct{}),
+		open:    make(map[backend.Handle]*bool),
 	}
 	h.b = h.s.backend()
 	h.b.Init(backend.Callbacks{Completion: h.completion, Event: h.event})
@@ -145,9 +147,27 @@ func (h *harness) system(id, state string) backend.Handle {
 	if err != nil {
 		h.t.Fatalf("create %s: %v (%s)", id, err, doc)
 	}
-	h.t.Cleanup(func() { h.b.CloseComputeSystem(sys) })
+	open := true
+	h.mu.Lock()
+	h.open[sys] = &open
+	h.mu.Unlock()
+	h.t.Cleanup(func() {
+		if open {
+			h.b.CloseComputeSystem(sys)
+		}
+	})
 	h.toState(sys, state)
 	return sys
+}
+
+// closeSystem closes a handle that h.system returned, before the end of
+// the test.
+func (h *harness) closeSystem(sys backend.Handle) {
+	h.mu.Lock()
+	*h.open[sys] = false
+	delete(h.open, sys)
+	h.mu.Unlock()
+	h.b.CloseComputeSystem(sys)
 }
 
 // toState moves a Created system to state.

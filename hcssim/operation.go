@@ -3,6 +3,7 @@ package hcssim
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,12 +34,41 @@ type operation struct {
 	sys  *system  // the system the call acts on, or nil
 	proc *process // the process the call acts on, or nil
 	run  func() outcome
+	// sh and ph are the handles the call was made on, or that it created:
+	// closing them while the operation is pending is a misuse.
+	sh    *systemHandle
+	ph    *processHandle
+	queue *opQueue      // the queue it waits in, for a signal or termination
+	hold  *Hold         // holds it until released, or nil
+	delay time.Duration // how long it takes once it may run
 
 	// The outcome, set on completion.
 	result string
 	hr     hcs.HRESULT
 	pid    uint32    // for the calls that report process information
 	stdio  *stdioSet // the pipes, until GetOperationResultAndProcessInfo takes them
+}
+
+// target is what a call acts on and the handle it was made on.
+type target struct {
+	sys  *system
+	proc *process
+	sh   *systemHandle
+	ph   *processHandle
+}
+
+// opQueue is the queue of the signals and terminations of one process
+// through one system handle: HCS runs them one at a time, in order. The
+// first one runs; the others wait for it to complete.
+type opQueue struct {
+	key queueKey
+	ops []*operation
+}
+
+// queueKey identifies an opQueue.
+type queueKey struct {
+	via  *systemHandle
+	proc *process
 }
 
 // outcome is how a call ends: a result document and a code. A failure
@@ -99,22 +129,6 @@ func (op *operation) subject() string {
 	return ""
 }
 
-// newHandle registers v under a fresh handle. s.mu is held.
-func (s *Sim) newHandle(v any) backend.Handle {
-	s.lastHandle += 4
-	s.handles[s.lastHandle] = v
-	return s.lastHandle
-}
-
-// lookupOp returns the operation behind h. s.mu is held.
-func (s *Sim) lookupOp(h backend.Handle) (*operation, error) {
-	op, found := s.handles[h].(*operation)
-	if !found {
-		return nil, hcs.E_HANDLE
-	}
-	return op, nil
-}
-
 // available returns the error of every call while the service is not
 // reachable. s.mu is held.
 func (s *Sim) available() error {
@@ -124,14 +138,11 @@ func (s *Sim) available() error {
 	return nil
 }
 
-// begin starts operation h for call, acting on sys and proc (either may be
-// nil). run computes the outcome, with s.mu held, when the operation
-// completes. begin returns the error the call itself returns. s.mu is held.
-func (s *Sim) begin(h backend.Handle, call Call, sys *system, proc *process, run func() outcome) error {
-	op, err := s.lookupOp(h)
-	if err != nil {
-		return err
-	}
+// begin starts operation h for call, acting on t. run computes the
+// outcome, with s.mu held, when the operation completes. begin returns the
+// error the call itself returns. s.mu is held.
+func (s *Sim) begin(h backend.Handle, call Call, t target, run func() outcome) error {
+	op := s.lookupOp(string(call), h)
 	if op.state != opNotStarted {
 		return hcs.HCS_E_OPERATION_ALREADY_STARTED
 	}
@@ -142,7 +153,8 @@ func (s *Sim) begin(h backend.Handle, call Call, sys *system, proc *process, run
 	if !delayed {
 		delay = s.latency
 	}
-	op.state, op.call, op.sys, op.proc, op.run = opPending, call, sys, proc, run
+	op.state, op.call, op.sys, op.proc, op.run = opPending, call, t.sys, t.proc, run
+	op.delay = delay
 	switch {
 	case f != nil:
 		op.run = func() outcome { return fail(f.hr, "%s", f.msg) }
@@ -150,24 +162,67 @@ func (s *Sim) begin(h backend.Handle, call Call, sys *system, proc *process, run
 		op.run = func() outcome { return s.exitDuring(op, run) }
 	}
 	s.pending[op] = struct{}{}
-	op.task = s.after(delay, func() { s.complete(op) })
+	s.onHandles(op, t.sh, t.ph)
+	if t.ph != nil && (call == CallSignalProcess || call == CallTerminateProcess) {
+		// HCS serialises the signals to a process sent through one system
+		// handle (hcsshim, internal/hcs/process.go, Kill).
+		key := queueKey{t.ph.via, t.ph.proc}
+		q := s.queues[key]
+		if q == nil {
+			q = &opQueue{key: key}
+			s.queues[key] = q
+		}
+		q.ops = append(q.ops, op)
+		op.queue = q
+	}
+	if hold := s.takeHold(call); hold != nil {
+		hold.op = op
+		op.hold = hold
+		close(hold.made)
+	}
+	s.schedule(op)
 	return nil
 }
 
-// exitDuring makes op's system exit, then fails op. s.mu is held.
+// onHandles records that op is pending on sh and ph (either may be nil).
+// s.mu is held.
+func (s *Sim) onHandles(op *operation, sh *systemHandle, ph *processHandle) {
+	if sh != nil {
+		op.sh = sh
+		sh.pending++
+	}
+	if ph != nil {
+		op.ph = ph
+		ph.pending++
+	}
+}
+
+// schedule makes op complete after its delay, unless it waits in its queue
+// or is held. s.mu is held.
+func (s *Sim) schedule(op *operation) {
+	switch {
+	case op.state != opPending || op.task != nil:
+	case op.hold != nil && !op.hold.released:
+	case op.queue != nil && op.queue.ops[0] != op:
+	default:
+		op.task = s.after(op.delay, func() { s.complete(op) })
+	}
+}
+
+// exitDuring makes op's system exit while op is pending: op has its effect,
+// then the system stops and op fails. A call that fails anyway (not valid
+// in the system's state, say) fails as it would, and the system goes on.
+// s.mu is held.
 func (s *Sim) exitDuring(op *operation, run func() outcome) outcome {
 	sys := op.sys
 	if op.proc != nil {
 		sys = op.proc.sys
 	}
-	if op.call == CallCreateSystem {
-		// The system exits as soon as it is created.
-		if o := run(); o.hr.Failed() || !sys.registered {
-			return o
-		}
-	} else if sys == nil || !sys.registered || sys.State == stateStopped {
-		return run()
+	o := run()
+	if o.hr.Failed() || sys == nil || !sys.registered || sys.State == stateStopped {
+		return o
 	}
+	o.stdio.close() // a process the call created: nobody will have its pipes
 	s.stopSystem(sys, exitUnexpected)
 	if op.call == CallStart {
 		return fail(hcs.HCS_E_TERMINATED_DURING_START, "the compute system exited while starting")
@@ -182,10 +237,10 @@ func (s *Sim) complete(op *operation) {
 	if op.state != opPending {
 		return // failed by Disconnect or Close meanwhile
 	}
-	s.capturing = true
+	s.capturing, s.current = true, op
 	o := op.run()
 	caused := s.captured
-	s.capturing, s.captured = false, nil
+	s.capturing, s.captured, s.current = false, nil, nil
 	s.finish(op, o, caused)
 }
 
@@ -196,9 +251,11 @@ func (s *Sim) failPending(hr hcs.HRESULT, msg string) {
 	}
 }
 
-// finish records the outcome of op and queues its completion callback, to
-// run after the events the operation caused on the listeners caused. s.mu
-// is held.
+// finish records the outcome of op and queues its completion callback.
+// HCS does not say whether the events an operation causes (a SystemExited
+// for a shutdown, say) reach their callbacks before its completion
+// callback runs, so the simulator chooses at random: the completion runs
+// after the events on the listeners caused, or right away. s.mu is held.
 func (s *Sim) finish(op *operation, o outcome, caused []*listener) {
 	s.cancelTask(op.task)
 	op.task, op.run = nil, nil
@@ -207,12 +264,16 @@ func (s *Sim) finish(op *operation, o outcome, caused []*listener) {
 		op.result = resultError(op.call, op.subject(), o.hr, o.msg)
 	}
 	delete(s.pending, op)
+	s.dequeue(op)
+	if op.sh != nil {
+		op.sh.pending--
+	}
+	if op.ph != nil {
+		op.ph.pending--
+	}
 	close(op.done)
-	if op.closed {
-		op.stdio.close() // nobody can take them any more
-		op.stdio = nil
-		s.checkIdle()
-		return
+	if s.chance() {
+		caused = nil
 	}
 	s.afterEvents(caused, func() {
 		s.enqueue(func() {
@@ -225,6 +286,24 @@ func (s *Sim) finish(op *operation, o outcome, caused []*listener) {
 			})
 		})
 	})
+}
+
+// dequeue removes op from its queue and lets the next operation there run.
+// s.mu is held.
+func (s *Sim) dequeue(op *operation) {
+	q := op.queue
+	if q == nil {
+		return
+	}
+	op.queue = nil
+	if i := slices.Index(q.ops, op); i >= 0 {
+		q.ops = slices.Delete(q.ops, i, i+1)
+	}
+	if len(q.ops) == 0 {
+		delete(s.queues, q.key)
+		return
+	}
+	s.schedule(q.ops[0])
 }
 
 // The seam's operation calls.
@@ -242,11 +321,12 @@ func (b *seam) CloseOperation(h backend.Handle) {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, err := s.lookupOp(h)
-	if err != nil {
-		return
+	const fn = "HcsCloseOperation"
+	op := s.lookupOp(fn, h)
+	if op.state == opPending {
+		misused("%s: operation %#x closed while its %s call is pending", fn, uintptr(h), op.call)
 	}
-	delete(s.handles, h)
+	s.dropHandle(h, fn)
 	op.closed = true
 	op.stdio.close()
 	op.stdio = nil
@@ -256,9 +336,7 @@ func (b *seam) CancelOperation(h backend.Handle) error {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.lookupOp(h); err != nil {
-		return err
-	}
+	s.lookupOp("HcsCancelOperation", h)
 	return hcs.E_NOTIMPL
 }
 
@@ -281,11 +359,7 @@ func (b *seam) GetOperationResult(h backend.Handle) (string, error) {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, err := s.lookupOp(h)
-	if err != nil {
-		return "", err
-	}
-	return resultOf(op)
+	return resultOf(s.lookupOp("HcsGetOperationResult", h))
 }
 
 // GetOperationResultAndProcessInfo hands out the pipes of a completed
@@ -295,10 +369,7 @@ func (b *seam) GetOperationResultAndProcessInfo(h backend.Handle) (backend.Proce
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, err := s.lookupOp(h)
-	if err != nil {
-		return backend.ProcessInfo{}, "", err
-	}
+	op := s.lookupOp("HcsGetOperationResultAndProcessInfo", h)
 	result, err := resultOf(op)
 	if op.state != opCompleted || err != nil {
 		return backend.ProcessInfo{}, result, err
@@ -321,18 +392,19 @@ func (b *seam) GetOperationResultAndProcessInfo(h backend.Handle) (backend.Proce
 
 func (b *seam) WaitForOperationResult(h backend.Handle, timeoutMs uint32) (string, error) {
 	s := (*Sim)(b)
-	s.mu.Lock()
-	op, err := s.lookupOp(h)
+	const fn = "HcsWaitForOperationResult"
+	done, err := func() (chan struct{}, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		op := s.lookupOp(fn, h)
+		if op.state == opNotStarted {
+			return nil, hcs.HCS_E_OPERATION_NOT_STARTED
+		}
+		return op.done, nil
+	}()
 	if err != nil {
-		s.mu.Unlock()
 		return "", err
 	}
-	if op.state == opNotStarted {
-		s.mu.Unlock()
-		return "", hcs.HCS_E_OPERATION_NOT_STARTED
-	}
-	done := op.done
-	s.mu.Unlock()
 	if timeoutMs != 0xFFFFFFFF { // INFINITE
 		t := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
 		defer t.Stop()
@@ -345,5 +417,5 @@ func (b *seam) WaitForOperationResult(h backend.Handle, timeoutMs uint32) (strin
 	<-done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return resultOf(op)
+	return resultOf(s.lookupOp(fn, h))
 }

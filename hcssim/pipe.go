@@ -24,6 +24,8 @@ type pipe struct {
 	n       int  // number of unread bytes
 	rclosed bool // the reading end is closed: writes fail
 	wclosed bool // the writing end is closed: reads drain buf, then see EOF
+	wdead   bool // the writer can write no more, but reads see EOF only once wclosed
+	ends    int  // the caller's ends open on the pipe
 }
 
 func newPipe() *pipe {
@@ -77,7 +79,7 @@ func (p *pipe) write(ctx context.Context, b []byte) (int, error) {
 	m := 0
 	for m < len(b) {
 		switch {
-		case p.wclosed || p.rclosed:
+		case p.wclosed || p.rclosed || p.wdead:
 			return m, io.ErrClosedPipe
 		case p.n == pipeSize:
 			if ctx.Err() != nil {
@@ -118,6 +120,39 @@ func (p *pipe) closeWrite() {
 	p.mu.Unlock()
 }
 
+// stopWrites makes writes fail from now on, without giving the reader end
+// of file: the writer is gone, its end of the pipe not closed yet.
+func (p *pipe) stopWrites() {
+	p.mu.Lock()
+	p.wdead = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// addEnd counts a caller's end opened on the pipe.
+func (p *pipe) addEnd() {
+	p.mu.Lock()
+	p.ends++
+	p.mu.Unlock()
+}
+
+// dropEnd counts a caller's end closed. When the last one closes, the
+// caller's side of the pipe closes: the writing side for standard input,
+// the reading side for an output.
+func (p *pipe) dropEnd(write bool) {
+	p.mu.Lock()
+	p.ends--
+	last := p.ends == 0
+	p.mu.Unlock()
+	switch {
+	case !last:
+	case write:
+		p.closeWrite()
+	default:
+		p.closeRead()
+	}
+}
+
 // wake unblocks the waiters so that they look at their context again.
 func (p *pipe) wake() {
 	p.mu.Lock()
@@ -127,26 +162,32 @@ func (p *pipe) wake() {
 
 // stdioEnd is a caller's end of a pipe: the io.WriteCloser of a process's
 // standard input or the io.ReadCloser of its standard output or error. It
-// counts as a live handle until it is closed.
+// counts as a live handle until it is closed. A pipe may have several (the
+// creation and each HcsGetProcessInfo hand one out); like the handles of a
+// Windows pipe, the caller's side closes with the last of them.
 type stdioEnd struct {
 	p      *pipe
 	write  bool // the caller writes (stdin)
 	open   *atomic.Int64
 	closed atomic.Bool
+	ctx    context.Context // done once closed: a Read or Write blocked on it returns
+	cancel context.CancelCauseFunc
 }
 
 func newStdioEnd(p *pipe, write bool, open *atomic.Int64) *stdioEnd {
 	open.Add(1)
-	return &stdioEnd{p: p, write: write, open: open}
+	p.addEnd()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &stdioEnd{p: p, write: write, open: open, ctx: ctx, cancel: cancel}
 }
 
 // Read reads the process's output. It returns io.EOF once the process has
 // exited, or closed the stream, and everything written was read.
 func (e *stdioEnd) Read(b []byte) (int, error) {
-	if e.write {
+	if e.write || e.closed.Load() && len(b) > 0 {
 		return 0, io.ErrClosedPipe
 	}
-	return e.p.read(context.Background(), b)
+	return e.p.read(e.ctx, b)
 }
 
 // Write writes to the process's input. It fails with io.ErrClosedPipe
@@ -155,21 +196,19 @@ func (e *stdioEnd) Write(b []byte) (int, error) {
 	if !e.write || e.closed.Load() {
 		return 0, io.ErrClosedPipe
 	}
-	return e.p.write(context.Background(), b)
+	return e.p.write(e.ctx, b)
 }
 
-// Close closes the stream. Closing standard input gives the process EOF;
-// closing an output makes the process's writes to it fail. A blocked Read
-// or Write returns. Close is idempotent.
+// Close closes the stream. Closing the last end of standard input gives
+// the process EOF; closing the last end of an output makes the process's
+// writes to it fail, and unblocks a Read on it. Close is idempotent.
 func (e *stdioEnd) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
-	if e.write {
-		e.p.closeWrite()
-	} else {
-		e.p.closeRead()
-	}
+	e.cancel(io.ErrClosedPipe)
+	e.p.dropEnd(e.write)
+	e.p.wake()
 	e.open.Add(-1)
 	return nil
 }

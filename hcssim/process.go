@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
@@ -17,13 +18,16 @@ type process struct {
 	handles map[*processHandle]struct{}
 	// The process's ends of its pipes; nil when not requested.
 	stdin, stdout, stderr *pipe
+	stdinGiven            bool                    // the caller's end of stdin was handed out
 	cancel                context.CancelCauseFunc // ends the command's context
 }
 
 // processHandle is an HCS_PROCESS.
 type processHandle struct {
-	proc *process
-	l    *listener
+	proc    *process
+	l       *listener
+	via     *systemHandle // the system handle it was created or opened through
+	pending int           // operations pending on the handle
 }
 
 // stdioSet holds the caller's ends of a new process's pipes until they are
@@ -118,15 +122,12 @@ func (s *Sim) startProcess(p *process, parameters string) outcome {
 		sim:              s,
 		proc:             p,
 	}
-	st := new(stdioSet)
 	if params.CreateStdInPipe {
 		p.stdin = newPipe()
-		st.stdin = newStdioEnd(p.stdin, true, &s.openStdio)
 		pio.Stdin = procReader{ctx, p.stdin}
 	}
 	if params.CreateStdOutPipe {
 		p.stdout = newPipe()
-		st.stdout = newStdioEnd(p.stdout, false, &s.openStdio)
 		pio.Stdout = procWriter{ctx, p.stdout}
 	}
 	switch {
@@ -134,7 +135,6 @@ func (s *Sim) startProcess(p *process, parameters string) outcome {
 		pio.Stderr = pio.Stdout // a console has one output
 	case params.CreateStdErrPipe:
 		p.stderr = newPipe()
-		st.stderr = newStdioEnd(p.stderr, false, &s.openStdio)
 		pio.Stderr = procWriter{ctx, p.stderr}
 	}
 	context.AfterFunc(ctx, func() {
@@ -146,7 +146,27 @@ func (s *Sim) startProcess(p *process, parameters string) outcome {
 	})
 	s.wg.Add(1)
 	go s.runCommand(ctx, p, fn, pio)
-	return outcome{pid: p.PID, stdio: st}
+	return outcome{pid: p.PID}
+}
+
+// newEnds returns new caller's ends of the pipes of p: HCS hands them out
+// with the creation of the process, and again with each HcsGetProcessInfo
+// (HcsCreateProcess's reference page), except for standard input, which
+// goes out once so that closing it gives the process end of file. s.mu is
+// held.
+func (s *Sim) newEnds(p *process) *stdioSet {
+	st := new(stdioSet)
+	if p.stdin != nil && !p.stdinGiven {
+		p.stdinGiven = true
+		st.stdin = newStdioEnd(p.stdin, true, &s.openStdio)
+	}
+	if p.stdout != nil {
+		st.stdout = newStdioEnd(p.stdout, false, &s.openStdio)
+	}
+	if p.stderr != nil {
+		st.stderr = newStdioEnd(p.stderr, false, &s.openStdio)
+	}
+	return st
 }
 
 // runCommand runs the command of p and makes p exit with its code.
@@ -155,13 +175,20 @@ func (s *Sim) runCommand(ctx context.Context, p *process, fn CommandFunc, pio *P
 	code := fn(ctx, pio)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.exitProcess(p, code, errExited)
+	s.exitProcess(p, code, errExited, false)
 }
+
+// maxLateEOF bounds how long after its process's exit an output pipe may
+// reach end of file.
+const maxLateEOF = 2 * time.Millisecond
 
 // exitProcess makes p exit with code, unless it has exited: its command's
 // context ends with cause, its pipes close and every callback on its
-// handles receives ProcessExited. s.mu is held.
-func (s *Sim) exitProcess(p *process, code uint32, cause error) {
+// handles receives ProcessExited, unless quiet is true or
+// DropNextProcessExit asked for silence. The process can write no more,
+// but its output pipes reach end of file a moment later, as they may on
+// Windows, where the pipes are closed after the process. s.mu is held.
+func (s *Sim) exitProcess(p *process, code uint32, cause error, quiet bool) {
 	if p.Exited {
 		return
 	}
@@ -172,8 +199,25 @@ func (s *Sim) exitProcess(p *process, code uint32, cause error) {
 	}
 	for _, pp := range []*pipe{p.stdout, p.stderr} {
 		if pp != nil {
-			pp.closeWrite()
+			pp.stopWrites()
 		}
+	}
+	if s.closed || s.chance() {
+		s.endOutput(p)
+	} else {
+		s.lateEOF[p] = struct{}{}
+		s.after(time.Duration(s.rng.Int64N(int64(maxLateEOF))), func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.endOutput(p)
+		})
+	}
+	if s.dropExits > 0 && !quiet {
+		s.dropExits--
+		quiet = true
+	}
+	if quiet {
+		return
 	}
 	data := processStatus(p.PID, true, code)
 	for ph := range p.handles {
@@ -183,20 +227,24 @@ func (s *Sim) exitProcess(p *process, code uint32, cause error) {
 	}
 }
 
-// lookupProcess returns the handle behind h. s.mu is held.
-func (s *Sim) lookupProcess(h backend.Handle) (*processHandle, error) {
-	ph, found := s.handles[h].(*processHandle)
-	if !found {
-		return nil, hcs.E_HANDLE
+// endOutput closes the process's ends of the output pipes of p: their
+// readers get end of file once they have read what is buffered. s.mu is
+// held.
+func (s *Sim) endOutput(p *process) {
+	delete(s.lateEOF, p)
+	for _, pp := range []*pipe{p.stdout, p.stderr} {
+		if pp != nil {
+			pp.closeWrite()
+		}
 	}
-	return ph, nil
 }
 
-// addProcessHandle returns a new handle to p. s.mu is held.
-func (s *Sim) addProcessHandle(p *process) backend.Handle {
-	ph := &processHandle{proc: p}
+// addProcessHandle returns a new handle to p, reached through via. s.mu is
+// held.
+func (s *Sim) addProcessHandle(p *process, via *systemHandle) (backend.Handle, *processHandle) {
+	ph := &processHandle{proc: p, via: via}
 	p.handles[ph] = struct{}{}
-	return s.newHandle(ph)
+	return s.newHandle(ph), ph
 }
 
 // The seam's process calls.
@@ -205,11 +253,9 @@ func (b *seam) CreateProcess(h backend.Handle, parameters string, op backend.Han
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sh := s.lookupSystem(string(CallCreateProcess), h)
+	o := s.lookupOp(string(CallCreateProcess), op)
 	if err := s.available(); err != nil {
-		return 0, err
-	}
-	sh, err := s.lookupSystem(h)
-	if err != nil {
 		return 0, err
 	}
 	if sh.l.takesOperations() {
@@ -219,21 +265,36 @@ func (b *seam) CreateProcess(h backend.Handle, parameters string, op backend.Han
 		return 0, hcs.E_INVALIDARG
 	}
 	p := &process{sys: sh.sys, handles: make(map[*processHandle]struct{})}
-	if err := s.begin(op, CallCreateProcess, nil, p, func() outcome { return s.startProcess(p, parameters) }); err != nil {
+	var failRunning hcs.HRESULT
+	run := func() outcome {
+		o := s.startProcess(p, parameters)
+		switch {
+		case o.hr.Failed():
+			return o
+		case failRunning.Failed():
+			return fail(failRunning, "the operation failed; the process runs")
+		}
+		o.stdio = s.newEnds(p)
+		return o
+	}
+	if err := s.begin(op, CallCreateProcess, target{proc: p, sh: sh}, run); err != nil {
 		return 0, err
 	}
-	return s.addProcessHandle(p), nil
+	if len(s.failRunning) > 0 {
+		failRunning = s.failRunning[0]
+		s.failRunning = s.failRunning[1:]
+	}
+	handle, ph := s.addProcessHandle(p, sh)
+	s.onHandles(o, nil, ph)
+	return handle, nil
 }
 
 func (b *seam) OpenProcess(h backend.Handle, pid uint32) (backend.Handle, error) {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sh := s.lookupSystem(string(CallOpenProcess), h)
 	if err := s.available(); err != nil {
-		return 0, err
-	}
-	sh, err := s.lookupSystem(h)
-	if err != nil {
 		return 0, err
 	}
 	if err := s.syncFault(CallOpenProcess); err != nil {
@@ -246,18 +307,18 @@ func (b *seam) OpenProcess(h backend.Handle, pid uint32) (backend.Handle, error)
 	if p == nil {
 		return 0, hcs.ERROR_NOT_FOUND
 	}
-	return s.addProcessHandle(p), nil
+	handle, _ := s.addProcessHandle(p, sh)
+	return handle, nil
 }
 
 func (b *seam) CloseProcess(h backend.Handle) {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ph, err := s.lookupProcess(h)
-	if err != nil {
-		return
-	}
-	delete(s.handles, h)
+	const fn = "HcsCloseProcess"
+	ph := s.lookupProcess(fn, h)
+	s.closingPending(fn, h, ph.pending, func(op *operation) bool { return op.ph == ph })
+	s.dropHandle(h, fn)
 	delete(ph.proc.handles, ph)
 	p := ph.proc
 	s.closeListener(ph.l, backend.Event{Type: backend.EventProcessExited, Data: processStatus(p.PID, true, p.ExitCode)})
@@ -269,11 +330,9 @@ func (b *seam) CloseProcess(h backend.Handle) {
 func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run func(p *process) outcome) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	ph := s.lookupProcess(string(call), h)
+	s.lookupOp(string(call), op)
 	if err := s.available(); err != nil {
-		return err
-	}
-	ph, err := s.lookupProcess(h)
-	if err != nil {
 		return err
 	}
 	if ph.l.takesOperations() {
@@ -283,7 +342,7 @@ func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run
 		return hcs.E_INVALIDARG
 	}
 	p := ph.proc
-	return s.begin(op, call, nil, p, func() outcome {
+	return s.begin(op, call, target{proc: p, ph: ph}, func() outcome {
 		if p.PID == 0 {
 			return fail(hcs.HCS_E_PROCESS_INFO_NOT_AVAILABLE, "the process was not created")
 		}
@@ -291,8 +350,13 @@ func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run
 	})
 }
 
-// alreadyStopped is the failure of a call on an exited process.
-func alreadyStopped() outcome {
+// alreadyStopped is the failure of a call on an exited process:
+// HCS_E_PROCESS_ALREADY_STOPPED, or the code StoppedProcessError set.
+// s.mu is held.
+func (s *Sim) alreadyStopped() outcome {
+	if s.stoppedHR.Failed() {
+		return fail(s.stoppedHR, "the process has exited")
+	}
 	return fail(hcs.HCS_E_PROCESS_ALREADY_STOPPED, "the process has exited")
 }
 
@@ -300,9 +364,9 @@ func (b *seam) TerminateProcess(h, op backend.Handle, _ string) error {
 	s := (*Sim)(b)
 	return s.processCall(h, op, CallTerminateProcess, nil, func(p *process) outcome {
 		if p.Exited {
-			return alreadyStopped()
+			return s.alreadyStopped()
 		}
-		s.exitProcess(p, 1, ErrTerminated)
+		s.exitProcess(p, 1, ErrTerminated, false)
 		return ok("")
 	})
 }
@@ -324,7 +388,7 @@ func (b *seam) SignalProcess(h, op backend.Handle, options string) error {
 			opts.Signal = "CtrlC"
 		}
 		if p.Exited {
-			return alreadyStopped()
+			return s.alreadyStopped()
 		}
 		if !containsFold(signals, opts.Signal) {
 			return fail(hcs.E_INVALIDARG, "unknown signal %q", opts.Signal)
@@ -347,7 +411,10 @@ func containsFold(list []string, v string) bool {
 func (b *seam) GetProcessInfo(h, op backend.Handle) error {
 	s := (*Sim)(b)
 	return s.processCall(h, op, CallGetProcessInfo, nil, func(p *process) outcome {
-		return outcome{pid: p.PID}
+		if p.Exited {
+			return s.alreadyStopped()
+		}
+		return outcome{pid: p.PID, stdio: s.newEnds(p)}
 	})
 }
 
@@ -373,7 +440,7 @@ func (b *seam) ModifyProcess(h, op backend.Handle, settings string) error {
 			return fail(hcs.HCS_E_INVALID_JSON, "invalid process modification: %v", err)
 		}
 		if p.Exited {
-			return alreadyStopped()
+			return s.alreadyStopped()
 		}
 		switch {
 		case req.Operation == "ConsoleSize" && req.ConsoleSize != nil:
@@ -419,11 +486,8 @@ func (b *seam) SetProcessCallback(h backend.Handle, options uint32, ctx uintptr)
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	ph := s.lookupProcess(string(CallSetProcessCallback), h)
 	if err := s.available(); err != nil {
-		return err
-	}
-	ph, err := s.lookupProcess(h)
-	if err != nil {
 		return err
 	}
 	if options > backend.EventOptionEnableOperationCallbacks {

@@ -37,13 +37,13 @@ func (h *harness) tryProcess(sys backend.Handle, params string) (backend.Handle,
 	h.t.Helper()
 	op, done := h.op()
 	defer h.b.CloseOperation(op)
-	h.s.DelayNext(CallCreateProcess, time.Hour)
+	hold := h.s.HoldNext(CallCreateProcess)
 	p, err := h.b.CreateProcess(sys, params, op)
 	if err != nil {
 		h.t.Fatalf("CreateProcess: %v", err)
 	}
 	ctx := h.listenProcess(p)
-	h.release(op)
+	hold.Release()
 	select {
 	case <-done:
 	case <-time.After(testTimeout):
@@ -51,16 +51,6 @@ func (h *harness) tryProcess(sys backend.Handle, params string) (backend.Handle,
 	}
 	info, doc, err := h.b.GetOperationResultAndProcessInfo(op)
 	return p, info, ctx, doc, err
-}
-
-// release completes a delayed operation now.
-func (h *harness) release(op backend.Handle) {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	if o, err := h.s.lookupOp(op); err == nil && o.task != nil && o.task.index >= 0 {
-		h.s.cancelTask(o.task)
-		h.s.enqueue(o.task.fn)
-	}
 }
 
 // exitCode waits for the ProcessExited event of a process and returns its
@@ -370,7 +360,10 @@ func TestProcessPipes(t *testing.T) {
 	h.b.CloseProcess(p)
 }
 
-func TestProcessInfoOnce(t *testing.T) {
+// TestProcessInfo checks that a creation hands out the pipes once, and
+// that HcsGetProcessInfo hands out new ends of them, as HcsCreateProcess's
+// reference page says.
+func TestProcessInfo(t *testing.T) {
 	h := newHarness(t)
 	sys := h.system("s", stateRunning)
 	op, done := h.op()
@@ -398,12 +391,32 @@ func TestProcessInfoOnce(t *testing.T) {
 	}
 	<-done
 	got, _, err := h.b.GetOperationResultAndProcessInfo(op)
-	if err != nil || got.PID != info.PID || got.Stdout != nil {
-		t.Errorf("GetProcessInfo = %+v, %v", got, err)
+	if err != nil || got.PID != info.PID || got.Stdin != nil || got.Stdout == nil || got.Stderr != nil {
+		t.Fatalf("GetProcessInfo = %+v, %v; want stdout again, not stdin", got, err)
 	}
 	h.b.CloseOperation(op)
+	// Both ends of stdout read the one pipe; it closes with the last.
+	if _, err := info.Stdin.Write([]byte("twice")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(got.Stdout, buf); err != nil || string(buf) != "twice" {
+		t.Fatalf("read %q, %v through the second end", buf, err)
+	}
+	got.Stdout.Close()
+	if _, err := info.Stdin.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := h.listenProcess(p)
 	info.Stdin.Close()
+	if rest, err := io.ReadAll(info.Stdout); err != nil || string(rest) != "x" {
+		t.Fatalf("read %q, %v through the first end after the second closed", rest, err)
+	}
 	info.Stdout.Close()
+	// An exited process gives no pipes.
+	h.exitCode(ctx)
+	_, err = h.call(func(op backend.Handle) error { return h.b.GetProcessInfo(p, op) })
+	wantHR(t, err, hcs.HCS_E_PROCESS_ALREADY_STOPPED)
 	h.b.CloseProcess(p)
 
 	// Pipes nobody took are closed with their operation: the process's
@@ -413,7 +426,7 @@ func TestProcessInfoOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := h.listenProcess(p)
+	ctx = h.listenProcess(p)
 	<-done
 	if _, err := h.b.GetOperationResult(op); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,12 @@ package hcssim
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	mrand "math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,21 +31,34 @@ type Sim struct {
 	// them by an operation) and not closed yet.
 	openStdio atomic.Int64
 
-	mu           sync.Mutex
-	cb           backend.Callbacks
-	latency      time.Duration
-	lateEvents   bool
-	disconnected bool
-	closed       bool
-	lastHandle   backend.Handle
-	handles      map[backend.Handle]any // *operation, *systemHandle or *processHandle
-	systems      map[string]*system     // created systems, by id
-	files        map[string]bool        // guest and runtime state files created
-	commands     map[string]CommandFunc // by lower-case name
-	faults       map[Call]*callFaults
-	pending      map[*operation]struct{} // started, not completed
-	layers       layerStore              // the layer store (layer.go)
-	dispatcher                           // guarded by mu
+	seed uint64
+
+	mu               sync.Mutex
+	rng              *mrand.Rand // the random choices, from seed
+	cb               backend.Callbacks
+	latency          time.Duration
+	lateEvents       bool
+	disconnected     bool
+	closed           bool
+	lastHandle       backend.Handle
+	handles          map[backend.Handle]any    // *operation, *systemHandle or *processHandle
+	closedBy         map[backend.Handle]string // closed handle values not reused yet, and the call that closed them
+	free             []backend.Handle          // the keys of closedBy, for reuse
+	systems          map[string]*system        // created systems, by id
+	files            map[string]bool           // guest and runtime state files created
+	commands         map[string]CommandFunc    // by lower-case name
+	faults           map[Call]*callFaults
+	pending          map[*operation]struct{} // started, not completed
+	layers           layerStore              // the layer store (layer.go)
+	queues           map[queueKey]*opQueue   // operations on a process through a system handle
+	holds            map[Call][]*Hold        // HoldNext holds not taken by a call yet
+	current          *operation              // the operation whose outcome is being computed
+	lateEOF          map[*process]struct{}   // exited processes whose output pipes reach EOF later
+	failRunning      []hcs.HRESULT           // FailCreateProcessRunning codes not used yet
+	dropExits        int                     // DropNextProcessExit count
+	stoppedHR        hcs.HRESULT             // StoppedProcessError, or 0
+	quietSystemExits bool                    // SystemExitDropsProcessExits
+	dispatcher                               // guarded by mu
 
 	// wg counts the goroutines the Sim started: the timer goroutine, the
 	// workers and the commands.
@@ -65,24 +83,66 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Sim) { s.now = now }
 }
 
+// WithSeed sets the seed of the Sim's random choices. HCS documents
+// neither the order of a completion and the events its operation causes,
+// nor how soon a handle value is reused, nor when a process's output
+// reaches end of file after the process exits; so that code under test
+// meets every order real HCS may produce, the Sim chooses each time, at
+// random. Two Sims with the same seed make the same choices given the same
+// calls in the same order; with goroutines involved, that makes a failure
+// likely, not certain, to reproduce.
+//
+// Without WithSeed, the seed is the value of the environment variable
+// HCSSIM_SEED when it holds a decimal number, and a random one otherwise.
+// Seed returns it: log it when a test fails.
+func WithSeed(seed uint64) Option {
+	return func(s *Sim) { s.seed = seed }
+}
+
+// SeedEnv is the environment variable that sets the seed of the Sims
+// created without WithSeed.
+const SeedEnv = "HCSSIM_SEED"
+
 // New returns a simulated HCS with no compute system, configured by opts.
 func New(opts ...Option) *Sim {
 	s := &Sim{
 		now:      time.Now,
+		seed:     defaultSeed(),
 		handles:  make(map[backend.Handle]any),
+		closedBy: make(map[backend.Handle]string),
 		systems:  make(map[string]*system),
 		files:    make(map[string]bool),
 		commands: make(map[string]CommandFunc),
 		faults:   make(map[Call]*callFaults),
 		pending:  make(map[*operation]struct{}),
+		queues:   make(map[queueKey]*opQueue),
+		holds:    make(map[Call][]*Hold),
+		lateEOF:  make(map[*process]struct{}),
 	}
 	s.dispatcher.init()
 	s.layers.init()
 	for _, o := range opts {
 		o(s)
 	}
+	s.rng = mrand.New(mrand.NewPCG(s.seed, 0x68637373696d)) // "hcssim"
 	return s
 }
+
+// defaultSeed returns the seed of a Sim created without WithSeed.
+func defaultSeed() uint64 {
+	if v, err := strconv.ParseUint(os.Getenv(SeedEnv), 10, 64); err == nil {
+		return v
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// Seed returns the seed of s's random choices (see WithSeed).
+func (s *Sim) Seed() uint64 { return s.seed }
+
+// chance returns true or false with equal probability. s.mu is held.
+func (s *Sim) chance() bool { return s.rng.IntN(2) == 0 }
 
 // Host returns a Host that drives s. Every call returns a new Host; all of
 // them share the simulated service.
@@ -119,6 +179,9 @@ func (s *Sim) Close() {
 	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service was shut down")
 	close(s.layers.closed)
 	s.dropTimers()
+	for p := range s.lateEOF {
+		s.endOutput(p) // their delayed end of file was just dropped
+	}
 	s.mu.Unlock()
 	s.wg.Wait()
 }

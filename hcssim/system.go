@@ -23,24 +23,16 @@ type system struct {
 
 // systemHandle is an HCS_SYSTEM.
 type systemHandle struct {
-	sys *system
-	l   *listener // the event callback, once set
-}
-
-// lookupSystem returns the handle behind h. s.mu is held.
-func (s *Sim) lookupSystem(h backend.Handle) (*systemHandle, error) {
-	sh, found := s.handles[h].(*systemHandle)
-	if !found {
-		return nil, hcs.E_HANDLE
-	}
-	return sh, nil
+	sys     *system
+	l       *listener // the event callback, once set
+	pending int       // operations pending on the handle
 }
 
 // addSystemHandle returns a new handle to sys. s.mu is held.
-func (s *Sim) addSystemHandle(sys *system) backend.Handle {
+func (s *Sim) addSystemHandle(sys *system) (backend.Handle, *systemHandle) {
 	sh := &systemHandle{sys: sys}
 	sys.handles[sh] = struct{}{}
-	return s.newHandle(sh)
+	return s.newHandle(sh), sh
 }
 
 // syncFault returns the injected failure of a call that has no operation,
@@ -135,18 +127,25 @@ func (s *Sim) create(sys *system, configuration string) outcome {
 }
 
 // stopSystem moves sys to Stopped: its processes exit with code 1 and every
-// callback on its handles receives SystemExited. A system without handles
-// is forgotten. s.mu is held.
+// callback on its handles receives SystemExited. A pending shutdown of sys
+// (other than the operation being completed) ends now, failing with
+// HCS_E_SYSTEM_ALREADY_STOPPED, rather than when its time would have come.
+// A system without handles is forgotten. s.mu is held.
 func (s *Sim) stopSystem(sys *system, exitType string) {
 	sys.setState(stateStopped, s.now())
 	sys.ExitType = exitType
 	for _, p := range sys.procs {
-		s.exitProcess(p, 1, ErrTerminated)
+		s.exitProcess(p, 1, ErrTerminated, s.quietSystemExits)
 	}
 	data := exitStatus(exitType)
 	for sh := range sys.handles {
 		if sh.l != nil {
 			s.post(sh.l, backend.Event{Type: backend.EventSystemExited, Data: data})
+		}
+	}
+	for op := range s.pending {
+		if op.call == CallShutdown && op.sys == sys && op != s.current {
+			s.finish(op, fail(hcs.HCS_E_SYSTEM_ALREADY_STOPPED, "the compute system stopped"), nil)
 		}
 	}
 	if len(sys.handles) == 0 {
@@ -205,6 +204,7 @@ func (b *seam) CreateComputeSystem(id, configuration string, op backend.Handle) 
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lookupOp(string(CallCreateSystem), op)
 	if err := s.available(); err != nil {
 		return 0, err
 	}
@@ -216,10 +216,12 @@ func (b *seam) CreateComputeSystem(id, configuration string, op backend.Handle) 
 		handles:      make(map[*systemHandle]struct{}),
 		procs:        make(map[uint32]*process),
 	}
-	if err := s.begin(op, CallCreateSystem, sys, nil, func() outcome { return s.create(sys, configuration) }); err != nil {
+	if err := s.begin(op, CallCreateSystem, target{sys: sys}, func() outcome { return s.create(sys, configuration) }); err != nil {
 		return 0, err
 	}
-	return s.addSystemHandle(sys), nil
+	h, sh := s.addSystemHandle(sys)
+	s.onHandles(s.lookupOp(string(CallCreateSystem), op), sh, nil)
+	return h, nil
 }
 
 func (b *seam) OpenComputeSystem(id string) (backend.Handle, error) {
@@ -239,18 +241,18 @@ func (b *seam) OpenComputeSystem(id string) (backend.Handle, error) {
 	if sys == nil {
 		return 0, hcs.HCS_E_SYSTEM_NOT_FOUND
 	}
-	return s.addSystemHandle(sys), nil
+	h, _ := s.addSystemHandle(sys)
+	return h, nil
 }
 
 func (b *seam) CloseComputeSystem(h backend.Handle) {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sh, err := s.lookupSystem(h)
-	if err != nil {
-		return
-	}
-	delete(s.handles, h)
+	const fn = "HcsCloseComputeSystem"
+	sh := s.lookupSystem(fn, h)
+	s.closingPending(fn, h, sh.pending, func(op *operation) bool { return op.sh == sh })
+	s.dropHandle(h, fn)
 	sys := sh.sys
 	delete(sys.handles, sh)
 	exitType := sys.ExitType
@@ -275,11 +277,9 @@ func (b *seam) CloseComputeSystem(h backend.Handle) {
 func (s *Sim) systemCall(h, op backend.Handle, call Call, required *string, run func(sys *system) outcome) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sh := s.lookupSystem(string(call), h)
+	s.lookupOp(string(call), op)
 	if err := s.available(); err != nil {
-		return err
-	}
-	sh, err := s.lookupSystem(h)
-	if err != nil {
 		return err
 	}
 	if sh.l.takesOperations() {
@@ -289,7 +289,7 @@ func (s *Sim) systemCall(h, op backend.Handle, call Call, required *string, run 
 		return hcs.E_INVALIDARG
 	}
 	sys := sh.sys
-	return s.begin(op, call, sys, nil, func() outcome {
+	return s.begin(op, call, target{sys: sys, sh: sh}, func() outcome {
 		if !sys.registered {
 			return fail(hcs.HCS_E_SYSTEM_NOT_FOUND, "the compute system does not exist")
 		}
@@ -446,11 +446,8 @@ func (b *seam) SetComputeSystemCallback(h backend.Handle, options uint32, ctx ui
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sh := s.lookupSystem(string(CallSetSystemCallback), h)
 	if err := s.available(); err != nil {
-		return err
-	}
-	sh, err := s.lookupSystem(h)
-	if err != nil {
 		return err
 	}
 	if options > backend.EventOptionEnableOperationCallbacks {
@@ -470,8 +467,9 @@ func (b *seam) EnumerateComputeSystems(query string, op backend.Handle) error {
 	s := (*Sim)(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lookupOp(string(CallEnumerate), op)
 	if err := s.available(); err != nil {
 		return err
 	}
-	return s.begin(op, CallEnumerate, nil, nil, func() outcome { return s.enumerate(query) })
+	return s.begin(op, CallEnumerate, target{}, func() outcome { return s.enumerate(query) })
 }

@@ -54,40 +54,110 @@ func TestOperationStates(t *testing.T) {
 	}
 }
 
-func TestBogusHandles(t *testing.T) {
+// wantMisuse fails the test unless f panics with a misuse diagnostic
+// containing each of parts.
+func wantMisuse(t *testing.T, f func(), parts ...string) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		m, ok := recover().(*misuse)
+		if !ok {
+			t.Fatalf("no misuse diagnostic; want one saying %q", parts)
+		}
+		for _, p := range parts {
+			if !strings.Contains(m.msg, p) {
+				t.Errorf("diagnostic %q does not say %q", m.msg, p)
+			}
+		}
+	}()
+	f()
+}
+
+// TestMisuseIsFatal checks that a call computecore.dll would crash on
+// panics with a diagnostic, as the real DLL crashes with an access
+// violation, instead of answering E_HANDLE.
+func TestMisuseIsFatal(t *testing.T) {
 	h := newHarness(t)
 	const bogus = backend.Handle(0xdead)
-	_, err := h.b.GetOperationResult(bogus)
-	wantHR(t, err, hcs.E_HANDLE)
-	_, _, err = h.b.GetOperationResultAndProcessInfo(bogus)
-	wantHR(t, err, hcs.E_HANDLE)
-	_, err = h.b.WaitForOperationResult(bogus, 0)
-	wantHR(t, err, hcs.E_HANDLE)
-	wantHR(t, h.b.CancelOperation(bogus), hcs.E_HANDLE)
-	h.b.CloseOperation(bogus)
-	h.b.CloseComputeSystem(bogus)
-	h.b.CloseProcess(bogus)
+	never := func(fn string) []string {
+		return []string{fn, "0xdead", "never handed out", "computecore.dll would crash"}
+	}
+	wantMisuse(t, func() { _, _ = h.b.GetOperationResult(bogus) }, never("HcsGetOperationResult")...)
+	wantMisuse(t, func() { _, _, _ = h.b.GetOperationResultAndProcessInfo(bogus) }, never("HcsGetOperationResultAndProcessInfo")...)
+	wantMisuse(t, func() { _, _ = h.b.WaitForOperationResult(bogus, 0) }, never("HcsWaitForOperationResult")...)
+	wantMisuse(t, func() { _ = h.b.CancelOperation(bogus) }, never("HcsCancelOperation")...)
+	wantMisuse(t, func() { h.b.CloseOperation(bogus) }, never("HcsCloseOperation")...)
+	wantMisuse(t, func() { h.b.CloseComputeSystem(bogus) }, never("HcsCloseComputeSystem")...)
+	wantMisuse(t, func() { h.b.CloseProcess(bogus) }, never("HcsCloseProcess")...)
+	wantMisuse(t, func() { _ = h.b.SetComputeSystemCallback(bogus, 0, 1) }, never("HcsSetComputeSystemCallback")...)
+	wantMisuse(t, func() { _ = h.b.SetProcessCallback(bogus, 0, 1) }, never("HcsSetProcessCallback")...)
+	wantMisuse(t, func() { _, _ = h.b.OpenProcess(bogus, 100) }, never("HcsOpenProcess")...)
 
 	op, _ := h.op()
 	defer h.b.CloseOperation(op)
-	wantHR(t, h.b.StartComputeSystem(bogus, op, ""), hcs.E_HANDLE)
-	wantHR(t, h.b.StartComputeSystem(op, op, ""), hcs.E_HANDLE) // an operation is not a system
-	wantHR(t, h.b.SetComputeSystemCallback(bogus, 0, 1), hcs.E_HANDLE)
-	wantHR(t, h.b.TerminateProcess(bogus, op, ""), hcs.E_HANDLE)
-	wantHR(t, h.b.SetProcessCallback(bogus, 0, 1), hcs.E_HANDLE)
-	_, err = h.b.CreateProcess(bogus, `{}`, op)
-	wantHR(t, err, hcs.E_HANDLE)
-	_, err = h.b.OpenProcess(bogus, 100)
-	wantHR(t, err, hcs.E_HANDLE)
+	wantMisuse(t, func() { _ = h.b.StartComputeSystem(bogus, op, "") }, never("HcsStartComputeSystem")...)
+	wantMisuse(t, func() { _ = h.b.StartComputeSystem(op, op, "") }, "is an operation, not a compute system")
+	wantMisuse(t, func() { _ = h.b.TerminateProcess(bogus, op, "") }, never("HcsTerminateProcess")...)
+	wantMisuse(t, func() { _, _ = h.b.CreateProcess(bogus, `{}`, op) }, never("HcsCreateProcess")...)
 
 	sys := h.system("s", stateRunning)
-	wantHR(t, h.b.StartComputeSystem(sys, bogus, ""), hcs.E_HANDLE)
-	wantHR(t, h.b.StartComputeSystem(sys, sys, ""), hcs.E_HANDLE) // a system is not an operation
+	wantMisuse(t, func() { _ = h.b.StartComputeSystem(sys, bogus, "") }, never("HcsStartComputeSystem")...)
+	wantMisuse(t, func() { _ = h.b.StartComputeSystem(sys, sys, "") }, "is a compute system, not an operation")
+	wantMisuse(t, func() { _ = h.b.TerminateProcess(sys, op, "") }, "is a compute system, not a process")
 
-	// A closed handle is as bogus as any.
+	// A closed handle is as bogus as any, unless its value was reused.
 	sys2 := h.system("s2", stateCreated)
-	h.b.CloseComputeSystem(sys2)
-	wantHR(t, h.b.StartComputeSystem(sys2, op, ""), hcs.E_HANDLE)
+	h.closeSystem(sys2)
+	h.s.mu.Lock()
+	_, reused := h.s.handles[sys2]
+	h.s.mu.Unlock()
+	if !reused {
+		wantMisuse(t, func() { _ = h.b.StartComputeSystem(sys2, op, "") }, "HcsStartComputeSystem", "closed by HcsCloseComputeSystem")
+		wantMisuse(t, func() { h.b.CloseComputeSystem(sys2) }, "HcsCloseComputeSystem", "closed by HcsCloseComputeSystem")
+	}
+
+	// Closing a handle while an operation is pending on it.
+	hold := h.s.HoldNext(CallPause)
+	pause, done := h.op()
+	if err := h.b.PauseComputeSystem(sys, pause, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantMisuse(t, func() { h.b.CloseComputeSystem(sys) }, "HcsCloseComputeSystem", "closed while its HcsPauseComputeSystem operation")
+	wantMisuse(t, func() { h.b.CloseOperation(pause) }, "HcsCloseOperation", "closed while its HcsPauseComputeSystem call is pending")
+	hold.Release()
+	h.await(pause, done)
+	h.mustCall(func(op backend.Handle) error { return h.b.ResumeComputeSystem(sys, op, "") })
+
+	p, _, _ := h.process(sys, `{"CommandLine":"wait"}`)
+	hold = h.s.HoldNext(CallSignalProcess)
+	signal, done := h.op()
+	if err := h.b.SignalProcess(p, signal, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantMisuse(t, func() { h.b.CloseProcess(p) }, "HcsCloseProcess", "closed while its HcsSignalProcess operation")
+	hold.Release()
+	h.await(signal, done)
+	h.b.CloseProcess(p)
+	wantMisuse(t, func() { h.b.CloseProcess(p) }, "HcsCloseProcess")
+}
+
+// TestHandleValuesAreReused checks that the value of a closed handle comes
+// back for a later one, as pointers do in computecore.dll.
+func TestHandleValuesAreReused(t *testing.T) {
+	h := newHarness(t, WithSeed(1))
+	seen := make(map[backend.Handle]bool)
+	for range 20 {
+		op, err := h.b.CreateOperation(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.b.CloseOperation(op)
+		if seen[op] {
+			return
+		}
+		seen[op] = true
+	}
+	t.Fatalf("20 handles, none reused: %v", seen)
 }
 
 func TestCompletionIsAsynchronous(t *testing.T) {
@@ -205,7 +275,7 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.b.CloseComputeSystem(again)
-	h.b.CloseComputeSystem(sys)
+	h.closeSystem(sys)
 	if got := h.state("s"); got != "" {
 		t.Errorf("stopped system without handles still listed as %q", got)
 	}
@@ -413,21 +483,6 @@ func TestTerminateOnLastHandleClosed(t *testing.T) {
 	if got := h.state("keep"); got != stateRunning {
 		t.Errorf("state = %q, want Running", got)
 	}
-
-	// A handle closed while the creation is pending: the system never shows.
-	h.s.SetLatency(20 * time.Millisecond)
-	op, done := h.op()
-	sys, err = h.b.CreateComputeSystem("gone", config, op)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.b.CloseComputeSystem(sys)
-	if _, err := h.await(op, done); err != nil {
-		t.Fatal(err)
-	}
-	if got := h.state("gone"); got != "" {
-		t.Errorf("state = %q, want gone", got)
-	}
 }
 
 func TestEnumerate(t *testing.T) {
@@ -594,8 +649,39 @@ func TestStatisticsAdvanceInRealTime(t *testing.T) {
 	}
 }
 
-func TestEventsBeforeCompletion(t *testing.T) {
-	h := newHarness(t)
+// TestCompletionAndEventsInEitherOrder checks that the completion of an
+// operation may run before or after the events the operation caused (HCS
+// documents no order), that each seed makes the same choice, and that the
+// events of one handle keep their order either way.
+func TestCompletionAndEventsInEitherOrder(t *testing.T) {
+	orders := make(map[string]bool)
+	for seed := range uint64(24) {
+		first := completionOrder(t, seed)
+		if again := completionOrder(t, seed); again != first {
+			t.Fatalf("seed %d: completion %s, then %s", seed, first, again)
+		}
+		orders[first] = true
+	}
+	if !orders["before the events"] || !orders["after the events"] {
+		t.Fatalf("24 seeds gave the completion only %v", orders)
+	}
+}
+
+func isDone(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// completionOrder crashes a system with two event callbacks, the first of
+// which blocks in its first event, and reports whether the crash's
+// completion ran before the events or waited for them.
+func completionOrder(t *testing.T, seed uint64) string {
+	t.Helper()
+	h := newHarness(t, WithSeed(seed))
 	sys := h.system("s", stateRunning)
 	other, err := h.b.OpenComputeSystem("s")
 	if err != nil {
@@ -603,16 +689,20 @@ func TestEventsBeforeCompletion(t *testing.T) {
 	}
 	defer h.b.CloseComputeSystem(other)
 	var (
-		mu  sync.Mutex
-		log []string
+		mu        sync.Mutex
+		log       []string
+		completed = make(chan struct{})
+		unblock   = make(chan struct{})
 	)
-	record := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
-	done := make(chan struct{})
 	h.b.Init(backend.Callbacks{
-		Completion: func(backend.Handle, uintptr) { record("completion"); close(done) },
+		Completion: func(backend.Handle, uintptr) { close(completed) },
 		Event: func(ctx uintptr, e backend.Event) {
-			time.Sleep(5 * time.Millisecond) // slow listeners still come first
-			record(fmt.Sprintf("event %d %#x", ctx, e.Type))
+			mu.Lock()
+			log = append(log, fmt.Sprintf("event %d %#x", ctx, e.Type))
+			mu.Unlock()
+			if ctx == 1 {
+				<-unblock
+			}
 		},
 	})
 	if err := h.b.SetComputeSystemCallback(sys, 0, 1); err != nil {
@@ -629,21 +719,43 @@ func TestEventsBeforeCompletion(t *testing.T) {
 	if err := h.b.CrashComputeSystem(sys, op, ""); err != nil {
 		t.Fatal(err)
 	}
-	<-done
+	// Either the completion runs while the first callback is blocked, or
+	// it waits in that callback's queue: then nothing else is left to run.
+	order := ""
+	for deadline := time.Now().Add(testTimeout); order == ""; {
+		select {
+		case <-completed:
+			order = "before the events"
+			continue
+		default:
+		}
+		h.s.mu.Lock()
+		waiting := len(h.s.ready) == 0 && h.s.running == 1 && h.s.inFlight == 1 && len(h.s.pending) == 0
+		h.s.mu.Unlock()
+		switch {
+		case waiting && !isDone(completed): // a completion that ran first could have just ended
+			order = "after the events"
+		case time.Now().After(deadline):
+			t.Fatal("neither the completion nor the events came")
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(unblock)
+	<-completed
+	h.idle()
 	mu.Lock()
 	defer mu.Unlock()
-	if len(log) != 7 || log[6] != "completion" {
-		t.Fatalf("log = %q, want 6 events then the completion", log)
-	}
 	var one []string
 	for _, l := range log {
 		if strings.HasPrefix(l, "event 1 ") {
 			one = append(one, l)
 		}
 	}
-	if want := []string{"event 1 0x2", "event 1 0x3", "event 1 0x1"}; fmt.Sprint(one) != fmt.Sprint(want) {
-		t.Errorf("events of one handle = %q, want %q", one, want)
+	if want := []string{"event 1 0x2", "event 1 0x3", "event 1 0x1"}; fmt.Sprint(one) != fmt.Sprint(want) || len(log) != 6 {
+		t.Errorf("seed %d: events %q, want 6, and for one handle %q", seed, log, want)
 	}
+	return order
 }
 
 func TestOperationCallbacksOption(t *testing.T) {
