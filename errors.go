@@ -177,6 +177,10 @@ const (
 //	                        also returned as is on hosts other than Windows
 //	ErrClosed               no code: use of a closed System or Process
 //
+// A legacy 0xC037xxxx code not listed (older hosts answer
+// HCS_E_PROCESS_ALREADY_STOPPED as 0xC037011F, say) matches the sentinel of
+// its 0x8037xxxx form.
+//
 // ErrTimeout is HCS giving up; a context deadline is reported as
 // [context.DeadlineExceeded] instead, and a cancelled context as
 // [context.Canceled].
@@ -379,10 +383,15 @@ func (h HRESULT) Error() string {
 }
 
 // Is reports whether target is the sentinel error of h's class, so that
-// errors.Is(HCS_E_SYSTEM_NOT_FOUND, ErrNotFound) is true. Comparing with
-// another HRESULT is left to errors.Is, which compares the values.
+// errors.Is(HCS_E_SYSTEM_NOT_FOUND, ErrNotFound) is true. A legacy
+// 0xC037xxxx code the table does not list has the class of its 0x8037xxxx
+// form: older hosts answer with both. Comparing with another HRESULT is
+// left to errors.Is, which compares the values.
 func (h HRESULT) Is(target error) bool {
 	c, ok := codes[h]
+	if !ok && uint32(h)>>16 == 0xC037 {
+		c, ok = codes[HRESULT(int32(uint32(h)&^0x40000000))]
+	}
 	return ok && c.class != nil && c.class == target
 }
 

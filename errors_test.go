@@ -371,6 +371,25 @@ func TestUnknownHRESULT(t *testing.T) {
 	}
 }
 
+// TestLegacyHRESULT checks that a legacy 0xC037xxxx code the table does not
+// list matches the sentinel of its 0x8037xxxx form: older hosts answer the
+// termination of an exited process with 0xC037011F.
+func TestLegacyHRESULT(t *testing.T) {
+	legacy := HRESULT(0xC037011F - 1<<32)
+	if !errors.Is(legacy, ErrAlreadyStopped) || !errors.Is(newError("terminate process", "web1", 4, legacy, ""), ErrAlreadyStopped) {
+		t.Errorf("%v does not match ErrAlreadyStopped", legacy)
+	}
+	if errors.Is(legacy, HCS_E_PROCESS_ALREADY_STOPPED) {
+		t.Errorf("%v equals HCS_E_PROCESS_ALREADY_STOPPED", legacy)
+	}
+	if legacy.Name() != "" || legacy.String() != "HRESULT 0xC037011F" {
+		t.Errorf("legacy code named %q, %q", legacy.Name(), legacy.String())
+	}
+	if got := HRESULT(0xC0371234 - 1<<32); errors.Is(got, ErrNotFound) || errors.Is(got, ErrAlreadyStopped) {
+		t.Errorf("%v matches a sentinel", got)
+	}
+}
+
 func TestErrorMessage(t *testing.T) {
 	withMsg := &ResultError{Error: HCS_E_INVALID_STATE, ErrorMessage: "The system is already running.\r\n"}
 	tests := []struct {
