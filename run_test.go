@@ -133,34 +133,8 @@ func spyHost(t *testing.T, sim *hcssim.Sim) (*hcs.Host, *spy) {
 	return sim.Host(), sp
 }
 
-func runningSystem(t *testing.T, h *hcs.Host, id string) *hcs.System {
-	t.Helper()
-	s, err := h.CreateSystem(context.Background(), id, testConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func drain(t *testing.T, h *hcs.Host, sim *hcssim.Sim) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := h.Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.WaitIdle(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestCreateProcessFailureClosesOnce(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	h, sp := spyHost(t, sim)
 	s := runningSystem(t, h, "once")
 	ctx := context.Background()
@@ -195,33 +169,30 @@ func TestCreateProcessFailureClosesOnce(t *testing.T) {
 }
 
 func TestSystemOutlivesAbandonedCreateProcess(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	h, sp := spyHost(t, sim)
 	s := runningSystem(t, h, "pending")
-	sim.DelayNext(hcssim.CallCreateProcess, 200*time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if _, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"}); !errors.Is(err, context.DeadlineExceeded) {
+	create := sim.HoldNext(hcssim.CallCreateProcess)
+	defer create.Release()
+	if _, err := s.CreateProcess(abandonOnceMade(t, create), &schema.ProcessParameters{CommandLine: "wait"}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("CreateProcess: %v, want the context's error", err)
 	}
 	s.Close()
+	create.Release()
 	drain(t, h, sim)
 	sp.checkClosedOnce(t)
 }
 
 func TestDuplicateCompletionCleansUpOnce(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	h, sp := spyHost(t, sim)
 	sp.duplicateCompletions = true
-	sim.DelayNext(hcssim.CallCreateSystem, 50*time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-	defer cancel()
-	if _, err := h.CreateSystem(ctx, "dup", testConfig); !errors.Is(err, context.DeadlineExceeded) {
+	create := sim.HoldNext(hcssim.CallCreateSystem)
+	defer create.Release()
+	if _, err := h.CreateSystem(abandonOnceMade(t, create), "dup", testConfig); !errors.Is(err, context.Canceled) {
 		t.Fatalf("CreateSystem: %v", err)
 	}
-	time.Sleep(150 * time.Millisecond)
+	create.Release()
 	drain(t, h, sim)
 	if infos := sim.Systems(); len(infos) != 0 {
 		t.Fatalf("systems left: %+v", infos)
@@ -229,8 +200,7 @@ func TestDuplicateCompletionCleansUpOnce(t *testing.T) {
 }
 
 func TestDrainWhileCallsAreAbandoned(t *testing.T) {
-	sim := hcssim.New(hcssim.WithLatency(2 * time.Millisecond))
-	defer sim.Close()
+	sim := newSim(t, hcssim.WithLatency(2*time.Millisecond))
 	h := sim.Host()
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -260,8 +230,7 @@ type funcWriter func([]byte) (int, error)
 func (f funcWriter) Write(b []byte) (int, error) { return f(b) }
 
 func TestRunWithUncomparableWriter(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	s := runningSystem(t, sim.Host(), "cmp")
 	var mu sync.Mutex
 	var got []byte
@@ -280,8 +249,7 @@ func TestRunWithUncomparableWriter(t *testing.T) {
 }
 
 func TestProcessWaitEndsOnDisconnect(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	s := runningSystem(t, sim.Host(), "disc")
 	ctx := context.Background()
 	p, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
@@ -299,8 +267,7 @@ func TestProcessWaitEndsOnDisconnect(t *testing.T) {
 }
 
 func TestRunWaitDelayBoundsBlockedStdin(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	s := runningSystem(t, sim.Host(), "stdin")
 	pr, pw := io.Pipe()
 	defer pw.Close() // ends the copy Run left behind
@@ -322,8 +289,7 @@ func TestRunWaitDelayBoundsBlockedStdin(t *testing.T) {
 }
 
 func TestRunEmulateConsoleHasNoStderr(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	s := runningSystem(t, sim.Host(), "tty")
 	var out, errOut writerBuf
 	_, err := s.Run(context.Background(), &hcs.Cmd{Args: []string{"echo", "hi"},
@@ -349,8 +315,7 @@ func (w *writerBuf) Write(p []byte) (int, error) {
 }
 
 func TestUnreadableExitDocumentFallsBackToProperties(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	h, sp := spyHost(t, sim)
 	sp.garbleExitEvents = true
 	s := runningSystem(t, h, "garbled")
@@ -370,8 +335,7 @@ func TestUnreadableExitDocumentFallsBackToProperties(t *testing.T) {
 }
 
 func TestLoggingNamesCallsAndNeverDocuments(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	var buf writerBuf
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := runningSystem(t, sim.Host(hcs.WithLogger(logger)), "logged")
@@ -395,8 +359,7 @@ func TestLoggingNamesCallsAndNeverDocuments(t *testing.T) {
 }
 
 func TestOutput(t *testing.T) {
-	sim := hcssim.New()
-	defer sim.Close()
+	sim := newSim(t)
 	// noisy writes n bytes of a counting pattern to stderr in uneven
 	// chunks, "out" to stdout, and exits 3.
 	pattern := func(n int) []byte {

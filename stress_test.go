@@ -188,8 +188,7 @@ func runStress(t *testing.T, h *hcs.Host, window time.Duration, leftovers func(c
 
 func TestStressSimulator(t *testing.T) {
 	const latency = time.Millisecond
-	sim := hcssim.New(hcssim.WithLatency(latency))
-	defer sim.Close()
+	sim := newSim(t, hcssim.WithLatency(latency))
 	runStress(t, sim.Host(), 3*latency, func(ctx context.Context) map[string]int {
 		if err := sim.WaitIdle(ctx); err != nil {
 			t.Fatalf("WaitIdle: %v", err)

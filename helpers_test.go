@@ -1,0 +1,80 @@
+package hcs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gohcs/hcs"
+	"github.com/gohcs/hcs/hcssim"
+)
+
+// Helpers of the tests that drive the library through the simulator.
+
+// newSim returns a simulator closed at the end of the test, and logs its
+// seed if the test fails.
+func newSim(t *testing.T, opts ...hcssim.Option) *hcssim.Sim {
+	t.Helper()
+	sim := hcssim.New(opts...)
+	t.Cleanup(func() {
+		sim.Close()
+		if t.Failed() {
+			t.Logf("hcssim seed %d (rerun with %s=%d)", sim.Seed(), hcssim.SeedEnv, sim.Seed())
+		}
+	})
+	return sim
+}
+
+func runningSystem(t *testing.T, h *hcs.Host, id string) *hcs.System {
+	t.Helper()
+	s, err := h.CreateSystem(context.Background(), id, testConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func drain(t *testing.T, h *hcs.Host, sim *hcssim.Sim) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hangTimeout bounds the wait for a call that must not hang; reaching it
+// fails the test.
+const hangTimeout = 20 * time.Second
+
+// made waits until the call hold holds has been made.
+func made(t *testing.T, hold *hcssim.Hold) {
+	t.Helper()
+	select {
+	case <-hold.Made():
+	case <-time.After(hangTimeout):
+		t.Fatal("the held call was never made")
+	}
+}
+
+// abandonOnceMade returns a context that ends once the call hold holds
+// has been made: the call is then given up while HCS has it.
+func abandonOnceMade(t *testing.T, hold *hcssim.Hold) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		select {
+		case <-hold.Made():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx
+}
