@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gohcs/hcs/schema"
@@ -66,14 +67,17 @@ const killTimeout = 30 * time.Second
 // and waits for it to exit and for the copies to finish. A child that
 // fills one stream while the other is open cannot deadlock it. A non-zero
 // exit code gives the state and an *ExitError; a failure to start gives an
-// *Error.
+// *Error. When a write to Stdout or Stderr fails, Run closes that stream,
+// as os/exec does, so that the process's writes fail instead of blocking,
+// and reports the write's error (with the *ExitError if the process then
+// exits with a non-zero code).
 //
-// When ctx ends first, Run terminates the process, waits for it and for the
-// copies, and returns the killed process's state (nil if HCS did not report
-// the exit in time) with an error matching ctx.Err(). As with exec.Cmd, Run
-// waits for a Stdin whose Read blocks, or a Stdout or Stderr whose Write
-// blocks, unless Cmd.WaitDelay is set; with that exception, no goroutine
-// started by Run outlives it.
+// When ctx ends first, Run terminates the process, waits for it and for
+// the copies of what it wrote until then, and returns the killed process's
+// state (nil if HCS did not report the exit in time) with an error matching
+// ctx.Err(). As with exec.Cmd, Run waits for a Stdin whose Read blocks, or
+// a Stdout or Stderr whose Write blocks, unless Cmd.WaitDelay is set; with
+// that exception, no goroutine started by Run outlives it.
 func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	var params schema.ProcessParameters
 	if cmd.Params != nil {
@@ -103,12 +107,20 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		pumpErrs []error
+		closing  atomic.Bool // Run closes the pipes: reads fail, and that is no news
 	)
-	pump := func(name string, dst io.Writer, src io.Reader, done func()) {
+	pump := func(name string, dst io.Writer, src io.ReadCloser) {
 		wg.Go(func() {
-			_, err := io.Copy(dst, src)
-			if done != nil {
-				done()
+			w := &failedWriter{w: dst}
+			_, err := io.Copy(w, src)
+			switch {
+			case w.err != nil:
+				// Nobody takes the rest: close the pipe, so that the
+				// process's writes fail rather than block once it is full.
+				src.Close()
+				err = w.err
+			case err != nil && closing.Load():
+				err = nil
 			}
 			if err != nil {
 				mu.Lock()
@@ -128,47 +140,77 @@ func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 		})
 	}
 	if out := p.Stdout(); out != nil && stdout != nil {
-		pump("stdout", stdout, out, nil)
+		pump("stdout", stdout, out)
 	}
 	if errOut := p.Stderr(); errOut != nil && stderr != nil {
-		pump("stderr", stderr, errOut, nil)
+		pump("stderr", stderr, errOut)
 	}
 
-	state, err := p.Wait(ctx)
-	if err != nil {
-		// The context ended (or the handle failed): stop the process, then
-		// unblock the copies by closing the pipes.
+	state, werr := p.Wait(ctx)
+	if state == nil {
+		// The context ended (or the service went away): stop the process.
+		// Once HCS reports its exit, its output pipes end after what it
+		// wrote, which the copies then take.
 		kctx, cancel := context.WithTimeout(context.Background(), killTimeout)
 		if kerr := p.Kill(kctx); kerr != nil {
-			err = errors.Join(err, kerr)
+			werr = errors.Join(werr, kerr)
 		} else {
 			state, _ = p.Wait(kctx) // nil if it did not exit in time
 		}
 		cancel()
-		p.Close()
-		waitCopies(&wg, cmd.WaitDelay)
-		return state, err
 	}
-	// The process exited: its output pipes reach end of file once drained.
-	// Its input pipe may still have a writer blocked on it: close it.
+	// The input pipe may still have a writer blocked on it: close it.
 	if in := p.Stdin(); in != nil {
 		in.Close()
 	}
+	if state == nil {
+		// No exit seen: the outputs may never end. Stop the copies.
+		closing.Store(true)
+		p.Close()
+	}
 	if !waitCopies(&wg, cmd.WaitDelay) {
+		closing.Store(true)
 		p.Close()
 		mu.Lock()
 		pumpErrs = append(pumpErrs, ErrWaitDelay)
 		mu.Unlock()
 	}
-	if !state.Success() {
-		return state, &ExitError{ProcessState: state}
+	var errs []error
+	switch {
+	case werr != nil:
+		errs = append(errs, werr)
+	case !state.Success():
+		errs = append(errs, &ExitError{ProcessState: state})
 	}
 	mu.Lock()
-	defer mu.Unlock()
-	if len(pumpErrs) > 0 {
-		return state, errors.Join(pumpErrs...)
+	errs = append(errs, pumpErrs...)
+	mu.Unlock()
+	return state, joinErrors(errs)
+}
+
+// failedWriter remembers the error of the writer it wraps, so that a copy
+// can tell a failed write from a failed read.
+type failedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *failedWriter) Write(b []byte) (int, error) {
+	n, err := f.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
 	}
-	return state, nil
+	f.err = err
+	return n, err
+}
+
+// joinErrors is errors.Join, except that a single error is returned as it
+// is, so that a type assertion on Run's error works in the common case.
+func joinErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
 }
 
 // Output runs cmd like Run and returns what the process wrote to its

@@ -30,6 +30,7 @@ type spy struct {
 	backend.Backend
 	duplicateCompletions bool
 	garbleExitEvents     bool // replace ProcessExited documents with junk
+	dropStdout           bool // close the stdout pipe HCS gives and report none
 
 	mu            sync.Mutex
 	procClosed    map[backend.Handle]int
@@ -103,6 +104,15 @@ func (s *spy) opened(h backend.Handle) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.procClosed, h)
+}
+
+func (s *spy) GetOperationResultAndProcessInfo(op backend.Handle) (backend.ProcessInfo, string, error) {
+	info, doc, err := s.Backend.GetOperationResultAndProcessInfo(op)
+	if s.dropStdout && info.Stdout != nil {
+		info.Stdout.Close()
+		info.Stdout = nil
+	}
+	return info, doc, err
 }
 
 func (s *spy) checkClosedOnce(t *testing.T) {
@@ -461,4 +471,88 @@ func exitStderr(err error) []byte {
 		return exit.Stderr
 	}
 	return nil
+}
+
+// TestRunWriterFailureClosesPipe is the regression test of a Run that hung
+// until its context ended when the caller's writer failed: the copy gave
+// up without closing the pipe, so the process filled it and blocked.
+func TestRunWriterFailureClosesPipe(t *testing.T) {
+	sim := newSim(t)
+	s := runningSystem(t, sim.Host(), "broken")
+	errWrite := errors.New("the reader went away")
+	broken := funcWriter(func([]byte) (int, error) { return 0, errWrite })
+	for _, tc := range []struct {
+		name string
+		cmd  *hcs.Cmd
+	}{
+		{"Stdout", &hcs.Cmd{Args: []string{"spew", "0", "1048576"}, Stdout: broken, Stderr: io.Discard}},
+		{"Stderr", &hcs.Cmd{Args: []string{"spew", "1048576", "0"}, Stdout: io.Discard, Stderr: broken}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), hangTimeout)
+			defer cancel()
+			st, err := s.Run(ctx, tc.cmd)
+			if ctx.Err() != nil {
+				t.Fatalf("Run hung until its context ended: %v", err)
+			}
+			if !errors.Is(err, errWrite) {
+				t.Fatalf("Run: %v, want the writer's error", err)
+			}
+			// The process's writes failed once the pipe was closed: spew exits 1.
+			var exit *hcs.ExitError
+			if !errors.As(err, &exit) || st == nil || st.ExitCode() != 1 {
+				t.Errorf("Run: %v, %v; want also the process's exit status 1", st, err)
+			}
+		})
+	}
+}
+
+// TestRunCancelKeepsOutput is the regression test of the output a process
+// wrote before its context ended being lost: Run closed the pipes before
+// the copies had drained them.
+func TestRunCancelKeepsOutput(t *testing.T) {
+	sim := newSim(t)
+	written := make(chan struct{}, 1)
+	sim.HandleCommand("partial", func(ctx context.Context, p *hcssim.ProcessIO) uint32 {
+		// Run copies stdin once CreateProcess has returned: write then.
+		io.ReadFull(p.Stdin, make([]byte, 1))
+		io.WriteString(p.Stdout, "partial out")
+		io.WriteString(p.Stderr, "partial err")
+		written <- struct{}{}
+		<-ctx.Done()
+		return 1
+	})
+	s := runningSystem(t, sim.Host(), "partial")
+	for i := range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			<-written
+			cancel()
+		}()
+		out, err := s.Output(ctx, &hcs.Cmd{Args: []string{"partial"}, Stdin: strings.NewReader("x")})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("run %d: %v, want the context's error", i, err)
+		}
+		if string(out) != "partial out" || string(exitStderr(err)) != "partial err" {
+			t.Fatalf("run %d: stdout %q, stderr %q; want what the process wrote before the cancel", i, out, exitStderr(err))
+		}
+	}
+}
+
+// TestRunMissingPipe checks that Run copies the pipes HCS gave, when it
+// gave fewer than asked for.
+func TestRunMissingPipe(t *testing.T) {
+	sim := newSim(t)
+	h, sp := spyHost(t, sim)
+	sp.dropStdout = true
+	s := runningSystem(t, h, "nopipe")
+	var out, errOut writerBuf
+	st, err := s.Run(context.Background(), &hcs.Cmd{Args: []string{"spew", "3", "0"}, Stdout: &out, Stderr: &errOut})
+	if err != nil || !st.Success() {
+		t.Fatalf("Run: %v, %v", st, err)
+	}
+	if len(out.b) != 0 || string(errOut.b) != "EEE" {
+		t.Errorf("stdout %q, stderr %q; want only the stderr HCS gave", out.b, errOut.b)
+	}
 }
