@@ -78,3 +78,19 @@ func abandonOnceMade(t *testing.T, hold *hcssim.Hold) context.Context {
 	}()
 	return ctx
 }
+
+// returns runs f on another goroutine and fails the test if it does not
+// return within hangTimeout.
+func returns(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(hangTimeout):
+		t.Fatalf("%s did not return", what)
+	}
+}

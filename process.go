@@ -419,6 +419,7 @@ func (p *Process) Close() error {
 		return nil
 	}
 	p.leak.Stop()
+	p.sink.close()
 	for _, s := range []*stdioPipe{p.stdin, p.stdout, p.stderr} {
 		if s != nil {
 			s.Close()

@@ -205,12 +205,13 @@ func leakedSystem(l leakedHandle) {
 
 // Close closes the handle. Calls still waiting return an error matching
 // ErrClosed; the native handle is closed once HCS has completed them, which
-// Close does not wait for. Event streams end after the events already
-// received. Close is idempotent and safe to call concurrently with any
-// method; later calls fail with ErrClosed. It always returns nil.
+// Close does not wait for. Event streams end at once, after the events
+// already received. Close is idempotent and safe to call concurrently with
+// any method; later calls fail with ErrClosed. It always returns nil.
 func (s *System) Close() error {
 	if s.life.close() {
 		s.leak.Stop()
+		s.sink.close()
 	}
 	return nil
 }
