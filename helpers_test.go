@@ -2,6 +2,8 @@ package hcs_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,14 @@ func drain(t *testing.T, h *hcs.Host, sim *hcssim.Sim) {
 // fails the test.
 const hangTimeout = 20 * time.Second
 
+// waitCtx returns a context that ends after hangTimeout: a Wait that
+// reaches it has hung.
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), hangTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // made waits until the call hold holds has been made.
 func made(t *testing.T, hold *hcssim.Hold) {
 	t.Helper()
@@ -77,6 +87,44 @@ func abandonOnceMade(t *testing.T, hold *hcssim.Hold) context.Context {
 		}
 	}()
 	return ctx
+}
+
+// logSink is a slog handler that hands each record's message to a channel.
+type logSink struct{ c chan string }
+
+func newLogSink() *logSink { return &logSink{c: make(chan string, 64)} }
+
+func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSink) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logSink) WithGroup(string) slog.Handler            { return l }
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		msg += " " + a.String()
+		return true
+	})
+	select {
+	case l.c <- msg:
+	default:
+	}
+	return nil
+}
+
+// await waits for a message containing part, failing the test after
+// hangTimeout.
+func (l *logSink) await(t *testing.T, part string) string {
+	t.Helper()
+	deadline := time.After(hangTimeout)
+	for {
+		select {
+		case msg := <-l.c:
+			if strings.Contains(msg, part) {
+				return msg
+			}
+		case <-deadline:
+			t.Fatalf("no log message saying %q", part)
+		}
+	}
 }
 
 // returns runs f on another goroutine and fails the test if it does not

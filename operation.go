@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/gohcs/hcs/internal/backend"
 )
@@ -301,15 +302,32 @@ func (h *Host) call(ctx context.Context, c callee, issue func(o backend.Handle) 
 	return r.doc, nil
 }
 
-// terminateAbandoned terminates, through issue, a system or process that
-// nobody will use (created for a caller that gave up). Errors are logged:
-// there is nobody to return them to; one saying it already stopped is
-// not an error here.
-func (h *Host) terminateAbandoned(what string, issue func(o backend.Handle) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
-	defer cancel()
-	_, err := h.call(ctx, callee{op: "terminate " + what}, issue)
-	if err != nil && !errors.Is(err, ErrAlreadyStopped) && h.logger != nil {
-		h.logger.Warn("hcs: terminating an abandoned "+what+" failed", "error", err)
-	}
+// terminateOrphan terminates, through issue, a compute system or process
+// that nobody will use (created for a caller that gave up, or whose setup
+// failed), then drops the handle's own reference to life, the lifetime of
+// the native handle issue uses. It returns at once: the work runs in the
+// background, which Drain waits for. The termination holds a reference to
+// life like any call, so the native handle is closed only once HCS is done
+// with it, also when the wait for HCS gives up after orphanTimeout. Errors
+// are logged: there is nobody to return them to; one saying that there is
+// nothing to terminate is not an error here.
+func (h *Host) terminateOrphan(what string, life *lifetime, issue func(o backend.Handle) error) {
+	h.background.Add()
+	go func() {
+		defer h.background.Done()
+		defer life.close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(orphanTimeout.Load()))
+		defer cancel()
+		_, err := h.call(ctx, callee{op: "terminate " + what, life: life}, issue)
+		if err != nil && !isGone(err) && h.logger != nil {
+			h.logger.Warn("hcs: terminating an abandoned "+what+" failed", "error", err)
+		}
+	}()
 }
+
+// orphanTimeout bounds how long terminating an orphan waits for HCS before
+// it logs a failure, in nanoseconds; the termination itself goes on. Tests
+// shorten it.
+var orphanTimeout atomic.Int64
+
+func init() { orphanTimeout.Store(int64(2 * time.Minute)) }

@@ -39,7 +39,7 @@ type Process struct {
 //
 // If ctx ends before HCS has created the process, CreateProcess returns an
 // error matching ctx.Err(); the process HCS creates later is terminated and
-// its pipes and handle closed.
+// its pipes and handle closed, in the background (see Host.Drain).
 func (s *System) CreateProcess(ctx context.Context, params *schema.ProcessParameters) (*Process, error) {
 	if params == nil {
 		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: nil process parameters", ErrInvalidArgument)}
@@ -83,9 +83,9 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, ID: s.id, Err: err}
 	}
-	b := s.h.b
+	h, b := s.h, s.h.b
 	var handle backend.Handle
-	c, err := s.h.startCall(func(o backend.Handle) error {
+	c, err := h.startCall(func(o backend.Handle) error {
 		var err error
 		handle, err = b.CreateProcess(s.handle, params, o)
 		return err
@@ -103,7 +103,8 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	r, reason := c.wait(ctx, true, stop, s.life, func(r result) {
 		closeStdio(r.info)
 		if r.err == nil {
-			s.h.terminateProcess(handle)
+			h.terminateOrphan("process", h.processLifetime(handle), h.terminateProcess(handle))
+			return
 		}
 		b.CloseProcess(handle)
 	})
@@ -122,6 +123,17 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	}
 	// From here the Process owns the handle and the pipes, on error too.
 	return s.newProcess(ctx, op, handle, r.info.PID, r.info, true)
+}
+
+// processLifetime returns a lifetime that closes handle, for a process
+// handle no Process owns.
+func (h *Host) processLifetime(handle backend.Handle) *lifetime {
+	return newLifetime(func() { h.b.CloseProcess(handle) })
+}
+
+// terminateProcess returns the call that terminates the process of handle.
+func (h *Host) terminateProcess(handle backend.Handle) func(o backend.Handle) error {
+	return func(o backend.Handle) error { return h.b.TerminateProcess(handle, o, "") }
 }
 
 // OpenProcess opens the process with the given id in the system. A pid
@@ -153,18 +165,20 @@ func (s *System) openProcess(ctx context.Context, op string, pid uint32) (*Proce
 // newProcess wraps an open process handle and its pipes, registers its
 // event callback and learns whether it already exited (an exit before the
 // registration sends no event). It owns handle and info from the start: on
-// failure it closes them, and terminates the process if created is true
-// (nobody will be able to reach it).
+// failure it closes them, and terminates the process, in the background,
+// if created is true (nobody will be able to reach it).
 func (s *System) newProcess(ctx context.Context, op string, handle backend.Handle, pid uint32, info backend.ProcessInfo, created bool) (*Process, error) {
 	h := s.h
 	sink := newEventSink(EventProcessExited)
 	if err := h.b.SetProcessCallback(handle, backend.EventOptionNone, sink.key); err != nil {
 		sink.close()
 		closeStdio(info)
+		life := h.processLifetime(handle)
 		if created {
-			h.terminateProcess(handle)
+			h.terminateOrphan("process", life, h.terminateProcess(handle))
+		} else {
+			life.close()
 		}
-		h.b.CloseProcess(handle)
 		return nil, newError(op, s.id, pid, backendError(err), "")
 	}
 	p := &Process{sys: s, pid: pid, handle: handle, sink: sink,
@@ -173,7 +187,7 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 		sink.close()
 		h.b.CloseProcess(handle)
 	})
-	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, handle: handle, sink: sink, pipes: p.pipes()})
+	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, life: p.life, sink: sink, pipes: p.pipes()})
 	st, err := p.Properties(ctx)
 	if err != nil {
 		// Report the failure as the caller's call, not as the status read.
@@ -184,11 +198,10 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 			err = &e
 		}
 		if created {
-			kctx, cancel := context.WithTimeout(context.Background(), orphanTimeout)
-			_ = p.Kill(kctx)
-			cancel()
+			p.abandon()
+		} else {
+			p.Close()
 		}
-		p.Close()
 		return nil, err
 	}
 	if st.Exited != nil && *st.Exited {
@@ -198,6 +211,18 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 	return p, nil
 }
 
+// abandon closes p, terminating its process first, in the background: p
+// was created for a caller that will not get it.
+func (p *Process) abandon() {
+	p.leak.Stop()
+	p.closePipes()
+	p.sink.close()
+	h := p.sys.h
+	h.terminateOrphan("process", p.life, h.terminateProcess(p.handle))
+}
+
+// leakedProcess closes a Process nobody closed, as Close does: the native
+// handle is closed once the calls HCS has not completed are done.
 func leakedProcess(l leakedHandle) {
 	if l.h.logger != nil {
 		l.h.logger.Warn("hcs: process handle leaked; closing it", "id", l.id)
@@ -206,7 +231,7 @@ func leakedProcess(l leakedHandle) {
 		c.Close()
 	}
 	l.sink.close()
-	l.h.b.CloseProcess(l.handle)
+	l.life.close()
 }
 
 // pipes returns the standard pipes the process has.
@@ -220,11 +245,11 @@ func (p *Process) pipes() []io.Closer {
 	return cs
 }
 
-// terminateProcess terminates a process nobody will use.
-func (h *Host) terminateProcess(handle backend.Handle) {
-	h.terminateAbandoned("process", func(o backend.Handle) error {
-		return h.b.TerminateProcess(handle, o, "")
-	})
+// closePipes closes the standard pipes the caller has not closed.
+func (p *Process) closePipes() {
+	for _, c := range p.pipes() {
+		c.Close()
+	}
 }
 
 // PID returns the process identifier inside the compute system.
@@ -420,11 +445,7 @@ func (p *Process) Close() error {
 	}
 	p.leak.Stop()
 	p.sink.close()
-	for _, s := range []*stdioPipe{p.stdin, p.stdout, p.stderr} {
-		if s != nil {
-			s.Close()
-		}
-	}
+	p.closePipes()
 	return nil
 }
 
@@ -564,4 +585,12 @@ func closeStdio(info backend.ProcessInfo) {
 // isAlreadyStopped reports whether err says the target already exited.
 func isAlreadyStopped(err error) bool {
 	return err != nil && errors.Is(err, ErrAlreadyStopped)
+}
+
+// isGone reports whether err says that the system or process a call acted
+// on does not run any more: it stopped, it is not found, or (a process
+// whose creation failed) it has no process information.
+func isGone(err error) bool {
+	return errors.Is(err, ErrAlreadyStopped) || errors.Is(err, ErrNotFound) ||
+		errors.Is(err, HCS_E_PROCESS_INFO_NOT_AVAILABLE)
 }

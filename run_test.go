@@ -31,6 +31,9 @@ type spy struct {
 	duplicateCompletions bool
 	garbleExitEvents     bool // replace ProcessExited documents with junk
 	dropStdout           bool // close the stdout pipe HCS gives and report none
+	// beforeSystemCallback runs before the first event callback is set on
+	// a system handle.
+	beforeSystemCallback func(backend.Handle)
 
 	mu            sync.Mutex
 	procClosed    map[backend.Handle]int
@@ -113,6 +116,17 @@ func (s *spy) GetOperationResultAndProcessInfo(op backend.Handle) (backend.Proce
 		info.Stdout = nil
 	}
 	return info, doc, err
+}
+
+func (s *spy) SetComputeSystemCallback(h backend.Handle, options uint32, ctx uintptr) error {
+	s.mu.Lock()
+	hook := s.beforeSystemCallback
+	s.beforeSystemCallback = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook(h)
+	}
+	return s.Backend.SetComputeSystemCallback(h, options, ctx)
 }
 
 func (s *spy) checkClosedOnce(t *testing.T) {

@@ -85,7 +85,8 @@ func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*Sy
 	}
 	r, reason := c.wait(ctx, false, stops{}, nil, func(r result) {
 		if r.err == nil {
-			h.terminateOrphan(handle)
+			h.terminateOrphan("compute system", h.systemLifetime(handle), h.terminateSystem(handle))
+			return
 		}
 		h.b.CloseComputeSystem(handle)
 	})
@@ -98,23 +99,35 @@ func (h *Host) createSystem(ctx context.Context, op, id string, config any) (*Sy
 	}
 	s, err := h.newSystem(id, handle)
 	if err != nil {
-		h.terminateOrphan(handle)
-		h.b.CloseComputeSystem(handle)
+		h.terminateOrphan("compute system", h.systemLifetime(handle), h.terminateSystem(handle))
 		return nil, newError(op, id, 0, err, "")
+	}
+	// The system may have stopped before its event callback was set (another
+	// handle terminated it, HCS failed it): its SystemExited went to nobody.
+	if err := s.learnExit(ctx, op); err != nil {
+		s.abandon()
+		return nil, err
 	}
 	return s, nil
 }
 
-// orphanTimeout bounds how long cleaning up an abandoned system or process
-// may wait for HCS.
-const orphanTimeout = 2 * time.Minute
+// systemLifetime returns a lifetime that closes handle, for a handle no
+// System owns.
+func (h *Host) systemLifetime(handle backend.Handle) *lifetime {
+	return newLifetime(func() { h.b.CloseComputeSystem(handle) })
+}
 
-// terminateOrphan terminates a system nobody will use: created for a caller
-// that gave up, or whose event registration failed.
-func (h *Host) terminateOrphan(handle backend.Handle) {
-	h.terminateAbandoned("compute system", func(o backend.Handle) error {
-		return h.b.TerminateComputeSystem(handle, o, "")
-	})
+// terminateSystem returns the call that terminates the system of handle.
+func (h *Host) terminateSystem(handle backend.Handle) func(o backend.Handle) error {
+	return func(o backend.Handle) error { return h.b.TerminateComputeSystem(handle, o, "") }
+}
+
+// abandon closes s, terminating its system first, in the background: s was
+// created for a caller that will not get it.
+func (s *System) abandon() {
+	s.leak.Stop()
+	s.sink.close()
+	s.h.terminateOrphan("compute system", s.life, s.h.terminateSystem(s.handle))
 }
 
 // OpenSystem opens the existing compute system with the given identifier.
@@ -146,12 +159,23 @@ func (h *Host) openSystem(ctx context.Context, op, id string) (*System, error) {
 	}
 	// No SystemExited event will come for a system that already stopped:
 	// learn its state now so that Wait does not wait forever.
-	doc, err := s.run(ctx, "open", true, func(sys, o backend.Handle) error {
-		return h.b.GetComputeSystemProperties(sys, o, "")
-	})
-	if err != nil {
+	if err := s.learnExit(ctx, op); err != nil {
 		s.Close()
 		return nil, err
+	}
+	return s, nil
+}
+
+// learnExit asks HCS for the state of the system and, when it has stopped,
+// records its exit as a SystemExited event would: a system that stops
+// before its handle's event callback is set sends that event to nobody.
+// Failures are reported as op's.
+func (s *System) learnExit(ctx context.Context, op string) error {
+	doc, err := s.run(ctx, op, true, func(sys, o backend.Handle) error {
+		return s.h.b.GetComputeSystemProperties(sys, o, "")
+	})
+	if err != nil {
+		return err
 	}
 	var props struct {
 		State    string `json:"State"`
@@ -166,7 +190,7 @@ func (h *Host) openSystem(ctx context.Context, op, id string) (*System, error) {
 		data, _ := json.Marshal(map[string]any{"Status": 0, "ExitType": exitType})
 		s.sink.deliver(Event{Type: EventSystemExited, Data: data})
 	}
-	return s, nil
+	return nil
 }
 
 // newSystem wraps an open handle and registers its event callback.
@@ -181,33 +205,36 @@ func (h *Host) newSystem(id string, handle backend.Handle) (*System, error) {
 		sink.close()
 		h.b.CloseComputeSystem(handle)
 	})
-	s.leak = runtime.AddCleanup(s, leakedSystem, leakedHandle{h: h, id: id, handle: handle, sink: sink})
+	s.leak = runtime.AddCleanup(s, leakedSystem, leakedHandle{h: h, id: id, life: s.life, sink: sink})
 	return s, nil
 }
 
-// leakedHandle is what the garbage collector needs to close a System that
-// was never closed. It must not refer to the System.
+// leakedHandle is what the garbage collector needs to close a System or
+// Process that was never closed. It must not refer to the System or
+// Process.
 type leakedHandle struct {
-	h      *Host
-	id     string
-	handle backend.Handle
-	sink   *eventSink
-	pipes  []io.Closer // a process's standard pipes
+	h     *Host
+	id    string
+	life  *lifetime
+	sink  *eventSink
+	pipes []io.Closer // a process's standard pipes
 }
 
+// leakedSystem closes a System nobody closed, as Close does: the native
+// handle is closed once the calls HCS has not completed are done.
 func leakedSystem(l leakedHandle) {
 	if l.h.logger != nil {
 		l.h.logger.Warn("hcs: compute system handle leaked; closing it", "id", l.id)
 	}
 	l.sink.close()
-	l.h.b.CloseComputeSystem(l.handle)
+	l.life.close()
 }
 
 // Close closes the handle. Calls still waiting return an error matching
 // ErrClosed; the native handle is closed once HCS has completed them, which
 // Close does not wait for. Event streams end at once, after the events
-// already received. Close is idempotent and safe to call concurrently with
-// any method; later calls fail with ErrClosed. It always returns nil.
+// already received. Close is idempotent and safe to call concurrently with any
+// method; later calls fail with ErrClosed. It always returns nil.
 func (s *System) Close() error {
 	if s.life.close() {
 		s.leak.Stop()
