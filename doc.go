@@ -33,6 +33,16 @@
 // returns the standard output, and the standard error in the [ExitError] of
 // a failure; [CommandLine] quotes an argument vector with Windows rules.
 //
+// HCS does not always report a process's exit: it may send no
+// ProcessExited after a failed signal or termination, or when the process's
+// system exits first, and it answers the termination of an exited process
+// in several ways. [Process.Wait] watches the system's exit, and
+// [Process.Kill] and [Process.Signal] ask HCS for the process's status when
+// HCS says they cannot act on it, so that Wait returns in every case; when
+// HCS cannot tell how the process exited, Wait says so. HCS also runs the
+// signals to a process one at a time: Terminate and Kill go through handles
+// of their own, so that they do not wait behind a pending signal.
+//
 // # Statistics
 //
 // [System.Statistics] samples a system's counters; [UsageBetween] turns two
@@ -46,8 +56,11 @@
 // a channel close, so no OS thread is parked per call in flight. HCS cannot
 // cancel an operation: when a context ends first, the method returns at
 // once with an error matching the context's error, and the operation is
-// completed and cleaned up in the background (a system created for a caller
-// that gave up is terminated). [Host.Drain] waits for that cleanup.
+// completed and cleaned up in the background (a system or process created
+// for a caller that gave up is terminated). [Host.Drain] waits for that
+// cleanup. A native handle is closed only once HCS has completed every call
+// made on it, whatever gave up waiting (a context, [System.Close], the
+// garbage collector's backstop for a handle never closed).
 // A few calls are synchronous in computecore and cannot be interrupted:
 // [Host.OpenSystem] and the service and file calls of [Host]. Their context
 // is checked before the call only.

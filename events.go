@@ -177,12 +177,14 @@ func newEventSink(exitEvent EventType) *eventSink {
 	return s
 }
 
-// deliver hands e to every subscriber without blocking.
-func (s *eventSink) deliver(e Event) {
+// deliver hands e to every subscriber without blocking. It reports whether
+// e was taken: nothing is after a terminal event, or once the handle is
+// closed.
+func (s *eventSink) deliver(e Event) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended || s.hasTerm {
-		return
+		return false
 	}
 	terminal := true
 	switch e.Type {
@@ -200,6 +202,7 @@ func (s *eventSink) deliver(e Event) {
 	for sub := range s.subs {
 		sub.push(e, terminal)
 	}
+	return true
 }
 
 // close unregisters the sink and ends every subscription once it has

@@ -30,16 +30,23 @@ type Process struct {
 	stdin  *stdioPipe // nil when not requested
 	stdout *stdioPipe
 	stderr *stdioPipe
+
+	mu   sync.Mutex
+	lost error // why the exit was recorded without HCS reporting it, or nil
 }
 
 // CreateProcess starts a process in the system as params describe. The
 // pipes params asks for (CreateStdInPipe, CreateStdOutPipe,
 // CreateStdErrPipe) are returned by Stdin, Stdout and Stderr; the caller
-// reads and writes them, and Close closes any left open.
+// reads and writes them, and Close closes any left open. A pipe HCS hands
+// out without being asked for it is closed.
 //
 // If ctx ends before HCS has created the process, CreateProcess returns an
 // error matching ctx.Err(); the process HCS creates later is terminated and
-// its pipes and handle closed, in the background (see Host.Drain).
+// its pipes and handle closed. When HCS fails the creation, a process it
+// started nonetheless (as Windows Server 2022 can) is terminated too; in
+// both cases in the background (see Host.Drain), so that CreateProcess
+// returns at once.
 func (s *System) CreateProcess(ctx context.Context, params *schema.ProcessParameters) (*Process, error) {
 	if params == nil {
 		return nil, &Error{Op: "create process", ID: s.id, Err: fmt.Errorf("%w: nil process parameters", ErrInvalidArgument)}
@@ -102,11 +109,7 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	}
 	r, reason := c.wait(ctx, true, stop, s.life, func(r result) {
 		closeStdio(r.info)
-		if r.err == nil {
-			h.terminateOrphan("process", h.processLifetime(handle), h.terminateProcess(handle))
-			return
-		}
-		b.CloseProcess(handle)
+		h.terminateOrphan("process", h.processLifetime(handle), h.terminateProcess(handle))
 	})
 	switch reason {
 	case waitContext:
@@ -117,12 +120,42 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 		return nil, &Error{Op: op, ID: s.id, Err: s.stopReason()}
 	}
 	if r.err != nil {
+		// HCS may have started the process all the same (hcsshim,
+		// internal/hcs/v2/system.go, createProcess): terminate it.
 		closeStdio(r.info)
-		b.CloseProcess(handle)
+		h.terminateOrphan("process", h.processLifetime(handle), h.terminateProcess(handle))
 		return nil, newError(op, s.id, 0, r.err, r.doc)
 	}
 	// From here the Process owns the handle and the pipes, on error too.
-	return s.newProcess(ctx, op, handle, r.info.PID, r.info, true)
+	return s.newProcess(ctx, op, handle, r.info.PID, requested(params, r.info), true)
+}
+
+// requested returns info without the pipes params did not ask for, which
+// it closes: a process whose caller did not ask for its output must not
+// block on a pipe nobody reads.
+func requested(params string, info backend.ProcessInfo) backend.ProcessInfo {
+	var want struct{ CreateStdInPipe, CreateStdOutPipe, CreateStdErrPipe bool }
+	if json.Unmarshal([]byte(params), &want) != nil {
+		return info // HCS accepted it; keep what it gave
+	}
+	for _, p := range []struct {
+		want bool
+		c    io.Closer
+	}{{want.CreateStdInPipe, info.Stdin}, {want.CreateStdOutPipe, info.Stdout}, {want.CreateStdErrPipe, info.Stderr}} {
+		if !p.want && p.c != nil {
+			p.c.Close()
+		}
+	}
+	if !want.CreateStdInPipe {
+		info.Stdin = nil
+	}
+	if !want.CreateStdOutPipe {
+		info.Stdout = nil
+	}
+	if !want.CreateStdErrPipe {
+		info.Stderr = nil
+	}
+	return info
 }
 
 // processLifetime returns a lifetime that closes handle, for a process
@@ -188,7 +221,9 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 		h.b.CloseProcess(handle)
 	})
 	p.leak = runtime.AddCleanup(p, leakedProcess, leakedHandle{h: h, id: s.id, life: p.life, sink: sink, pipes: p.pipes()})
-	st, err := p.Properties(ctx)
+	doc, err := p.run(ctx, "process properties", func(ph, o backend.Handle) error {
+		return h.b.GetProcessProperties(ph, o, "")
+	})
 	if err != nil {
 		// Report the failure as the caller's call, not as the status read.
 		var he *Error
@@ -204,10 +239,7 @@ func (s *System) newProcess(ctx context.Context, op string, handle backend.Handl
 		}
 		return nil, err
 	}
-	if st.Exited != nil && *st.Exited {
-		data, _ := json.Marshal(st)
-		sink.deliver(Event{Type: EventProcessExited, Data: data})
-	}
+	p.recordExit(doc)
 	return p, nil
 }
 
@@ -308,7 +340,8 @@ func (p *Process) CloseStdin(ctx context.Context) error {
 
 // Signal sends a signal to the process, such as CtrlC or CtrlBreak (opts
 // nil sends HCS's default). A process that has exited gives an error
-// matching ErrAlreadyStopped.
+// matching ErrAlreadyStopped; its exit is then recorded, for Wait, if HCS
+// did not report it.
 func (p *Process) Signal(ctx context.Context, opts *schema.SignalProcessOptions) error {
 	doc, err := optionsDocument(opts)
 	if err != nil {
@@ -317,31 +350,115 @@ func (p *Process) Signal(ctx context.Context, opts *schema.SignalProcessOptions)
 	_, err = p.run(ctx, "signal", func(ph, o backend.Handle) error {
 		return p.sys.h.b.SignalProcess(ph, o, doc)
 	})
+	if err != nil && mayBeGone(err) && !isClosed(p.sink.exited) {
+		// HCS may send no ProcessExited after a failed signal (hcsshim,
+		// internal/hcs/process.go): ask.
+		p.settle(ctx, err, func(issue func(ph, o backend.Handle) error) (string, error) {
+			return p.run(ctx, "process properties", issue)
+		})
+	}
 	return err
 }
 
 // Terminate stops the process forcefully. A process that has exited gives
 // an error matching ErrAlreadyStopped; see Kill for a call that does not
-// care.
+// care. HCS runs the calls on a process one at a time, per system handle:
+// Terminate goes through handles of its own, so that it does not wait
+// behind a signal HCS has not completed.
 func (p *Process) Terminate(ctx context.Context) error {
-	_, err := p.run(ctx, "terminate process", func(ph, o backend.Handle) error {
-		return p.sys.h.b.TerminateProcess(ph, o, "")
-	})
+	_, err := p.terminate(ctx)
 	return err
 }
 
 // Kill terminates the process unless it has already exited: unlike
 // Terminate, it succeeds on an exited process, so it can be called any
-// number of times.
+// number of times. HCS answers a termination of an exited process in
+// several ways (HCS_E_PROCESS_ALREADY_STOPPED or its legacy 0xC037011F,
+// E_ACCESSDENIED, ERROR_NOT_FOUND, ...), and may then send no
+// ProcessExited: Kill asks HCS for the process's status, records the exit
+// for Wait, and fails only if the process still runs. If ctx ends first,
+// Kill returns the context's error and the termination goes on.
 func (p *Process) Kill(ctx context.Context) error {
 	if isClosed(p.sink.exited) {
 		return nil
 	}
-	err := p.Terminate(ctx)
-	if isAlreadyStopped(err) {
+	gone, err := p.terminate(ctx)
+	if gone {
 		return nil
 	}
 	return err
+}
+
+// terminate terminates the process through a detour, and reports whether
+// it turned out to have exited already, in which case the exit is
+// recorded.
+func (p *Process) terminate(ctx context.Context) (gone bool, err error) {
+	const op = "terminate process"
+	d, err := p.openDetour(ctx, op)
+	if err != nil {
+		if isGone(err) {
+			// The system or the process is gone with it.
+			p.lose(err)
+			return true, err
+		}
+		return false, err
+	}
+	defer d.close()
+	_, err = d.call(ctx, op, func(ph, o backend.Handle) error {
+		return p.sys.h.b.TerminateProcess(ph, o, "")
+	})
+	if err == nil || !mayBeGone(err) {
+		return false, err
+	}
+	return p.settle(ctx, err, func(issue func(ph, o backend.Handle) error) (string, error) {
+		return d.call(ctx, "process properties", issue)
+	}), err
+}
+
+// settle learns whether the process has exited, after a call on it failed
+// with cause, an error that may mean it has (see mayBeGone), by reading
+// its status through query. It records the exit and reports true when HCS
+// says the process has exited, or when HCS cannot tell because the
+// process or its system is gone; then Wait returns. It reports false when
+// the process runs, or when the question could not be answered.
+func (p *Process) settle(ctx context.Context, cause error, query func(issue func(ph, o backend.Handle) error) (string, error)) bool {
+	doc, err := query(func(ph, o backend.Handle) error {
+		return p.sys.h.b.GetProcessProperties(ph, o, "")
+	})
+	switch {
+	case err == nil:
+		return p.recordExit(doc)
+	case isGone(err):
+		p.lose(cause)
+		return true
+	}
+	return false
+}
+
+// recordExit records the exit doc reports, a ProcessStatus, if it reports
+// one, as a ProcessExited event would, and reports whether it did.
+func (p *Process) recordExit(doc string) bool {
+	var st schema.ProcessStatus
+	if json.Unmarshal([]byte(doc), &st) != nil || st.Exited == nil || !*st.Exited {
+		return false
+	}
+	p.sink.deliver(Event{Type: EventProcessExited, Data: []byte(doc)})
+	return true
+}
+
+// lose records that the process has exited without HCS saying how: the
+// system or the process is gone and no ProcessExited came. cause says what
+// showed it; Wait reports it, with a state whose exit code is unknown.
+func (p *Process) lose(cause error) {
+	data, _ := json.Marshal(struct {
+		ProcessID uint32 `json:"ProcessId"`
+		Exited    bool
+	}{p.pid, true})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sink.deliver(Event{Type: EventProcessExited, Data: data}) {
+		p.lost = cause
+	}
 }
 
 // ResizeConsole sets the size of the process's console, for processes
@@ -389,23 +506,57 @@ func (p *Process) Properties(ctx context.Context) (*schema.ProcessStatus, error)
 // and after Close once the exit was seen. It fails with
 // ErrServiceDisconnect when the service disconnects and with ErrClosed when
 // the handle is closed before the process exits.
+//
+// HCS may report no exit for a process whose system exits (hcsshim records
+// containers that exit before their processes), or after a failed signal
+// or termination. Wait notices the exit of the system (through its System,
+// while that is open) and asks HCS for the process's status; when HCS
+// cannot tell it, Wait returns a state whose exit code is unknown (-1)
+// together with an error saying why: one matching ErrUnexpectedExit when
+// the system exited.
 func (p *Process) Wait(ctx context.Context) (*ProcessState, error) {
-	if isClosed(p.sink.exited) {
-		return p.exitState(ctx), nil
+	for {
+		if isClosed(p.sink.exited) {
+			return p.exitState(ctx)
+		}
+		select {
+		case <-p.sink.exited:
+		case <-p.sink.disconnected:
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+		case <-p.sys.sink.disconnected:
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+		case <-p.sys.sink.exited:
+			if err := p.systemExited(ctx); err != nil {
+				return nil, err
+			}
+		case <-p.life.closing:
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrClosed}
+		case <-ctx.Done():
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
+		}
 	}
-	select {
-	case <-p.sink.exited:
-		return p.exitState(ctx), nil
-	case <-p.sink.disconnected:
-		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
-	case <-p.sys.sink.disconnected:
-		// HCS reports a disconnect on system callbacks.
-		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
-	case <-p.life.closing:
-		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrClosed}
-	case <-ctx.Done():
-		return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ctx.Err()}
+}
+
+// systemExited learns the process's exit once its system has exited:
+// ProcessExited may be on its way, or may never come. A failure to ask
+// that is not HCS saying that the process is gone (the context ended, the
+// handle was closed) is returned.
+func (p *Process) systemExited(ctx context.Context) error {
+	doc, err := p.run(ctx, "wait process", func(ph, o backend.Handle) error {
+		return p.sys.h.b.GetProcessProperties(ph, o, "")
+	})
+	if err == nil && p.recordExit(doc) {
+		return nil
 	}
+	if err != nil && !isGone(err) && !errors.Is(err, ErrUnexpectedExit) {
+		return err
+	}
+	cause := fmt.Errorf("%w: the compute system exited and HCS did not report the process's exit", ErrUnexpectedExit)
+	if err != nil {
+		cause = fmt.Errorf("%w (reading its status: %w)", cause, err)
+	}
+	p.lose(cause)
+	return nil
 }
 
 // ExitCode returns the exit code of the exited process, or -1 while it
@@ -423,16 +574,23 @@ func (p *Process) state() *ProcessState {
 }
 
 // exitState is state, asking HCS for the process's status when the exit
-// event's document did not carry a usable exit code.
-func (p *Process) exitState(ctx context.Context) *ProcessState {
+// event's document did not carry a usable exit code, with the error that
+// says why the code is unknown when the exit was recorded without HCS.
+func (p *Process) exitState(ctx context.Context) (*ProcessState, error) {
 	ps := p.state()
+	p.mu.Lock()
+	lost := p.lost
+	p.mu.Unlock()
+	if lost != nil {
+		return ps, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: lost}
+	}
 	if ps.Exited() {
-		return ps
+		return ps, nil
 	}
 	if st, err := p.Properties(ctx); err == nil && st.Exited != nil && *st.Exited {
 		ps.status = *st
 	}
-	return ps
+	return ps, nil
 }
 
 // Close closes the handle and any standard pipe the caller has not closed.
@@ -458,11 +616,17 @@ func (p *Process) run(ctx context.Context, op string, issue func(ph, o backend.H
 }
 
 func (p *Process) runErr(ctx context.Context, op string, issue func(ph, o backend.Handle) error) (string, error) {
-	return p.sys.h.call(ctx, callee{
-		op: op, id: p.sys.id, pid: p.pid, life: p.life,
+	return p.sys.h.call(ctx, p.callee(op, p.life), func(o backend.Handle) error { return issue(p.handle, o) })
+}
+
+// callee describes a call of op on the process, through a handle of
+// lifetime life.
+func (p *Process) callee(op string, life *lifetime) callee {
+	return callee{
+		op: op, id: p.sys.id, pid: p.pid, life: life,
 		stop:    stops{p.life.closing, p.sink.disconnected, p.sys.sink.disconnected},
 		stopped: p.stopReason,
-	}, func(o backend.Handle) error { return issue(p.handle, o) })
+	}
 }
 
 // stopReason says why a pending call on the process stopped waiting.
@@ -593,4 +757,13 @@ func isAlreadyStopped(err error) bool {
 func isGone(err error) bool {
 	return errors.Is(err, ErrAlreadyStopped) || errors.Is(err, ErrNotFound) ||
 		errors.Is(err, HCS_E_PROCESS_INFO_NOT_AVAILABLE)
+}
+
+// mayBeGone reports whether err, from a call acting on a process, may mean
+// that the process has exited: isGone, or the answers hcsshim reports for
+// an exited process (internal/hcs/process.go): E_ACCESSDENIED, which
+// TerminateProcess returns once a process has terminated, and
+// HCS_E_INVALID_STATE. Only the process's status can tell.
+func mayBeGone(err error) bool {
+	return isGone(err) || errors.Is(err, E_ACCESSDENIED) || errors.Is(err, ErrInvalidState)
 }

@@ -70,7 +70,9 @@ const killTimeout = 30 * time.Second
 // *Error. When a write to Stdout or Stderr fails, Run closes that stream,
 // as os/exec does, so that the process's writes fail instead of blocking,
 // and reports the write's error (with the *ExitError if the process then
-// exits with a non-zero code).
+// exits with a non-zero code). When HCS does not tell how the process
+// exited (see Process.Wait), Run returns the state, whose exit code is
+// unknown, with Wait's error.
 //
 // When ctx ends first, Run terminates the process, waits for it and for
 // the copies of what it wrote until then, and returns the killed process's

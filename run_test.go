@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,11 +30,15 @@ const testConfig = `{"SchemaVersion":{"Major":2,"Minor":1},"Owner":"hcs-test","C
 type spy struct {
 	backend.Backend
 	duplicateCompletions bool
-	garbleExitEvents     bool // replace ProcessExited documents with junk
-	dropStdout           bool // close the stdout pipe HCS gives and report none
+	garbleExitEvents     bool          // replace ProcessExited documents with junk
+	dropStdout           bool          // close the stdout pipe HCS gives and report none
+	extraStdout          *closeCounter // a stdout pipe to give when none was asked for
 	// beforeSystemCallback runs before the first event callback is set on
 	// a system handle.
 	beforeSystemCallback func(backend.Handle)
+	// failProperties, when not nil, makes process property reads fail with
+	// what it returns, unless nil.
+	failProperties func() error
 
 	mu            sync.Mutex
 	procClosed    map[backend.Handle]int
@@ -115,6 +120,9 @@ func (s *spy) GetOperationResultAndProcessInfo(op backend.Handle) (backend.Proce
 		info.Stdout.Close()
 		info.Stdout = nil
 	}
+	if s.extraStdout != nil && err == nil && info.PID != 0 && info.Stdout == nil {
+		info.Stdout = s.extraStdout
+	}
 	return info, doc, err
 }
 
@@ -128,6 +136,22 @@ func (s *spy) SetComputeSystemCallback(h backend.Handle, options uint32, ctx uin
 	}
 	return s.Backend.SetComputeSystemCallback(h, options, ctx)
 }
+
+func (s *spy) GetProcessProperties(h, op backend.Handle, query string) error {
+	if s.failProperties != nil {
+		if err := s.failProperties(); err != nil {
+			return err
+		}
+	}
+	return s.Backend.GetProcessProperties(h, op, query)
+}
+
+// closeCounter is an io.ReadCloser with nothing to read that counts its
+// closes.
+type closeCounter struct{ n atomic.Int32 }
+
+func (c *closeCounter) Read([]byte) (int, error) { return 0, io.EOF }
+func (c *closeCounter) Close() error             { c.n.Add(1); return nil }
 
 func (s *spy) checkClosedOnce(t *testing.T) {
 	t.Helper()
