@@ -50,6 +50,16 @@ type Faults interface {
 	SystemExitDropsProcessExits(on bool)
 }
 
+// Holds is fault injection a host may offer besides Faults: holding an
+// operation pending until the test releases it, so that a test orders
+// events without sleeping (a stalled machine cannot reorder them).
+type Holds interface {
+	// HoldNext makes the operation of the next call of fn stay pending
+	// until release is called; made is closed once the call has been made.
+	// release may be called more than once.
+	HoldNext(fn string) (made <-chan struct{}, release func())
+}
+
 // Target is a host the suite runs on.
 type Target struct {
 	// Name names the host in skip messages.
@@ -166,6 +176,64 @@ func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// holds returns the host's Holds, skipping the test when it has none.
+func (e *env) holds(t *testing.T) Holds {
+	t.Helper()
+	h, ok := e.faults.(Holds)
+	if !ok {
+		t.Skipf("needs HoldNext, which %s does not offer", e.target.Name)
+	}
+	return h
+}
+
+// abandon makes the next call of fn stay pending, and returns a context
+// for that call which ends while HCS has it, and the function that lets
+// the call complete. With HoldNext, the context ends once the call is
+// made. Without it, every completion takes 200 ms and the context ends
+// after 20 ms, an order that a machine stalled for longer can upset.
+func (e *env) abandon(t *testing.T, fn string) (ctx context.Context, release func()) {
+	t.Helper()
+	h, ok := e.faults.(Holds)
+	if !ok {
+		e.faults.SetDelay(200 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx, func() { e.faults.SetDelay(0) }
+	}
+	made, release := h.HoldNext(fn)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		select {
+		case <-made:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, release
+}
+
+// keepPending makes the next call of fn stay pending until release is
+// called: held with HoldNext, or else by a one-second completion delay.
+func (e *env) keepPending(fn string) (release func()) {
+	if h, ok := e.faults.(Holds); ok {
+		_, release := h.HoldNext(fn)
+		return release
+	}
+	e.faults.SetDelay(time.Second)
+	return func() { e.faults.SetDelay(0) }
+}
+
+// wantAbandoned fails t unless err is the error of a call of op whose
+// context, from abandon, ended.
+func wantAbandoned(t *testing.T, ctx context.Context, err error, op string) {
+	t.Helper()
+	if ctx.Err() == nil {
+		t.Fatalf("%s returned %v before its context ended", op, err)
+	}
+	wantErr(t, err, ctx.Err(), op)
 }
 
 // create creates a container and closes it when the test ends.

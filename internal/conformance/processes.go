@@ -299,29 +299,28 @@ func processRunCancel(t *testing.T, e *env) {
 func processCancelEach(t *testing.T, e *env) {
 	s := e.running(t, "pcancel")
 	ops := []struct {
-		name, wireOp string
-		do           func(context.Context, *hcs.Process) error
+		name, wireOp, fn string
+		do               func(context.Context, *hcs.Process) error
 	}{
-		{"Properties", "process properties", func(ctx context.Context, p *hcs.Process) error {
+		{"Properties", "process properties", "HcsGetProcessProperties", func(ctx context.Context, p *hcs.Process) error {
 			_, err := p.Properties(ctx)
 			return err
 		}},
-		{"ResizeConsole", "modify process", func(ctx context.Context, p *hcs.Process) error {
+		{"ResizeConsole", "modify process", "HcsModifyProcess", func(ctx context.Context, p *hcs.Process) error {
 			return p.ResizeConsole(ctx, 120, 40)
 		}},
-		{"CloseStdin", "modify process", func(ctx context.Context, p *hcs.Process) error { return p.CloseStdin(ctx) }},
-		{"Signal", "signal", func(ctx context.Context, p *hcs.Process) error { return p.Signal(ctx, nil) }},
-		{"Terminate", "terminate process", func(ctx context.Context, p *hcs.Process) error { return p.Terminate(ctx) }},
+		{"CloseStdin", "modify process", "HcsModifyProcess", func(ctx context.Context, p *hcs.Process) error { return p.CloseStdin(ctx) }},
+		{"Signal", "signal", "HcsSignalProcess", func(ctx context.Context, p *hcs.Process) error { return p.Signal(ctx, nil) }},
+		{"Terminate", "terminate process", "HcsTerminateProcess", func(ctx context.Context, p *hcs.Process) error { return p.Terminate(ctx) }},
 	}
 	// The abandoned signal and termination still take effect.
 	stops := map[string]bool{"Signal": true, "Terminate": true}
-	cancelled := func(t *testing.T, wireOp string, do func(context.Context) error) {
+	cancelled := func(t *testing.T, wireOp, fn string, do func(context.Context) error) {
 		t.Helper()
-		e.faults.SetDelay(200 * time.Millisecond)
-		defer e.faults.SetDelay(0)
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		defer cancel()
-		wantErr(t, do(ctx), context.DeadlineExceeded, wireOp)
+		ctx, release := e.abandon(t, fn)
+		defer release()
+		wantAbandoned(t, ctx, do(ctx), wireOp)
+		release()
 		if err := e.h.Drain(ctxT(t)); err != nil {
 			t.Fatalf("Drain: %v", err)
 		}
@@ -329,7 +328,7 @@ func processCancelEach(t *testing.T, e *env) {
 	for _, o := range ops {
 		t.Run(o.name, func(t *testing.T) {
 			p := start(t, s, "wait", true, false)
-			cancelled(t, o.wireOp, func(ctx context.Context) error { return o.do(ctx, p) })
+			cancelled(t, o.wireOp, o.fn, func(ctx context.Context) error { return o.do(ctx, p) })
 			if _, err := p.Properties(ctxT(t)); err != nil {
 				t.Fatalf("Properties after the cancelled %s: %v", o.name, err)
 			}
@@ -341,7 +340,7 @@ func processCancelEach(t *testing.T, e *env) {
 		})
 	}
 	t.Run("ListSystems", func(t *testing.T) {
-		cancelled(t, "list", func(ctx context.Context) error {
+		cancelled(t, "list", "HcsEnumerateComputeSystems", func(ctx context.Context) error {
 			_, err := e.h.ListByOwner(ctx, e.owner)
 			return err
 		})
