@@ -182,3 +182,43 @@ stress: wine
 	$(call stage,stress on the simulator (-race),$(GO) test . -race -run '^TestStress' -count=1 -v -stress.full)
 	$(call stage,stress on the mock under Wine (checkptr),$(WINDOWS_ENV) $(GO) test . -gcflags=all=-d=checkptr -run '^TestStress' -count=1 -v -stress.full)
 	$(call stage,the FFI packages under Wine (checkptr),$(WINDOWS_ENV) $(GO) test ./internal/computecore ./internal/vmcompute ./internal/computestorage -gcflags=all=-d=checkptr -count=1)
+
+# ---- flakiness (issue 12) -------------------------------------------------
+# flake runs the tests of run/process handling and of cancellation
+# FLAKE_COUNT times each: on the simulator with -race (the conformance
+# scenarios under a new random seed each time), then under Wine against the
+# mock DLL. Any failure is a defect. It prints, per package, how many test
+# runs there were (subtests included) and which failed, and fails if any did.
+# The JSON of each run is kept in .build/flake.
+
+.PHONY: flake
+
+FLAKE_COUNT ?= 200
+FLAKE_PKGS ?= . ./hcssim
+FLAKE_RUN ?= Run|Output|Process|Kill|Signal|Cancel|Abandon|Orphan|Wait|Hold|Events|Leak|Create|Pipe
+FLAKE_SCENARIOS ?= Process|Cancel|Kill|PendingShutdown|CreateProcess|ServiceDisconnect
+FLAKE_DIR := $(CURDIR)/.build/flake
+# flake_summary FILE: the test runs and failures in FILE, a go test -json
+# stream; a package that failed outside its tests (build, TestMain, a
+# panic) counts as a failure too.
+flake_summary = awk -v name="$$(basename $(1) .json)" ' \
+	!/"Action":"(pass|fail)"/ { next } \
+	!/"Test":/ { if (/"Action":"fail"/) { fails++; failed["(the package)"]++ } next } \
+	{ match($$0, /"Test":"[^"]*"/); t = substr($$0, RSTART + 8, RLENGTH - 9); runs++; \
+		if (/"Action":"fail"/) { fails++; failed[t]++ } } \
+	END { printf "%-22s %7d test runs, %d failures\n", name, runs, fails; \
+		for (t in failed) printf "    %s failed %d times\n", t, failed[t]; exit fails > 0 }' $(1)
+# flake_pkgs ENV, FLAGS, PREFIX: run FLAKE_PKGS' tests into PREFIX-NAME.json.
+flake_pkgs = for pkg in $(FLAKE_PKGS); do $(1) $(GO) test $(2) -json -count=$(FLAKE_COUNT) -run '$(FLAKE_RUN)' $$pkg \
+	>$(FLAKE_DIR)/$(3)-$$($(GO) list -f '{{.Name}}' $$pkg).json; done
+
+flake: wine
+	@mkdir -p $(FLAKE_DIR); rm -f $(FLAKE_DIR)/*.json
+	$(call stage,flake: simulator (-race) x$(FLAKE_COUNT),$(call flake_pkgs,,-race,linux); \
+		$(GO) test -race -json -count=$(FLAKE_COUNT) -run 'TestSimulator/.*/($(FLAKE_SCENARIOS))' ./internal/conformance -args -sim.seeds=1 \
+		>$(FLAKE_DIR)/linux-conformance.json; true)
+	$(call stage,flake: Wine x$(FLAKE_COUNT),$(call flake_pkgs,$(WINDOWS_ENV),,wine); \
+		$(WINDOWS_ENV) $(GO) test -json -count=$(FLAKE_COUNT) -run 'TestLocal/($(FLAKE_SCENARIOS))' ./internal/conformance \
+		>$(FLAKE_DIR)/wine-conformance.json; true)
+	@printf '\n==> flake summary (FLAKE_COUNT=%s)\n' $(FLAKE_COUNT); status=0; \
+		for f in $(FLAKE_DIR)/*.json; do $(call flake_summary,$$f) || status=1; done; exit $$status
