@@ -277,3 +277,122 @@ func ExampleSim_DelayNext() {
 	// true
 	// 0 0
 }
+
+// HoldNext orders a test's events without sleeping: the caller gives up on
+// a call once HCS has it, and only then does HCS complete it. Package hcs
+// finishes the abandoned call in the background; Drain waits for that.
+func ExampleSim_HoldNext() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	sys, err := host.CreateSystem(context.Background(), "web1", config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+
+	hold := sim.HoldNext(hcssim.CallStart)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-hold.Made() // HCS has the start: give up on it
+		cancel()
+	}()
+	err = sys.Start(ctx)
+	fmt.Println(errors.Is(err, context.Canceled))
+	hold.Release()
+	if err := host.Drain(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sim.Systems()[0].State) // the abandoned start took effect
+	// Output:
+	// true
+	// Running
+}
+
+// HCS may send no ProcessExited for a process (hcsshim reports it after a
+// failed signal, and when a container exits first). A runtime's Wait must
+// not hang then: Kill asks HCS for the status and records the exit.
+func ExampleSim_DropNextProcessExit() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "web1", config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	p, err := sys.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+
+	// The process is terminated through another handle, and no
+	// ProcessExited comes.
+	other, err := sys.OpenProcess(ctx, p.PID())
+	if err != nil {
+		log.Fatal(err)
+	}
+	sim.DropNextProcessExit()
+	if err := other.Terminate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	other.Close()
+
+	fmt.Println(p.ExitCode()) // not known yet
+	if err := p.Kill(ctx); err != nil {
+		log.Fatal(err)
+	}
+	state, err := p.Wait(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(state)
+	// Output:
+	// -1
+	// exit status 1
+}
+
+// A seed makes the simulator's random choices (the order of a completion
+// and its events, the reuse of handle values, the end of a process's
+// output) repeat: log it when a test fails, and run the test again with
+// it, here or through the HCSSIM_SEED environment variable.
+func ExampleWithSeed() {
+	sim := hcssim.New(hcssim.WithSeed(42))
+	defer sim.Close()
+	fmt.Println(sim.Seed())
+	// Output:
+	// 42
+}
+
+// HCS can fail a process creation while the process runs (hcsshim reports
+// E_INVALIDARG on Windows Server 2022). CreateProcess returns the error and
+// terminates the process, in the background: nothing is orphaned.
+func ExampleSim_FailCreateProcessRunning() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	ctx := context.Background()
+	sys, err := host.CreateSystem(ctx, "web1", config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	sim.FailCreateProcessRunning(hcs.E_INVALIDARG)
+	_, err = sys.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+	fmt.Println(errors.Is(err, hcs.ErrInvalidArgument))
+	if err := host.Drain(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sim.Systems()[0].Processes, "processes running")
+	// Output:
+	// true
+	// 0 processes running
+}
