@@ -256,14 +256,14 @@ func (p *Process) abandon() {
 // leakedProcess closes a Process nobody closed, as Close does: the native
 // handle is closed once the calls HCS has not completed are done.
 func leakedProcess(l leakedHandle) {
-	if l.h.logger != nil {
-		l.h.logger.Warn("hcs: process handle leaked; closing it", "id", l.id)
-	}
 	for _, c := range l.pipes {
 		c.Close()
 	}
 	l.sink.close()
 	l.life.close()
+	if l.h.logger != nil {
+		l.h.logger.Warn("hcs: process handle leaked; closed it", "id", l.id)
+	}
 }
 
 // pipes returns the standard pipes the process has.

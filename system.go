@@ -223,11 +223,11 @@ type leakedHandle struct {
 // leakedSystem closes a System nobody closed, as Close does: the native
 // handle is closed once the calls HCS has not completed are done.
 func leakedSystem(l leakedHandle) {
-	if l.h.logger != nil {
-		l.h.logger.Warn("hcs: compute system handle leaked; closing it", "id", l.id)
-	}
 	l.sink.close()
 	l.life.close()
+	if l.h.logger != nil {
+		l.h.logger.Warn("hcs: compute system handle leaked; closed it", "id", l.id)
+	}
 }
 
 // Close closes the handle. Calls still waiting return an error matching
