@@ -173,3 +173,32 @@ func TestLeakedSystemKeepsHandleForPendingCall(t *testing.T) {
 		t.Errorf("%d handles open once the call completed, want the test's", n)
 	}
 }
+
+// TestShutdownEndedByTerminate checks that a Shutdown HCS has not
+// completed returns once a Terminate stops the system (the simulator ends
+// it then, as HCS ends a pending shutdown), and that the system's handle
+// is closed once nothing is pending on it.
+func TestShutdownEndedByTerminate(t *testing.T) {
+	sim := newSim(t)
+	h := sim.Host()
+	s := runningSystem(t, h, "hung")
+	hold := sim.HoldNext(hcssim.CallShutdown)
+	defer hold.Release()
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- s.Shutdown(context.Background()) }()
+	made(t, hold)
+	if err := s.Terminate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-shutdown; !errors.Is(err, hcs.ErrAlreadyStopped) {
+		t.Errorf("Shutdown ended by a Terminate: %v, want ErrAlreadyStopped", err)
+	}
+	if st, err := s.Wait(context.Background()); err != nil || st.ExitType != "ForcedExit" {
+		t.Errorf("Wait: %+v, %v; want ForcedExit", st, err)
+	}
+	s.Close()
+	drain(t, h, sim)
+	if n := sim.LiveHandles(); n != 0 {
+		t.Errorf("%d handles open", n)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -277,21 +276,35 @@ func processCloseUnblocksRead(t *testing.T, e *env) {
 
 func processRunCancel(t *testing.T, e *env) {
 	s := e.running(t, "runcancel")
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Run copies stdin once CreateProcess has returned: the process runs
+	// when the context ends, whatever the time that took.
+	var cancelled time.Time
+	stdin := readFunc(func(b []byte) (int, error) {
+		if cancelled.IsZero() {
+			cancelled = time.Now()
+			cancel()
+		}
+		return copy(b, "x"), io.EOF
+	})
 	var out bytes.Buffer
-	began := time.Now()
-	st, err := s.Run(ctx, &hcs.Cmd{Args: []string{"wait"}, Stdin: strings.NewReader("x"), Stdout: &out})
-	if !errors.Is(err, context.DeadlineExceeded) {
+	st, err := s.Run(ctx, &hcs.Cmd{Args: []string{"wait"}, Stdin: stdin, Stdout: &out})
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run: %v, want the context's error", err)
 	}
 	if st == nil || st.ExitCode() != 1 {
 		t.Fatalf("state of the killed process: %v, want exit status 1 (terminated)", st)
 	}
-	if d := time.Since(began); d > 10*time.Second {
+	if d := time.Since(cancelled); d > 10*time.Second {
 		t.Fatalf("Run took %v to return after its context ended", d)
 	}
 }
+
+// readFunc is an io.Reader made of a function.
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(b []byte) (int, error) { return f(b) }
 
 // processCancelEach cancels each process call, and a listing, while HCS is
 // slow: the call returns the context's error at once, the operation ends in

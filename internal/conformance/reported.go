@@ -15,34 +15,12 @@ import (
 
 func init() {
 	scenarios = append(scenarios, []scenario{
-		{name: "PendingShutdownEndsOnTerminate", fake: true, faults: true, run: pendingShutdownEnds},
 		{name: "CreateProcessFailsWhileRunning", fake: true, faults: true, run: createProcessFailsRunning},
 		{name: "KillLearnsUnreportedExit", fake: true, faults: true, run: killUnreportedExit},
 		{name: "KillOfStoppedProcessAnswers", fake: true, faults: true, run: killStoppedAnswers},
 		{name: "KillBehindPendingSignal", fake: true, faults: true, run: killBehindSignal},
 		{name: "ProcessWaitSystemExitWithoutProcessExit", fake: true, faults: true, run: systemExitWithoutProcessExit},
 	}...)
-}
-
-// pendingShutdownEnds: a hung Shutdown ends when a Terminate stops the
-// system, and the system's handle is released once it has.
-func pendingShutdownEnds(t *testing.T, e *env) {
-	ctx := ctxT(t)
-	s := e.running(t, "hung")
-	made, release := e.holds(t).HoldNext("HcsShutDownComputeSystem")
-	defer release()
-	shutdown := make(chan error, 1)
-	go func() { shutdown <- s.Shutdown(ctx) }()
-	<-made
-	if err := s.Terminate(ctx); err != nil {
-		t.Fatalf("Terminate: %v", err)
-	}
-	if err := <-shutdown; err != nil && !errors.Is(err, hcs.ErrAlreadyStopped) && !errors.Is(err, hcs.ErrUnexpectedExit) {
-		t.Fatalf("Shutdown ended by a Terminate: %v", err)
-	}
-	if st, err := s.Wait(ctx); err != nil || st.ExitType != "ForcedExit" {
-		t.Fatalf("Wait: %+v, %v; want ForcedExit", st, err)
-	}
 }
 
 // processList returns the processes HCS lists for s.
