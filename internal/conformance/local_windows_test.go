@@ -95,6 +95,14 @@ func (mockFaults) DropNextProcessExit()                { mockctl.DropNextProcess
 func (mockFaults) StoppedProcessError(hr hcs.HRESULT)  { mockctl.StoppedProcessError(uint32(hr)) }
 func (mockFaults) SystemExitDropsProcessExits(on bool) { mockctl.SystemExitDropsProcessExits(on) }
 
+// HoldNext holds the next call of fn with MockHoldNext. The mock cannot say
+// when the call arrives (made is nil), and MockReleaseHeld releases every
+// held call, which is the one the scenario holds.
+func (mockFaults) HoldNext(fn string) (made <-chan struct{}, release func()) {
+	mockctl.HoldNext(fn)
+	return nil, mockctl.ReleaseHeld
+}
+
 // mockLayerFaults adapts the test-only exports of the mock layer DLLs to
 // the suite's layer faults.
 type mockLayerFaults struct{}
