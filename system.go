@@ -187,7 +187,12 @@ func (s *System) learnExit(ctx context.Context, op string) error {
 		if exitType == "" {
 			exitType = "Unknown"
 		}
-		data, _ := json.Marshal(map[string]any{"Status": 0, "ExitType": exitType})
+		// The members in the order of HCS's SystemExitStatus, so that the
+		// event reads the same whichever way the exit was learnt.
+		data, _ := json.Marshal(struct {
+			Status   int32
+			ExitType string
+		}{0, exitType})
 		s.sink.deliver(Event{Type: EventSystemExited, Data: data})
 	}
 	return nil
