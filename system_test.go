@@ -114,7 +114,7 @@ func TestOrphanKeepsHandleWhileTerminatePending(t *testing.T) {
 func TestCreateSystemReturnsWhileOrphanTerminates(t *testing.T) {
 	sim := newSim(t)
 	h := sim.Host()
-	sim.FailNextSync(hcssim.CallSetSystemCallback, hcs.E_OUTOFMEMORY)
+	sim.RejectNext(hcssim.CallSetSystemCallback, hcs.E_OUTOFMEMORY)
 	terminate := sim.HoldNext(hcssim.CallTerminate)
 	defer terminate.Release()
 	var err error

@@ -331,7 +331,7 @@ func TestCollectorSkipsVanishedSystems(t *testing.T) {
 		name   string
 		call   hcssim.Call
 		hr     hcs.HRESULT
-		sync   bool // FailNextSync rather than FailNext
+		sync   bool // RejectNext rather than FailNext
 		exit   bool // ExitDuringNext rather than a failure
 		opened bool // inject after the system is opened: into the statistics call
 	}{
@@ -357,7 +357,7 @@ func TestCollectorSkipsVanishedSystems(t *testing.T) {
 				case tt.exit:
 					sim.ExitDuringNext(tt.call)
 				case tt.sync:
-					sim.FailNextSync(tt.call, tt.hr)
+					sim.RejectNext(tt.call, tt.hr)
 				default:
 					sim.FailNext(tt.call, tt.hr, "going away")
 				}

@@ -52,9 +52,10 @@
 //     DetachVHD and CloseVHD, which stand for virtdisk.dll. DestroyLayer
 //     refuses a folder holding anything no layer holds, rather than
 //     deleting it as Windows would.
-//   - Faults: a failing call (FailNext, FailNextSync), a slow one
-//     (DelayNext), one held pending until the test releases it (HoldNext),
-//     a system exiting during a call (ExitDuringNext), a service
+//   - Faults: a call whose operation fails (FailNext) or that is
+//     rejected at once (RejectNext), a slow one (DelayNext), one held
+//     pending until the test releases it (HoldNext), a system exiting
+//     during a call (ExitDuringNext), a service
 //     disconnection (Disconnect, Reconnect), events that arrive after
 //     their handle was closed (FireLateEvents), and, for the layer calls,
 //     a process without elevation (SetElevated).

@@ -124,7 +124,8 @@ func (s *Sim) takeFaults(call Call) (fail *failure, delay time.Duration, delayed
 
 // FailNext makes the next call of kind call fail with hr. A call that takes
 // an operation returns success and the operation completes with hr and a
-// ResultError document; the call has no effect. A call without an operation
+// ResultError document (to make the call itself return hr, use RejectNext);
+// the call has no effect. A call without an operation
 // (opening a system or process, setting a callback, the service calls)
 // returns hr, with the document when it returns one. Faults queue: two
 // FailNext fail the next two calls.
@@ -146,10 +147,12 @@ func (s *Sim) FailNext(call Call, hr hcs.HRESULT, message string) {
 	f.fail = append(f.fail, failure{hr: hr, msg: message})
 }
 
-// FailNextSync makes the next call of kind call return hr at once, as HCS
-// does when it rejects a call before starting it: an operation passed to
-// the call is left unused.
-func (s *Sim) FailNextSync(call Call, hr hcs.HRESULT) {
+// RejectNext makes the next call of kind call return hr itself, at once,
+// as HCS does when it rejects a call before starting it: an operation
+// passed to the call is left unused and no result document is made.
+// FailNext, by contrast, lets a call with an operation start and fails the
+// operation. Rejections and failures share one queue per call.
+func (s *Sim) RejectNext(call Call, hr hcs.HRESULT) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.faultsFor(call)

@@ -52,16 +52,16 @@ func TestFailNext(t *testing.T) {
 	wantHR(t, h.b.SetComputeSystemCallback(sys, 0, 1), hcs.E_OUTOFMEMORY)
 }
 
-func TestFailNextSync(t *testing.T) {
+func TestRejectNext(t *testing.T) {
 	h := newHarness(t)
 	sys := h.system("s", stateCreated)
-	h.s.FailNextSync(CallStart, hcs.HCS_E_SERVICE_NOT_AVAILABLE)
+	h.s.RejectNext(CallStart, hcs.HCS_E_SERVICE_NOT_AVAILABLE)
 	op, _ := h.op()
 	wantHR(t, h.b.StartComputeSystem(sys, op, ""), hcs.HCS_E_SERVICE_NOT_AVAILABLE)
 	_, err := h.b.GetOperationResult(op)
 	wantHR(t, err, hcs.HCS_E_OPERATION_NOT_STARTED) // the operation can be used again
 	h.b.CloseOperation(op)
-	h.s.FailNextSync(CallGetServiceProperties, hcs.E_FAIL)
+	h.s.RejectNext(CallGetServiceProperties, hcs.E_FAIL)
 	doc, err := h.b.GetServiceProperties("")
 	wantHR(t, err, hcs.E_FAIL)
 	if doc != "" {

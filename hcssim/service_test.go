@@ -100,6 +100,6 @@ func TestStateFilesAndAccess(t *testing.T) {
 	_, err = h.b.ModifyServiceSettings(`{}`)
 	wantHR(t, err, hcs.HCS_E_SERVICE_DISCONNECT)
 	h.s.Reconnect()
-	h.s.FailNextSync(CallCreateEmptyGuestStateFile, hcs.E_ACCESSDENIED)
+	h.s.RejectNext(CallCreateEmptyGuestStateFile, hcs.E_ACCESSDENIED)
 	wantHR(t, h.b.CreateEmptyGuestStateFile(`C:\x`), hcs.E_ACCESSDENIED)
 }
