@@ -19,7 +19,7 @@ import (
 type Cmd struct {
 	// Args holds the command and its arguments. Run builds the command line
 	// from it with Windows quoting rules (see CommandLine). When Args is
-	// empty, Params must carry the command line.
+	// empty, ProcessParameters must carry the command line.
 	//
 	// Windows hands a process its whole command line as one string, and
 	// the rules CommandLine follows are those of CommandLineToArgvW, which
@@ -30,13 +30,15 @@ type Cmd struct {
 	// CommandLineToArgvW, and cmd runs "echo a" then the command "b".
 	// Never give input from outside the program to cmd /c through Args; to
 	// run a command line for cmd.exe, quote it for cmd yourself and pass it
-	// in Params.CommandLine with Args empty, as os/exec says of
+	// in ProcessParameters.CommandLine with Args empty, as os/exec says of
 	// SysProcAttr.CmdLine.
 	Args []string
-	// Params, when not nil, is the base of the process parameters: the
-	// working directory, environment, user, console, ... Run does not
-	// modify it.
-	Params *schema.ProcessParameters
+	// ProcessParameters, when not nil, is the schema document the command
+	// is built on, as System.CreateProcess takes it: working directory,
+	// environment, user, console, ... Run copies it, sets CommandLine from
+	// Args when Args is not empty and the standard stream flags from
+	// Stdin, Stdout and Stderr, and does not modify it.
+	ProcessParameters *schema.ProcessParameters
 	// Stdin, when not nil, is copied to the process's standard input, which
 	// is then closed.
 	Stdin io.Reader
@@ -82,8 +84,8 @@ const killTimeout = 30 * time.Second
 // that exception, no goroutine started by Run outlives it.
 func (s *System) Run(ctx context.Context, cmd *Cmd) (*ProcessState, error) {
 	var params schema.ProcessParameters
-	if cmd.Params != nil {
-		params = *cmd.Params
+	if cmd.ProcessParameters != nil {
+		params = *cmd.ProcessParameters
 	}
 	if len(cmd.Args) > 0 {
 		params.CommandLine = CommandLine(cmd.Args...)

@@ -341,7 +341,7 @@ func TestRunEmulateConsoleHasNoStderr(t *testing.T) {
 	s := runningSystem(t, sim.Host(), "tty")
 	var out, errOut writerBuf
 	_, err := s.Run(context.Background(), &hcs.Cmd{Args: []string{"echo", "hi"},
-		Params: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}, Stdout: &out, Stderr: &errOut})
+		ProcessParameters: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}, Stdout: &out, Stderr: &errOut})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,8 +389,8 @@ func TestLoggingNamesCallsAndNeverDocuments(t *testing.T) {
 	s := runningSystem(t, sim.Host(hcs.WithLogger(logger)), "logged")
 	const secret = "s3cr3t-value"
 	_, err := s.Run(context.Background(), &hcs.Cmd{
-		Args:   []string{"exit", "3"},
-		Params: &schema.ProcessParameters{Environment: map[string]string{"TOKEN": secret}},
+		Args:              []string{"exit", "3"},
+		ProcessParameters: &schema.ProcessParameters{Environment: map[string]string{"TOKEN": secret}},
 	})
 	if err == nil {
 		t.Fatal("exit 3 gave no error")
@@ -491,7 +491,7 @@ func TestOutput(t *testing.T) {
 
 	// A console has one stream: the whole output is stdout.
 	out, err = s.Output(ctx, &hcs.Cmd{Args: []string{"sleep", "soon"},
-		Params: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}})
+		ProcessParameters: &schema.ProcessParameters{EmulateConsole: schema.Ptr(true)}})
 	if !errors.As(err, &exit) || len(exit.Stderr) != 0 || !strings.Contains(string(out), "bad duration") {
 		t.Errorf("Output with a console: %q, %v (stderr %q)", out, err, exitStderr(err))
 	}

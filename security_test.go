@@ -79,13 +79,13 @@ func TestEnvironmentRedaction(t *testing.T) {
 	_, err = sys.CreateProcessJSON(ctx, json.RawMessage(`{"CommandLine":"cmd /c echo hi","Environment":{"`+secretKey+`":"`+secret+`"}`))
 	check("CreateProcessJSON of a truncated document", err)
 	// Run, failing to start.
-	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"nosuchcommand"}, Params: params("")})
+	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"nosuchcommand"}, ProcessParameters: params("")})
 	check("Run of a missing command", err)
 	// A process that runs and fails.
-	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"cmd", "/c", "exit", "3"}, Params: params("")})
+	_, err = sys.Run(ctx, &hcs.Cmd{Args: []string{"cmd", "/c", "exit", "3"}, ProcessParameters: params("")})
 	check("Run exiting with 3", err)
 	// A process that succeeds (logged too).
-	if _, err := sys.Run(ctx, &hcs.Cmd{Args: []string{"cmd", "/c", "echo", "hi"}, Params: params("")}); err != nil {
+	if _, err := sys.Run(ctx, &hcs.Cmd{Args: []string{"cmd", "/c", "echo", "hi"}, ProcessParameters: params("")}); err != nil {
 		t.Errorf("Run of echo: %v", err)
 	}
 	// On a closed system.

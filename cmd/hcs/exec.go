@@ -112,7 +112,7 @@ func (a *app) runProcess(ctx context.Context, sys *hcs.System, params *schema.Pr
 	if tty {
 		return a.runConsole(ctx, sys, params, interactive)
 	}
-	c := &hcs.Cmd{Params: params, Stdout: a.stdout, Stderr: a.stderr, WaitDelay: execWaitDelay}
+	c := &hcs.Cmd{ProcessParameters: params, Stdout: a.stdout, Stderr: a.stderr, WaitDelay: execWaitDelay}
 	if interactive {
 		c.Stdin = a.stdin
 	}
