@@ -73,8 +73,8 @@ func FuzzParseProcessState(f *testing.F) {
 		if ps == nil {
 			t.Fatal("nil state")
 		}
-		if ps.Pid() != int(pid) {
-			t.Fatalf("Pid = %d, want %d", ps.Pid(), pid)
+		if ps.PID() != pid {
+			t.Fatalf("PID = %d, want %d", ps.PID(), pid)
 		}
 		code := ps.ExitCode()
 		if ps.Exited() != (code >= 0) {

@@ -653,8 +653,14 @@ func parseProcessState(pid uint32, doc []byte) *ProcessState {
 	return ps
 }
 
-// Pid returns the process identifier.
-func (ps *ProcessState) Pid() int { return int(ps.pid) }
+// PID returns the identifier of the exited process inside the compute
+// system, the same value as Process.PID.
+//
+// os.ProcessState spells it Pid and returns an int; this package follows
+// Go's initialisms and HCS's type, uint32, the type of Process.PID,
+// Error.PID and System.OpenProcess's argument, so that no conversion stands
+// between them.
+func (ps *ProcessState) PID() uint32 { return ps.pid }
 
 // Exited reports whether HCS reported the process's exit with a valid exit
 // code.
