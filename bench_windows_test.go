@@ -18,6 +18,7 @@ import (
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/computecore"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
+	"github.com/gohcs/hcs/schema"
 )
 
 // BenchmarkThreads puts 10,000 operations in flight at once on the mock
@@ -72,7 +73,7 @@ func BenchmarkThreads(b *testing.B) {
 	defer debug.SetMaxThreads(debug.SetMaxThreads(3 * calls))
 	mockctl.Reset()
 	// Warm the mock's pool and the callback path.
-	if _, err := h.ListSystems(context.Background(), hcs.Query{}); err != nil {
+	if _, err := h.ListSystems(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 	mockctl.SetCompletionDelay(delay)
@@ -80,7 +81,7 @@ func BenchmarkThreads(b *testing.B) {
 
 	query := `{"Owners":["nobody"]}`
 	api := func() error {
-		_, err := h.ListSystems(context.Background(), hcs.Query{Owners: []string{"nobody"}})
+		_, err := h.ListSystems(context.Background(), &schema.SystemQuery{Owners: []string{"nobody"}})
 		return err
 	}
 	hcsshim := func() error {

@@ -10,15 +10,6 @@ import (
 	"github.com/gohcs/hcs/schema"
 )
 
-// Query selects compute systems for ListSystems. Each non-empty field
-// filters by membership; an empty Query selects every system.
-type Query struct {
-	IDs    []string            `json:"Ids,omitempty"`
-	Names  []string            `json:"Names,omitempty"`
-	Types  []schema.SystemType `json:"Types,omitempty"`
-	Owners []string            `json:"Owners,omitempty"`
-}
-
 // SystemInfo describes one compute system as enumeration reports it. The
 // JSON form uses HCS's member names.
 type SystemInfo struct {
@@ -31,9 +22,11 @@ type SystemInfo struct {
 	State         schema.State      `json:"State,omitempty"`
 }
 
-// ListSystems returns the compute systems q selects. Systems come and go
-// while HCS answers: one listed may be gone by the time it is opened.
-func (h *Host) ListSystems(ctx context.Context, q Query) ([]SystemInfo, error) {
+// ListSystems returns the compute systems q selects: each non-empty field
+// of the schema's SystemQuery filters by membership (IDs, Names, Types,
+// Owners), and a nil or empty query selects every system. Systems come and
+// go while HCS answers: one listed may be gone by the time it is opened.
+func (h *Host) ListSystems(ctx context.Context, q *schema.SystemQuery) ([]SystemInfo, error) {
 	const op = "list"
 	start := time.Now()
 	infos, err := h.listSystems(ctx, op, q)
@@ -43,14 +36,24 @@ func (h *Host) ListSystems(ctx context.Context, q Query) ([]SystemInfo, error) {
 
 // ListByOwner returns the compute systems whose owner is owner.
 func (h *Host) ListByOwner(ctx context.Context, owner string) ([]SystemInfo, error) {
-	return h.ListSystems(ctx, Query{Owners: []string{owner}})
+	return h.ListSystems(ctx, &schema.SystemQuery{Owners: []string{owner}})
 }
 
-func (h *Host) listSystems(ctx context.Context, op string, q Query) ([]SystemInfo, error) {
+func (h *Host) listSystems(ctx context.Context, op string, q *schema.SystemQuery) ([]SystemInfo, error) {
 	if err := h.available(op, ""); err != nil {
 		return nil, err
 	}
-	query, err := json.Marshal(q)
+	// An empty field selects every system, as a missing one does: leave it
+	// out rather than send an empty list.
+	var sent schema.SystemQuery
+	if q != nil {
+		sent = *q
+		sent.IDs = nonEmpty(sent.IDs)
+		sent.Names = nonEmpty(sent.Names)
+		sent.Types = nonEmpty(sent.Types)
+		sent.Owners = nonEmpty(sent.Owners)
+	}
+	query, err := json.Marshal(sent)
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
@@ -61,6 +64,14 @@ func (h *Host) listSystems(ctx context.Context, op string, q Query) ([]SystemInf
 		return nil, err
 	}
 	return parseSystemList(doc, op)
+}
+
+// nonEmpty returns s, or nil when s is empty.
+func nonEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // parseSystemList reads an enumeration result: a JSON array of systems.

@@ -17,7 +17,7 @@ func TestLocalIsNotSupportedOffWindows(t *testing.T) {
 	if _, err := h.OpenSystem(ctx, "x"); !errors.Is(err, ErrNotSupported) {
 		t.Errorf("OpenSystem: %v, want ErrNotSupported", err)
 	}
-	if _, err := h.ListSystems(ctx, Query{}); !errors.Is(err, ErrNotSupported) || !errors.Is(err, errors.ErrUnsupported) {
+	if _, err := h.ListSystems(ctx, nil); !errors.Is(err, ErrNotSupported) || !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("ListSystems: %v, want ErrNotSupported", err)
 	}
 	if _, err := h.ServiceProperties(ctx, nil); !errors.Is(err, ErrNotSupported) {

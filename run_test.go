@@ -265,7 +265,7 @@ func TestDrainWhileCallsAreAbandoned(t *testing.T) {
 	})
 	for range 50 {
 		c, cancel := context.WithTimeout(ctx, time.Millisecond)
-		_, _ = h.ListSystems(c, hcs.Query{})
+		_, _ = h.ListSystems(c, nil)
 		cancel()
 	}
 	close(stop)

@@ -97,7 +97,7 @@ func TestDLLSearchChild(t *testing.T) {
 	switch mode {
 	case "local":
 		// The production path: everything hcs.Local does.
-		if _, err := hcs.Local().ListSystems(context.Background(), hcs.Query{}); err != nil {
+		if _, err := hcs.Local().ListSystems(context.Background(), nil); err != nil {
 			t.Fatalf("hcs.Local().ListSystems: %v (the decoy has no HCS entry point)", err)
 		}
 		path, marker := loadedComputecore(t)
@@ -114,7 +114,7 @@ func TestDLLSearchChild(t *testing.T) {
 	case "notimer":
 		// For TestWaitWithoutTimers: the process has no timer.
 		mockctl.SetCompletionDelay(20 * time.Millisecond)
-		if _, err := hcs.Local().ListSystems(context.Background(), hcs.Query{}); err != nil {
+		if _, err := hcs.Local().ListSystems(context.Background(), nil); err != nil {
 			t.Fatalf("ListSystems: %v", err)
 		}
 	case "naive":

@@ -47,7 +47,7 @@ var states = []schema.State{
 type Option func(*config)
 
 type config struct {
-	query       hcs.Query
+	query       *schema.SystemQuery
 	concurrency int
 	timeout     time.Duration
 	logger      *slog.Logger
@@ -56,10 +56,11 @@ type config struct {
 // WithQuery restricts the collector to the compute systems q selects, such
 // as those of one owner:
 //
-//	hcsprom.WithQuery(hcs.Query{Owners: []string{"containerd-shim-runhcs-v1.exe"}})
+//	hcsprom.WithQuery(&schema.SystemQuery{Owners: []string{"containerd-shim-runhcs-v1.exe"}})
 //
-// The default, an empty Query, selects every system.
-func WithQuery(q hcs.Query) Option {
+// The default, nil, selects every system. The collector keeps q: do not
+// modify it afterwards.
+func WithQuery(q *schema.SystemQuery) Option {
 	return func(c *config) { c.query = q }
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/schema"
 )
 
 // testTimeout bounds every wait of the tests.
@@ -306,7 +307,7 @@ func TestCollectorQuery(t *testing.T) {
 	create(t, host, "a1", "a", "Running", false)
 	create(t, host, "a2", "a", "Running", false)
 	create(t, host, "b1", "b", "Running", false)
-	c := NewCollector(host, WithQuery(hcs.Query{Owners: []string{"a"}}))
+	c := NewCollector(host, WithQuery(&schema.SystemQuery{Owners: []string{"a"}}))
 	// Concurrent scrapes are independent.
 	var wg sync.WaitGroup
 	for range 4 {
@@ -787,7 +788,7 @@ func TestCollectorLocalHost(t *testing.T) {
 	host := hcs.Local()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	if _, err := host.ListSystems(ctx, hcs.Query{}); err != nil {
+	if _, err := host.ListSystems(ctx, nil); err != nil {
 		if !errors.Is(err, hcs.ErrNotSupported) {
 			t.Skipf("no usable local HCS: %v", err)
 		}
@@ -818,7 +819,7 @@ func TestCollectorLocalHost(t *testing.T) {
 	if err := sys.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := NewCollector(host, WithQuery(hcs.Query{Owners: []string{owner}}))
+	c := NewCollector(host, WithQuery(&schema.SystemQuery{Owners: []string{owner}}))
 	mfs := gather(t, c)
 	for _, name := range []string{"hcs_system_info", "hcs_system_state", "hcs_system_cpu_seconds_total", "hcs_system_uptime_seconds"} {
 		if got := ids(mfs[name]); len(got) != 1 || !got[id] {

@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcsprom"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/schema"
 )
 
 // TestHTTPScrape serves /metrics through promhttp on an HTTP server, scrapes
@@ -43,7 +43,7 @@ func TestHTTPScrape(t *testing.T) {
 	now = start.Add(40 * time.Second) // before the first scrape: no race with the simulator
 
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(hcsprom.NewCollector(host, hcsprom.WithQuery(hcs.Query{Owners: []string{"docker"}})))
+	reg.MustRegister(hcsprom.NewCollector(host, hcsprom.WithQuery(&schema.SystemQuery{Owners: []string{"docker"}})))
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
 	defer srv.Close()
 

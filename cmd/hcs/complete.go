@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/schema"
 )
 
@@ -51,7 +50,7 @@ func (a *app) systemIDs(cmd *cobra.Command, typed []string, states []schema.Stat
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
-	infos, err := s.host.ListSystems(cmd.Context(), hcs.Query{})
+	infos, err := s.host.ListSystems(cmd.Context(), nil)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

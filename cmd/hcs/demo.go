@@ -280,7 +280,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 	if err != nil {
 		return err
 	}
-	all, err := host.ListSystems(ctx, hcs.Query{})
+	all, err := host.ListSystems(ctx, nil)
 	if err != nil {
 		other.Close()
 		return err

@@ -74,7 +74,7 @@ func (a *app) allEvents(ctx context.Context, s *session, p *eventPrinter) error 
 	tick := time.NewTicker(listInterval)
 	defer tick.Stop()
 	for {
-		infos, err := s.host.ListSystems(ctx, hcs.Query{})
+		infos, err := s.host.ListSystems(ctx, nil)
 		if ctx.Err() != nil {
 			return nil
 		}

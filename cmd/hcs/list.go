@@ -40,7 +40,7 @@ Owner, RuntimeId, State, ...) with Uptime100ns, HCS's uptime in 100 ns units.`,
 		[]string{string(schema.SystemTypeContainer), string(schema.SystemTypeVirtualMachine)}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("id", a.completeIDFlag)
 	cmd.RunE = a.runE(func(cmd *cobra.Command, _ []string) error {
-		q := hcs.Query{IDs: ids, Owners: owners}
+		q := &schema.SystemQuery{IDs: ids, Owners: owners}
 		for _, t := range types {
 			st, err := systemType(t)
 			if err != nil {
@@ -90,7 +90,7 @@ const uptimeConcurrency = 8
 // listSystems lists the systems q selects with their uptimes. A system that
 // vanishes or stops while it is listed has no uptime; other failures to get
 // one fail the listing.
-func listSystems(ctx context.Context, host *hcs.Host, q hcs.Query) ([]listEntry, error) {
+func listSystems(ctx context.Context, host *hcs.Host, q *schema.SystemQuery) ([]listEntry, error) {
 	infos, err := host.ListSystems(ctx, q)
 	if err != nil {
 		return nil, err

@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
-	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcsprom"
+	"github.com/gohcs/hcs/schema"
 )
 
 func (a *app) metricsCommand() *cobra.Command {
@@ -54,7 +54,7 @@ that a slow HCS gives a partial scrape rather than none).`,
 		a.follow(ctx)
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(hcsprom.NewCollector(s.host,
-			hcsprom.WithQuery(hcs.Query{Owners: owners}),
+			hcsprom.WithQuery(&schema.SystemQuery{Owners: owners}),
 			hcsprom.WithConcurrency(concurrency),
 			hcsprom.WithTimeout(*timeout)))
 		return a.serveMetrics(ctx, listen, reg)

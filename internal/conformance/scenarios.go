@@ -236,7 +236,7 @@ func listFilters(t *testing.T, e *env) {
 		t.Fatalf("CreateSystem(VM): %v", err)
 	}
 	defer vm.Close()
-	ids := func(q hcs.Query) map[string]bool {
+	ids := func(q *schema.SystemQuery) map[string]bool {
 		t.Helper()
 		q.Owners = append(q.Owners, e.owner)
 		infos, err := e.h.ListSystems(ctx, q)
@@ -252,19 +252,19 @@ func listFilters(t *testing.T, e *env) {
 		}
 		return got
 	}
-	if got := ids(hcs.Query{}); len(got) != 3 {
+	if got := ids(&schema.SystemQuery{}); len(got) != 3 {
 		t.Errorf("by owner: %v, want 3 systems", got)
 	}
-	if got := ids(hcs.Query{IDs: []string{b.ID()}}); len(got) != 1 || !got[b.ID()] {
+	if got := ids(&schema.SystemQuery{IDs: []string{b.ID()}}); len(got) != 1 || !got[b.ID()] {
 		t.Errorf("by id: %v, want only %s", got, b.ID())
 	}
-	if got := ids(hcs.Query{Types: []schema.SystemType{schema.SystemTypeVirtualMachine}}); len(got) != 1 || !got[vm.ID()] {
+	if got := ids(&schema.SystemQuery{Types: []schema.SystemType{schema.SystemTypeVirtualMachine}}); len(got) != 1 || !got[vm.ID()] {
 		t.Errorf("by type: %v, want only %s", got, vm.ID())
 	}
-	if got := ids(hcs.Query{Names: []string{a.ID(), b.ID()}}); len(got) != 2 {
+	if got := ids(&schema.SystemQuery{Names: []string{a.ID(), b.ID()}}); len(got) != 2 {
 		t.Errorf("by names: %v, want 2", got)
 	}
-	if got := ids(hcs.Query{IDs: []string{e.id("nobody")}}); len(got) != 0 {
+	if got := ids(&schema.SystemQuery{IDs: []string{e.id("nobody")}}); len(got) != 0 {
 		t.Errorf("by unknown id: %v, want none", got)
 	}
 }
