@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/gohcs/hcs/schema"
 )
 
 // HRESULT is a Windows HRESULT, the 32-bit status code HCS returns.
@@ -483,8 +485,14 @@ func newError(op, id string, pid uint32, err error, resultDoc string) *Error {
 }
 
 // ResultError is the extended error information of a result document that
-// HCS returns with a failure (the ResultError type of the HCS schema). It is
-// a detail of an [*Error], found in its Result field, not an error itself.
+// HCS returns with a failure. It is a detail of an [*Error], found in its
+// Result field, not an error itself.
+//
+// It is the typed view of [schema.ResultError], which stays the wire type:
+// Error is an HRESULT rather than a *int32, Raw keeps the document, and
+// ParseResultError keeps what it can of a damaged document. The events and
+// attribution records are the schema's own types; there is one home for
+// each concept.
 type ResultError struct {
 	// Error is the failure code. The schema types it as int32, but
 	// unsigned numbers are accepted too.
@@ -492,42 +500,13 @@ type ResultError struct {
 	// ErrorMessage is HCS's description of the failure.
 	ErrorMessage string `json:"ErrorMessage,omitempty"`
 	// ErrorEvents are the events that HCS and its components logged for the failure.
-	ErrorEvents []ErrorEvent `json:"ErrorEvents,omitempty"`
-	// Attribution holds the AttributionRecord objects of the schema (Windows
-	// 10 2104 and later), each saying what caused a system to stop: a worker
-	// exit, a guest crash, a triple fault, an operation or device failure, ...
-	// They are kept as JSON for the caller to decode with the schema types.
-	Attribution []json.RawMessage `json:"Attribution,omitempty"`
+	ErrorEvents []schema.ErrorEvent `json:"ErrorEvents,omitempty"`
+	// Attribution holds the records (Windows 10 2104 and later) saying what
+	// caused a system to stop: a worker exit, a guest crash, a triple fault,
+	// an operation or device failure, ...
+	Attribution []schema.AttributionRecord `json:"Attribution,omitempty"`
 	// Raw is the document as received, even if it could not be parsed.
 	Raw string `json:"-"`
-}
-
-// ErrorEvent is an event logged by HCS or one of its components about a
-// failure (ErrorEvent of the HCS schema).
-type ErrorEvent struct {
-	// Message is the fully formatted event message.
-	Message string `json:"Message,omitempty"`
-	// StackTrace is the stack at the point of failure, as text.
-	StackTrace string `json:"StackTrace,omitempty"`
-	// Provider is the GUID of the event provider.
-	Provider string `json:"Provider,omitempty"`
-	// EventID is the event identifier within the provider.
-	EventID uint16 `json:"EventId,omitempty"`
-	// Flags are the event's flags.
-	Flags uint32 `json:"Flags,omitempty"`
-	// Source is the component that logged the event.
-	Source string `json:"Source,omitempty"`
-	// Data are the event's data elements.
-	Data []EventData `json:"Data,omitempty"`
-}
-
-// EventData is a data element of an ErrorEvent (EventData of the HCS schema).
-type EventData struct {
-	// Type is the type of Value, such as "String", "UInt32" or "Guid"
-	// (EventDataType of the schema).
-	Type string `json:"Type,omitempty"`
-	// Value is the value, formatted as text.
-	Value string `json:"Value,omitempty"`
 }
 
 // ParseResultError parses an HCS result document. It returns nil if doc is
@@ -556,9 +535,9 @@ func ParseResultError(doc string) *ResultError {
 		// merge repeated ErrorEvents element by element).
 		switch {
 		case strings.EqualFold(key, "ErrorEvents"):
-			r.ErrorEvents, ok = decodeArray[ErrorEvent](dec)
+			r.ErrorEvents, ok = decodeArray[schema.ErrorEvent](dec)
 		case strings.EqualFold(key, "Attribution"):
-			r.Attribution, ok = decodeArray[json.RawMessage](dec)
+			r.Attribution, ok = decodeArray[schema.AttributionRecord](dec)
 		case strings.EqualFold(key, "Error"):
 			ok = decodeMember(dec, &r.Error)
 		case strings.EqualFold(key, "ErrorMessage"):

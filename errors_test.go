@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gohcs/hcs/schema"
 )
 
 // sentinels lists every sentinel error, by name.
@@ -551,15 +553,18 @@ const fullDoc = `{
 }`
 
 func TestParseResultError(t *testing.T) {
-	event1 := ErrorEvent{
+	event1 := schema.ErrorEvent{
 		Message:    "Failed to start the virtual machine.",
 		StackTrace: "at Start()",
 		Provider:   "17103e3f-3c6e-4677-bb17-3b267eb5be57",
-		EventID:    11259,
-		Flags:      4,
+		EventID:    schema.Ptr[uint16](11259),
+		Flags:      schema.Ptr[uint32](4),
 		Source:     "vmcompute",
-		Data:       []EventData{{"String", "web1"}, {"Int32", "-2143878907"}},
+		Data:       []schema.EventData{{Type: schema.EventDataTypeString, Value: "web1"}, {Type: schema.EventDataTypeInt32, Value: "-2143878907"}},
 	}
+	event2 := schema.ErrorEvent{Message: "second", EventID: schema.Ptr[uint16](12)}
+	systemExit := attribution(t, `{"SystemExit": {"Detail": "Invalid", "Initiator": "Client"}}`)
+	workerExit := attribution(t, `{"WorkerExit": {"ExitCode": 1, "Type": "UnexpectedTermination"}}`)
 	tests := []struct {
 		name string
 		doc  string
@@ -570,11 +575,8 @@ func TestParseResultError(t *testing.T) {
 		{"full", fullDoc, &ResultError{
 			Error:        HCS_E_INVALID_STATE,
 			ErrorMessage: "The requested operation for attach namespace failed.",
-			ErrorEvents:  []ErrorEvent{event1, {Message: "second", EventID: 12}},
-			Attribution: []json.RawMessage{
-				json.RawMessage(`{"SystemExit": {"Detail": "Invalid", "Initiator": "Client"}}`),
-				json.RawMessage(`{"WorkerExit": {"ExitCode": 1, "Type": "UnexpectedTermination"}}`),
-			},
+			ErrorEvents:  []schema.ErrorEvent{event1, event2},
+			Attribution:  []schema.AttributionRecord{systemExit, workerExit},
 		}},
 		{"unsigned Error", `{"Error":2151088398}`, &ResultError{Error: HCS_E_SYSTEM_NOT_FOUND}},
 		{"signed Error", `{"Error":-2143878898}`, &ResultError{Error: HCS_E_SYSTEM_NOT_FOUND}},
@@ -589,20 +591,20 @@ func TestParseResultError(t *testing.T) {
 		{"truncated in second event", fullDoc[:strings.Index(fullDoc, `"second"`)+3], &ResultError{
 			Error:        HCS_E_INVALID_STATE,
 			ErrorMessage: "The requested operation for attach namespace failed.",
-			ErrorEvents:  []ErrorEvent{event1},
+			ErrorEvents:  []schema.ErrorEvent{event1},
 		}},
 		{"truncated in attribution", fullDoc[:strings.Index(fullDoc, `{"WorkerExit"`)+5], &ResultError{
 			Error:        HCS_E_INVALID_STATE,
 			ErrorMessage: "The requested operation for attach namespace failed.",
-			ErrorEvents:  []ErrorEvent{event1, {Message: "second", EventID: 12}},
-			Attribution:  []json.RawMessage{json.RawMessage(`{"SystemExit": {"Detail": "Invalid", "Initiator": "Client"}}`)},
+			ErrorEvents:  []schema.ErrorEvent{event1, event2},
+			Attribution:  []schema.AttributionRecord{systemExit},
 		}},
 		{"events not an array", `{"ErrorEvents":{"Message":"x"},"Error":5}`, &ResultError{Error: 5}},
 		{"events a number", `{"ErrorEvents":7,"Error":5}`, &ResultError{Error: 5}},
 		{"events null", `{"ErrorEvents":null,"Error":5}`, &ResultError{Error: 5}},
-		{"events empty", `{"ErrorEvents":[]}`, &ResultError{ErrorEvents: []ErrorEvent{}}},
-		{"event of wrong type", `{"ErrorEvents":[3,{"Message":"m"}]}`, &ResultError{ErrorEvents: []ErrorEvent{{}, {Message: "m"}}}},
-		{"EventId out of range", `{"ErrorEvents":[{"Message":"m","EventId":70000}]}`, &ResultError{ErrorEvents: []ErrorEvent{{Message: "m"}}}},
+		{"events empty", `{"ErrorEvents":[]}`, &ResultError{ErrorEvents: []schema.ErrorEvent{}}},
+		{"event of wrong type", `{"ErrorEvents":[3,{"Message":"m"}]}`, &ResultError{ErrorEvents: []schema.ErrorEvent{{}, {Message: "m"}}}},
+		{"EventId out of range", `{"ErrorEvents":[{"Message":"m","EventId":70000}]}`, &ResultError{ErrorEvents: []schema.ErrorEvent{{Message: "m"}}}},
 		{"message of wrong type", `{"ErrorMessage":[1],"Error":5}`, &ResultError{Error: 5}},
 		{"syntax error", `{"Error":5,"ErrorMessage" "m"}`, &ResultError{Error: 5}},
 		{"not JSON", "The operation failed.", &ResultError{}},
@@ -611,7 +613,7 @@ func TestParseResultError(t *testing.T) {
 		{"string", `"Error"`, &ResultError{}},
 		{"repeated members: the last wins", `{"Error":1,"ErrorEvents":[{"Message":"a","EventId":1}],"error":2,"ErrorEvents":[{"Message":"b"}]}`, &ResultError{
 			Error:       2,
-			ErrorEvents: []ErrorEvent{{Message: "b"}},
+			ErrorEvents: []schema.ErrorEvent{{Message: "b"}},
 		}},
 		{"trailing data", `{"Error":5} {"Error":6}`, &ResultError{Error: 5}},
 	}
@@ -628,12 +630,22 @@ func TestParseResultError(t *testing.T) {
 	}
 }
 
+// attribution decodes one AttributionRecord document.
+func attribution(t *testing.T, doc string) schema.AttributionRecord {
+	t.Helper()
+	var r schema.AttributionRecord
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // resultWire is ResultError without Raw, for comparison with json.Unmarshal.
 type resultWire struct {
 	Error        HRESULT
 	ErrorMessage string
-	ErrorEvents  []ErrorEvent
-	Attribution  []json.RawMessage
+	ErrorEvents  []schema.ErrorEvent
+	Attribution  []schema.AttributionRecord
 }
 
 // countMembers returns how many top-level members of the JSON object doc

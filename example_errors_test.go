@@ -49,7 +49,7 @@ func ExampleParseResultError() {
 	r := hcs.ParseResultError(`{"Error":2151088398,"ErrorMessage":"No such system.","ErrorEvents":[{"Message":"lookup failed","EventId":11}]}`)
 	fmt.Println(r.Error.String())
 	fmt.Println(r.ErrorMessage)
-	fmt.Println(r.ErrorEvents[0].EventID, r.ErrorEvents[0].Message)
+	fmt.Println(*r.ErrorEvents[0].EventID, r.ErrorEvents[0].Message)
 
 	// A truncated document keeps what could be read, and the raw text.
 	r = hcs.ParseResultError(`{"Error":-2143878898,"ErrorMess`)

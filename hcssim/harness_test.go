@@ -284,7 +284,7 @@ func wantResultError(t *testing.T, doc string, want hcs.HRESULT, parts ...string
 			t.Errorf("ErrorMessage %q does not contain %q", re.ErrorMessage, p)
 		}
 	}
-	if len(re.ErrorEvents) != 1 || re.ErrorEvents[0].Message != re.ErrorMessage || re.ErrorEvents[0].EventID != 1 {
+	if len(re.ErrorEvents) != 1 || re.ErrorEvents[0].Message != re.ErrorMessage || re.ErrorEvents[0].EventID == nil || *re.ErrorEvents[0].EventID != 1 {
 		t.Errorf("ErrorEvents = %+v", re.ErrorEvents)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
 )
 
 type opState int
@@ -106,10 +107,10 @@ func resultError(call Call, subject string, hr hcs.HRESULT, msg string) string {
 	doc, _ := json.Marshal(hcs.ResultError{
 		Error:        hr,
 		ErrorMessage: full,
-		ErrorEvents: []hcs.ErrorEvent{{
+		ErrorEvents: []schema.ErrorEvent{{
 			Message:  full,
 			Provider: "17103e3f-3c6e-4677-bb17-3b267eb5be57", // Microsoft-Windows-Hyper-V-Compute
-			EventID:  1,
+			EventID:  schema.Ptr[uint16](1),
 			Source:   "hcssim",
 		}},
 	})
