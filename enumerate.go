@@ -10,8 +10,12 @@ import (
 	"github.com/gohcs/hcs/schema"
 )
 
-// SystemInfo describes one compute system as enumeration reports it. The
-// JSON form uses HCS's member names.
+// SystemInfo describes one compute system as enumeration reports it: the
+// members of a schema.Properties document that HcsEnumerateComputeSystems
+// fills, with the schema's types (Type is the document's SystemType). It is
+// a summary, not a second home of the schema type: for the other
+// properties, open the system and call System.Properties. The JSON form
+// uses HCS's member names.
 type SystemInfo struct {
 	ID            string            `json:"Id"`
 	Name          string            `json:"Name,omitempty"`

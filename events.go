@@ -92,6 +92,11 @@ func (e Event) Decode(v any) error {
 
 // ExitStatus describes how a compute system exited: the SystemExited
 // event's document.
+//
+// It is the typed view of schema.SystemExitStatus, which stays the wire
+// type (Event.Decode fills it): Status is an HRESULT rather than a *int32,
+// ExitType is never empty, and Raw keeps the document; ExitType and
+// Attribution are the schema's own types.
 type ExitStatus struct {
 	// Status is the exit status HCS reported; zero for a clean exit.
 	Status HRESULT

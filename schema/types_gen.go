@@ -2957,6 +2957,9 @@ type Processor2 struct {
 // Properties is the schema type of the same name.
 //
 // Since schema 2.1.
+//
+// Host.ListSystems of package hcs returns the members of it that enumeration fills as
+// hcs.SystemInfo values.
 type Properties struct {
 	// Since schema 2.1.
 	ID string `json:"Id,omitempty"`
@@ -3364,6 +3367,9 @@ type RestoreState struct {
 // Extended error information returned by the HCS.
 //
 // Since schema 2.1.
+//
+// Package hcs reads it into an hcs.ResultError, the Result of an *hcs.Error: its code an
+// hcs.HRESULT, with the document kept and a damaged one read as far as it goes.
 type ResultError struct {
 	// HRESULT error code.
 	//
@@ -3804,6 +3810,9 @@ type SystemExit struct {
 // Document provided in the EventData parameter of an HcsEventSystemExited HCS_EVENT.
 //
 // Since schema 2.1.
+//
+// Package hcs reads it into the hcs.ExitStatus that System.Wait returns: its status an
+// hcs.HRESULT, with the document kept.
 type SystemExitStatus struct {
 	// Exit status (HRESULT) for the system.
 	//

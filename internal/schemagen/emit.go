@@ -153,6 +153,18 @@ func wireNote(f *spec.Field) string {
 	return strings.Join(notes, " ")
 }
 
+// typedViews says, for the schema types that package hcs reads into a type
+// of its own, which one: the schema type stays the wire type, and its doc
+// points to the typed view, so each concept has one obvious home.
+var typedViews = map[string]string{
+	"ResultError": "Package hcs reads it into an hcs.ResultError, the Result of an *hcs.Error: " +
+		"its code an hcs.HRESULT, with the document kept and a damaged one read as far as it goes.",
+	"SystemExitStatus": "Package hcs reads it into the hcs.ExitStatus that System.Wait returns: " +
+		"its status an hcs.HRESULT, with the document kept.",
+	"Properties": "Host.ListSystems of package hcs returns the members of it that enumeration fills " +
+		"as hcs.SystemInfo values.",
+}
+
 func emitTypes(m *spec.Model) []byte {
 	var g gen
 	g.p("%spackage schema\n\nimport (\n\"encoding/json\"\n\"time\"\n)\n\n", header)
@@ -164,7 +176,7 @@ func emitTypes(m *spec.Model) []byte {
 		if t.GoName == t.Name {
 			intro = fmt.Sprintf("%s is the schema type of the same name.", t.GoName)
 		}
-		g.comment("", intro, sentence(t.Description), spec.SinceText(t.Since, t.SinceFrom))
+		g.comment("", intro, sentence(t.Description), spec.SinceText(t.Since, t.SinceFrom), typedViews[t.GoName])
 		g.p("type %s struct {\n", t.GoName)
 		for _, f := range t.Fields {
 			g.comment("\t", sentence(f.Note), sentence(f.Description), wireNote(f), spec.SinceText(f.Since, f.SinceFrom))
