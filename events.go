@@ -15,20 +15,20 @@ import (
 // through unchanged; String names the known ones.
 type EventType uint32
 
-// The HCS event types. The last two come from SDK headers newer than the
-// published reference (group events, delivered with group notifications
+// The HCS event types, with the values of HCS_EVENT_TYPE. The last two come
+// from SDK headers newer than the published reference (group events, delivered with group notifications
 // enabled); they are named so that logs read well.
 const (
 	EventInvalid                           EventType = 0x00000000
-	EventSystemExited                      EventType = EventType(backend.EventSystemExited)
-	EventSystemCrashInitiated              EventType = EventType(backend.EventSystemCrashInitiated)
-	EventSystemCrashReport                 EventType = EventType(backend.EventSystemCrashReport)
-	EventSystemRdpEnhancedModeStateChanged EventType = EventType(backend.EventSystemRdpEnhancedModeStateChanged)
-	EventSystemSiloJobCreated              EventType = EventType(backend.EventSystemSiloJobCreated)
-	EventSystemGuestConnectionClosed       EventType = EventType(backend.EventSystemGuestConnectionClosed)
-	EventProcessExited                     EventType = EventType(backend.EventProcessExited)
-	EventOperationCallback                 EventType = EventType(backend.EventOperationCallback)
-	EventServiceDisconnect                 EventType = EventType(backend.EventServiceDisconnect)
+	EventSystemExited                      EventType = 0x00000001
+	EventSystemCrashInitiated              EventType = 0x00000002
+	EventSystemCrashReport                 EventType = 0x00000003
+	EventSystemRdpEnhancedModeStateChanged EventType = 0x00000004
+	EventSystemSiloJobCreated              EventType = 0x00000005
+	EventSystemGuestConnectionClosed       EventType = 0x00000006
+	EventProcessExited                     EventType = 0x00010000
+	EventOperationCallback                 EventType = 0x01000000
+	EventServiceDisconnect                 EventType = 0x02000000
 	EventGroupVMLifecycle                  EventType = 0x80000002
 	EventGroupOperationInfo                EventType = 0xC0000001
 )

@@ -8,6 +8,30 @@ import (
 	"github.com/gohcs/hcs/schema"
 )
 
+// TestEventTypeValues keeps the exported constants, written as numbers so
+// that go doc shows them, equal to the backend's, which the FFI and the
+// simulator use.
+func TestEventTypeValues(t *testing.T) {
+	for _, tt := range []struct {
+		got  EventType
+		want uint32
+	}{
+		{EventSystemExited, backend.EventSystemExited},
+		{EventSystemCrashInitiated, backend.EventSystemCrashInitiated},
+		{EventSystemCrashReport, backend.EventSystemCrashReport},
+		{EventSystemRdpEnhancedModeStateChanged, backend.EventSystemRdpEnhancedModeStateChanged},
+		{EventSystemSiloJobCreated, backend.EventSystemSiloJobCreated},
+		{EventSystemGuestConnectionClosed, backend.EventSystemGuestConnectionClosed},
+		{EventProcessExited, backend.EventProcessExited},
+		{EventOperationCallback, backend.EventOperationCallback},
+		{EventServiceDisconnect, backend.EventServiceDisconnect},
+	} {
+		if uint32(tt.got) != tt.want {
+			t.Errorf("%v = %#x, backend has %#x", tt.got, uint32(tt.got), tt.want)
+		}
+	}
+}
+
 func TestEventTypeString(t *testing.T) {
 	for typ, want := range map[EventType]string{
 		EventSystemExited:      "SystemExited",
