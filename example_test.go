@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -213,4 +214,19 @@ func ExampleSystem_Run() {
 func ExampleCommandLine() {
 	fmt.Println(hcs.CommandLine(`C:\Program Files\app.exe`, "--name", `say "hi"`, ""))
 	// Output: "C:\Program Files\app.exe" --name "say \"hi\"" ""
+}
+
+// NewLocal gives a Host of its own, here one that logs every HCS call;
+// Local gives the process's shared Host, which takes no options. Off
+// Windows the call fails with ErrNotSupported, as this example shows when
+// run there.
+func ExampleNewLocal() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	host := hcs.NewLocal(hcs.WithLogger(logger))
+	systems, err := host.ListSystems(context.Background(), nil)
+	if err != nil {
+		fmt.Println("list:", errors.Is(err, hcs.ErrNotSupported))
+		return
+	}
+	fmt.Println(len(systems), "systems")
 }

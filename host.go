@@ -40,22 +40,26 @@ func WithLogger(l *slog.Logger) HostOption {
 	return func(c *hostConfig) { c.logger = l }
 }
 
-var (
-	localOnce sync.Once
-	localHost *Host
-)
+// Local returns the shared Host for this machine's HCS, reached through
+// computecore.dll (Windows 10 1809, Windows Server 2019 or later). Every
+// call returns the same Host, configured with no options; for a Host with
+// options, such as a logger, use NewLocal. Off Windows, or when the DLL
+// cannot be loaded, every call on the returned Host fails with an error
+// matching ErrNotSupported.
+func Local() *Host { return localHost() }
 
-// Local returns the Host for this machine's HCS, reached through
-// computecore.dll (Windows 10 1809, Windows Server 2019 or later). Off
-// Windows, or when the DLL cannot be loaded, every call on the returned Host
-// fails with an error matching ErrNotSupported. Options apply to the first
-// call only: the local Host is shared.
-func Local(opts ...HostOption) *Host {
-	localOnce.Do(func() {
-		b, err := localBackend()
-		localHost = newHost(b, err, opts)
-	})
-	return localHost
+var localHost = sync.OnceValue(func() *Host { return NewLocal() })
+
+// NewLocal returns a new Host for this machine's HCS, configured by opts.
+// Like Local's, it reaches HCS through computecore.dll, loaded once per
+// process, and has nothing to close; it is independent of Local's Host and
+// of the other Hosts NewLocal returns in its options and in what its Drain
+// waits for: the calls made through it. Off Windows, or when the DLL cannot
+// be loaded, every call on the returned Host fails with an error matching
+// ErrNotSupported.
+func NewLocal(opts ...HostOption) *Host {
+	b, err := localBackend()
+	return newHost(b, err, opts)
 }
 
 func init() {
