@@ -306,6 +306,13 @@ func (s *Sim) SetLatency(d time.Duration) {
 // and every later call fails with it, synchronously, until Reconnect. The
 // systems and their processes are left as they are. Creating, closing and
 // reading operations, and closing handles, keep working.
+//
+// The system and process handles open at the disconnection belonged to the
+// lost connection: every call on them but closing fails with
+// HCS_E_SERVICE_DISCONNECT, after Reconnect too, and the program opens the
+// system (and the process) again. Microsoft does not document what a handle
+// does after the service restarts; this models what a handle to a service
+// connection that ended can do, rather than letting an old handle work.
 func (s *Sim) Disconnect() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -317,8 +324,10 @@ func (s *Sim) Disconnect() {
 		var l *listener
 		switch h := h.(type) {
 		case *systemHandle:
+			h.stale = true
 			l = h.l
 		case *processHandle:
+			h.stale = true
 			l = h.l
 		}
 		if l != nil {
@@ -328,7 +337,9 @@ func (s *Sim) Disconnect() {
 	s.failPending(hcs.HCS_E_SERVICE_DISCONNECT, "the compute service disconnected")
 }
 
-// Reconnect ends a Disconnect: calls work again.
+// Reconnect ends a Disconnect: calls on the host, and on the handles opened
+// from then on, work again. Handles opened before the disconnection stay
+// unusable (see Disconnect).
 func (s *Sim) Reconnect() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -224,7 +224,19 @@ func TestDisconnect(t *testing.T) {
 	if got := h.state("s"); got != stateRunning {
 		t.Errorf("state after reconnect = %s", got)
 	}
-	h.mustCall(h.pause(sys))
+	// The handles open at the disconnection stay unusable; new ones work.
+	op, _ = h.op()
+	wantHR(t, h.b.PauseComputeSystem(sys, op, ""), hcs.HCS_E_SERVICE_DISCONNECT)
+	wantHR(t, h.b.TerminateProcess(p, op, ""), hcs.HCS_E_SERVICE_DISCONNECT)
+	_, err = h.b.OpenProcess(sys, 0)
+	wantHR(t, err, hcs.HCS_E_SERVICE_DISCONNECT)
+	h.b.CloseOperation(op)
+	again, err := h.b.OpenComputeSystem("s")
+	if err != nil {
+		t.Fatalf("open after reconnect: %v", err)
+	}
+	defer h.b.CloseComputeSystem(again)
+	h.mustCall(h.pause(again))
 	h.idle()
 	// Process callbacks get it too (hcsshim, internal/hcs/process.go).
 	for _, ctx := range []uintptr{c1, pctx} {

@@ -139,6 +139,17 @@ func (s *Sim) available() error {
 	return nil
 }
 
+// availableTo returns the error of a call on a handle: that of every call
+// while the service is not reachable, and HCS_E_SERVICE_DISCONNECT for a
+// stale handle (opened before a disconnection), after Reconnect too. s.mu
+// is held.
+func (s *Sim) availableTo(stale bool) error {
+	if stale {
+		return hcs.HCS_E_SERVICE_DISCONNECT
+	}
+	return s.available()
+}
+
 // begin starts operation h for call, acting on t. run computes the
 // outcome, with s.mu held, when the operation completes. begin returns the
 // error the call itself returns. s.mu is held.

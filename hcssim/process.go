@@ -28,6 +28,8 @@ type processHandle struct {
 	l       *listener
 	via     *systemHandle // the system handle it was created or opened through
 	pending int           // operations pending on the handle
+	// stale is set when the service disconnects, as for a systemHandle.
+	stale bool
 }
 
 // stdioSet holds the caller's ends of a new process's pipes until they are
@@ -255,7 +257,7 @@ func (b *seam) CreateProcess(h backend.Handle, parameters string, op backend.Han
 	defer s.mu.Unlock()
 	sh := s.lookupSystem(string(CallCreateProcess), h)
 	o := s.lookupOp(string(CallCreateProcess), op)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(sh.stale); err != nil {
 		return 0, err
 	}
 	if sh.l.takesOperations() {
@@ -294,7 +296,7 @@ func (b *seam) OpenProcess(h backend.Handle, pid uint32) (backend.Handle, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.lookupSystem(string(CallOpenProcess), h)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(sh.stale); err != nil {
 		return 0, err
 	}
 	if err := s.syncFault(CallOpenProcess); err != nil {
@@ -332,7 +334,7 @@ func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run
 	defer s.mu.Unlock()
 	ph := s.lookupProcess(string(call), h)
 	s.lookupOp(string(call), op)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(ph.stale); err != nil {
 		return err
 	}
 	if ph.l.takesOperations() {
@@ -487,7 +489,7 @@ func (b *seam) SetProcessCallback(h backend.Handle, options uint32, ctx uintptr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ph := s.lookupProcess(string(CallSetProcessCallback), h)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(ph.stale); err != nil {
 		return err
 	}
 	if options > backend.EventOptionEnableOperationCallbacks {

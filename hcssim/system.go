@@ -26,6 +26,9 @@ type systemHandle struct {
 	sys     *system
 	l       *listener // the event callback, once set
 	pending int       // operations pending on the handle
+	// stale is set when the service disconnects: the handle belonged to
+	// the lost connection and every call on it fails, after Reconnect too.
+	stale bool
 }
 
 // addSystemHandle returns a new handle to sys. s.mu is held.
@@ -279,7 +282,7 @@ func (s *Sim) systemCall(h, op backend.Handle, call Call, required *string, run 
 	defer s.mu.Unlock()
 	sh := s.lookupSystem(string(call), h)
 	s.lookupOp(string(call), op)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(sh.stale); err != nil {
 		return err
 	}
 	if sh.l.takesOperations() {
@@ -447,7 +450,7 @@ func (b *seam) SetComputeSystemCallback(h backend.Handle, options uint32, ctx ui
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.lookupSystem(string(CallSetSystemCallback), h)
-	if err := s.available(); err != nil {
+	if err := s.availableTo(sh.stale); err != nil {
 		return err
 	}
 	if options > backend.EventOptionEnableOperationCallbacks {
