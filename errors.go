@@ -215,7 +215,10 @@ var (
 	ErrFeatureNotInstalled = errors.New("required feature not installed")
 	// ErrTimeout means HCS, or the system it waited for, timed out.
 	ErrTimeout = errors.New("operation timed out")
-	// ErrServiceDisconnect means the compute service (vmcompute) disconnected.
+	// ErrServiceDisconnect means the compute service (vmcompute)
+	// disconnected. A System or Process handle opened before the
+	// disconnection stays unusable after the service is back: open the
+	// system (and the process) again.
 	ErrServiceDisconnect = errors.New("compute service disconnected")
 	// ErrUnexpectedExit means the compute system exited, was terminated or
 	// crashed during the call.
@@ -439,6 +442,9 @@ type Error struct {
 // `hcs: start "web1": HCS_E_INVALID_STATE (0x80370105): message`, where the
 // message is HCS's ErrorMessage from Result when there is one, and the
 // reference message of the code otherwise.
+// When a call on a system or process fails because the compute service
+// disconnected, the message ends by saying that the handle stays unusable
+// and how to get a new one.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("hcs: ")
@@ -461,6 +467,14 @@ func (e *Error) Error() string {
 		b.WriteString(e.Err.Error())
 	default:
 		b.WriteString("unknown error")
+	}
+	if e.ID != "" && e.Op != "open" && e.Op != "create" && errors.Is(e.Err, ErrServiceDisconnect) {
+		// The handle the call used belonged to the lost connection.
+		if e.PID != 0 {
+			b.WriteString("; a handle opened before the disconnection stays unusable: open the system and the process again (Host.OpenSystem, System.OpenProcess)")
+		} else {
+			b.WriteString("; a handle opened before the disconnection stays unusable: open the system again (Host.OpenSystem)")
+		}
 	}
 	return b.String()
 }

@@ -230,3 +230,43 @@ func ExampleNewLocal() {
 	}
 	fmt.Println(len(systems), "systems")
 }
+
+// After the compute service disconnects, a System opened before keeps
+// failing even when the service is back; the system itself survives and
+// is opened again. The simulator's Disconnect and Reconnect stand for
+// vmcompute stopping and restarting.
+func ExampleSystem_serviceDisconnect() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	ctx := context.Background()
+
+	doc := &schema.ComputeSystem{Owner: "example", SchemaVersion: schema.V2_1.Version(), Container: &schema.Container{}}
+	old, err := host.CreateSystem(ctx, "web1", doc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer old.Close()
+	if err := old.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	sim.Disconnect()
+	sim.Reconnect()
+	_, err = old.Properties(ctx)
+	fmt.Println(errors.Is(err, hcs.ErrServiceDisconnect))
+
+	sys, err := host.OpenSystem(ctx, "web1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	props, err := sys.Properties(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(props.ID, props.State)
+	// Output:
+	// true
+	// web1 Running
+}

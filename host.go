@@ -15,6 +15,10 @@ import (
 // Local) or a simulated one (see package hcssim). A Host is safe for
 // concurrent use. It holds no handle of its own and needs no closing. The
 // zero value is not usable: every call on it fails with ErrNotSupported.
+//
+// When the compute service disconnects, calls on the Host fail with an
+// error matching ErrServiceDisconnect until it is back, then work again;
+// the Systems and Processes opened before stay unusable (see System).
 type Host struct {
 	b      backend.Backend
 	err    error // set when the backend is unavailable; every call returns it

@@ -19,6 +19,12 @@ import (
 // is safe for concurrent use. Like os.Process, it learns of its exit from
 // HCS (the ProcessExited event, never by polling): Wait returns the state,
 // and ExitCode reports -1 until then.
+//
+// Like its System, a Process lives no longer than the connection to the
+// compute service: after a disconnection its calls and Wait fail with an
+// error matching ErrServiceDisconnect, also once the service is back. Open
+// the system again, then the process with System.OpenProcess (by PID), and
+// Close the old Process.
 type Process struct {
 	sys    *System
 	pid    uint32

@@ -25,6 +25,15 @@ import (
 // Close is closed by the garbage collector as a backstop, and the leak is
 // logged; a system created with ShouldTerminateOnLastHandleClosed is then
 // terminated by HCS, so keep the System reachable while you need it.
+//
+// A System lives no longer than the connection to the compute service it
+// was opened on. When the service disconnects (vmcompute stops or
+// restarts), pending calls and Wait fail with an error matching
+// ErrServiceDisconnect, Events ends with EventServiceDisconnect, and every
+// later call on the System fails the same way, also after the service is
+// back: the handle belongs to the lost connection. The compute system
+// itself may still exist: open it again with Host.OpenSystem, and Close the
+// old System. See the System (ServiceDisconnect) example.
 type System struct {
 	h      *Host
 	id     string
