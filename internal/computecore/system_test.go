@@ -238,10 +238,11 @@ func TestInjectedFailures(t *testing.T) {
 
 // A disconnected service fails pending and new calls and tells every system
 // and process callback (process callbacks too: hcsshim's process wait ends
-// on it).
+// on it). The handles open at the disconnection stay unusable after the
+// service is back; a handle opened again works.
 func TestServiceDisconnect(t *testing.T) {
 	b := mock(t)
-	_, sys := startedSystem(t, b)
+	id, sys := startedSystem(t, b)
 	ctx, events := disp.newEventContext()
 	defer disp.forget(ctx)
 	if err := b.SetComputeSystemCallback(sys, backend.EventOptionNone, ctx); err != nil {
@@ -265,6 +266,15 @@ func TestServiceDisconnect(t *testing.T) {
 	wantErr(t, "call while disconnected", err, hrServiceDisconnect)
 	mockctl.Reconnect()
 	reconnected = true
-	doc, err := do(t, b, func(op backend.Handle) error { return b.PauseComputeSystem(sys, op, "") })
-	must(t, "Pause after reconnect", doc, err)
+	_, err = do(t, b, func(op backend.Handle) error { return b.PauseComputeSystem(sys, op, "") })
+	wantErr(t, "Pause through the old handle after reconnect", err, hrServiceDisconnect)
+	_, err = do(t, b, func(op backend.Handle) error { return b.TerminateProcess(p.h, op, "") })
+	wantErr(t, "TerminateProcess through the old handle after reconnect", err, hrServiceDisconnect)
+	again, err := b.OpenComputeSystem(id)
+	if err != nil {
+		t.Fatalf("OpenComputeSystem after reconnect: %v", err)
+	}
+	defer b.CloseComputeSystem(again)
+	doc, err := do(t, b, func(op backend.Handle) error { return b.PauseComputeSystem(again, op, "") })
+	must(t, "Pause through the handle opened again", doc, err)
 }

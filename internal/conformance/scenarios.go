@@ -649,6 +649,18 @@ func serviceDisconnect(t *testing.T, e *env) {
 	if err := e.h.Drain(ctxT(t)); err != nil {
 		t.Fatalf("Drain: %v", err)
 	}
+	// The handle belonged to the lost connection and stays unusable; the
+	// system itself is still there and is opened again.
+	_, err = s.Properties(ctx)
+	wantErr(t, err, hcs.ErrServiceDisconnect, "properties")
+	again, err := e.h.OpenSystem(ctx, s.ID())
+	if err != nil {
+		t.Fatalf("OpenSystem after reconnect: %v", err)
+	}
+	defer again.Close()
+	if _, err := again.Properties(ctx); err != nil {
+		t.Errorf("Properties through the system opened again: %v", err)
+	}
 	e.terminate(t, s.ID())
 }
 

@@ -579,7 +579,7 @@ HRESULT wait_exit(struct evsink *s, const void *obj, HRESULT (*done)(const void 
 	HRESULT hr;
 	s->refs++;
 	for (;;) {
-		if (g_disconnected)
+		if (g_disconnected || s->stale)
 			hr = MOCK_E_SERVICE_DISCONNECT;
 		else if (s->closed)
 			hr = E_HANDLE;

@@ -147,6 +147,7 @@ struct evsink {
 	void *ctx;
 	HCS_EVENT_OPTIONS opts;
 	int in_cb;     /* event callbacks now running */
+	bool stale;    /* open at a MockDisconnect: every call but close fails, after MockReconnect too */
 };
 void sink_release(struct evsink *s); /* under lock */
 /* Waits (lock held) until no event callback of s runs, unless we are one. */

@@ -22,7 +22,8 @@ void WINAPI MockFailNext(PCWSTR function, HRESULT hr, BOOL synchronous);
 void WINAPI MockSetCompletionDelay(DWORD ms);
 /* The system exits (UnexpectedExit) while the next call of function is pending. */
 void WINAPI MockExitDuringNext(PCWSTR function);
-/* The service disconnects / comes back. */
+/* The service disconnects / comes back. Handles open at the disconnection
+ * stay unusable (every call but close fails with HCS_E_SERVICE_DISCONNECT). */
 void WINAPI MockDisconnect(void);
 void WINAPI MockReconnect(void);
 /* Closing a handle with a callback sends it one more event ~20 ms later. */

@@ -128,7 +128,7 @@ static struct phandle *proc_handle(HCS_PROCESS process, const char *fn, HRESULT 
 {
 	/* A bad handle is fatal before anything else, as on Windows. */
 	struct phandle *h = (struct phandle *)h_use(process, HK_PROC, fn);
-	if (g_disconnected) {
+	if (g_disconnected || h->s.stale) {
 		*hr = MOCK_E_SERVICE_DISCONNECT;
 		return NULL;
 	}
@@ -138,7 +138,9 @@ static struct phandle *proc_handle(HCS_PROCESS process, const char *fn, HRESULT 
 
 static void disconnect_one(struct hobj *h, void *arg)
 {
-	ev_add(arg, &((struct phandle *)h)->s, HcsEventServiceDisconnect, NULL, NULL);
+	struct phandle *sh = (struct phandle *)h;
+	sh->s.stale = true; /* it belonged to the lost connection */
+	ev_add(arg, &sh->s, HcsEventServiceDisconnect, NULL, NULL);
 }
 
 void procs_disconnect(struct evlist *evs)

@@ -73,7 +73,7 @@ struct shandle *sys_handle(HCS_SYSTEM cs, const char *fn, HRESULT *hr)
 {
 	/* A bad handle is fatal before anything else, as on Windows. */
 	struct shandle *h = (struct shandle *)h_use(cs, HK_SYS, fn);
-	if (g_disconnected) {
+	if (g_disconnected || h->s.stale) {
 		*hr = MOCK_E_SERVICE_DISCONNECT;
 		return NULL;
 	}
@@ -180,7 +180,9 @@ void systems_reset(struct evlist *evs)
 
 static void disconnect_one(struct hobj *h, void *arg)
 {
-	ev_add(arg, &((struct shandle *)h)->s, HcsEventServiceDisconnect, NULL, NULL);
+	struct shandle *sh = (struct shandle *)h;
+	sh->s.stale = true; /* it belonged to the lost connection */
+	ev_add(arg, &sh->s, HcsEventServiceDisconnect, NULL, NULL);
 }
 
 void systems_disconnect(struct evlist *evs)
