@@ -200,7 +200,7 @@ func (h *harness) pause(sys backend.Handle) func(backend.Handle) error {
 func (h *harness) state(id string) string {
 	for _, info := range h.s.Systems() {
 		if info.ID == id {
-			return info.State
+			return string(info.State)
 		}
 	}
 	return ""

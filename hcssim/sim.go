@@ -15,6 +15,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
 )
 
 // Sim is a simulated Host Compute Service. Its zero value is not usable;
@@ -186,18 +187,20 @@ func (s *Sim) Close() {
 	s.wg.Wait()
 }
 
-// SystemInfo describes a compute system of a Sim.
-type SystemInfo struct {
+// SystemSnapshot describes a compute system of a Sim as the simulator
+// sees it, for tests: unlike hcs.SystemInfo, what a program learns by
+// listing systems, it counts the open handles and running processes and
+// keeps a stopped system's exit type.
+type SystemSnapshot struct {
 	ID        string
 	Owner     string
-	Type      string // "Container" or "VirtualMachine"
+	Type      schema.SystemType // Container or VirtualMachine
 	RuntimeID string
-	// State is the schema's state name: "Created", "Running", "Paused",
-	// "SavedAsTemplate" or "Stopped".
-	State string
-	// ExitType is how a stopped system stopped: "GracefulExit",
-	// "ForcedExit" or "UnexpectedExit"; "" while it has not stopped.
-	ExitType string
+	// State is Created, Running, Paused, SavedAsTemplate or Stopped.
+	State schema.State
+	// ExitType is how a stopped system stopped: GracefulExit, ForcedExit
+	// or UnexpectedExit; "" while it has not stopped.
+	ExitType schema.NotificationType
 	// Handles is the number of open handles to the system.
 	Handles int
 	// Processes is the number of processes that have not exited.
@@ -206,10 +209,10 @@ type SystemInfo struct {
 
 // Systems returns a snapshot of the compute systems, sorted by ID. A
 // stopped system is listed until its last handle is closed.
-func (s *Sim) Systems() []SystemInfo {
+func (s *Sim) Systems() []SystemSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var infos []SystemInfo
+	var infos []SystemSnapshot
 	for _, sys := range s.sortedSystems() {
 		live := 0
 		for _, p := range sys.procs {
@@ -217,13 +220,13 @@ func (s *Sim) Systems() []SystemInfo {
 				live++
 			}
 		}
-		infos = append(infos, SystemInfo{
+		infos = append(infos, SystemSnapshot{
 			ID:        sys.ID,
 			Owner:     sys.Owner,
-			Type:      sys.Type,
+			Type:      schema.SystemType(sys.Type),
 			RuntimeID: sys.RuntimeID,
-			State:     sys.State,
-			ExitType:  sys.ExitType,
+			State:     schema.State(sys.State),
+			ExitType:  schema.NotificationType(sys.ExitType),
 			Handles:   len(sys.handles),
 			Processes: live,
 		})

@@ -78,7 +78,7 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 	var got []string
 	for _, info := range b.Systems() {
-		got = append(got, info.ID+":"+info.Type+":"+info.Owner+":"+info.State)
+		got = append(got, info.ID+":"+string(info.Type)+":"+info.Owner+":"+string(info.State))
 	}
 	want := "created:Container:o:Created paused:Container:p:Paused running:VirtualMachine:o:Running"
 	if strings.Join(got, " ") != want {

@@ -184,7 +184,7 @@ func recordExits(doc []byte, kept []exitRecord, now time.Time) ([]byte, []exitRe
 // with the recorded exit type, so that LoadState stops it as it exited
 // rather than as terminated — in place of the record doc may have for that
 // id, which is the system's or a later one's that reused the id.
-func applyExits(doc []byte, exits []exitRecord, live []hcssim.SystemInfo) ([]byte, error) {
+func applyExits(doc []byte, exits []exitRecord, live []hcssim.SystemSnapshot) ([]byte, error) {
 	members, systems, fields, _, err := parseState(doc)
 	if err != nil {
 		return nil, err

@@ -94,7 +94,7 @@ func TestApplyExits(t *testing.T) {
 		{ID: "said", RuntimeID: "r3", Type: "Container", ExitType: "ForcedExit"},
 		{ID: "unknown", RuntimeID: "r9", Type: "Container", ExitType: "ForcedExit"},
 	}
-	live := []hcssim.SystemInfo{
+	live := []hcssim.SystemSnapshot{
 		{ID: "gone", RuntimeID: "r1", State: "Running"},
 		{ID: "reused", RuntimeID: "r2", State: "Paused"},
 		{ID: "said", RuntimeID: "r3", State: "Running"},
