@@ -20,22 +20,47 @@ import (
 	"github.com/gohcs/hcs/layers"
 )
 
-// unpackFixture is a store with the App image pulled, a simulator's layer
-// service and a root to unpack into.
-type unpackFixture struct {
-	reg  *registrytest.Registry
-	s    *Store
-	sim  *hcssim.Sim
-	lh   *layers.Host
-	root string
-	app  *Image
+// layerService is a layer service the Unpack tests run on: open returns
+// a Host on it, and a function that makes the next call of the named
+// entry point (a vmcompute.dll export, as hcssim.Call names them) fail
+// with hr.
+type layerService struct {
+	name string
+	open func(t *testing.T) (lh *layers.Host, failNext func(call string, hr hcs.HRESULT))
 }
 
-func newUnpackFixture(t *testing.T) *unpackFixture {
+// layerServices are the simulator's, on every OS, and the platform's
+// (platformLayerServices).
+var layerServices = append([]layerService{{"hcssim", openSim}}, platformLayerServices...)
+
+func openSim(t *testing.T) (*layers.Host, func(string, hcs.HRESULT)) {
+	sim := hcssim.New()
+	t.Cleanup(sim.Close)
+	return sim.Layers(), func(call string, hr hcs.HRESULT) { sim.FailNext(hcssim.Call(call), hr, "") }
+}
+
+// eachLayerService runs test on every layer service, as a subtest.
+func eachLayerService(t *testing.T, test func(t *testing.T, svc layerService)) {
+	for _, svc := range layerServices {
+		t.Run(svc.name, func(t *testing.T) { test(t, svc) })
+	}
+}
+
+// unpackFixture is a store with the App image pulled, a layer service and
+// a root to unpack into.
+type unpackFixture struct {
+	reg      *registrytest.Registry
+	s        *Store
+	lh       *layers.Host
+	failNext func(call string, hr hcs.HRESULT)
+	root     string
+	app      *Image
+}
+
+func newUnpackFixture(t *testing.T, svc layerService) *unpackFixture {
 	t.Helper()
-	f := &unpackFixture{reg: startRegistry(t), s: openStore(t), sim: hcssim.New(), root: filepath.Join(winetest.TempDir(t), "layers")}
-	t.Cleanup(f.sim.Close)
-	f.lh = f.sim.Layers()
+	f := &unpackFixture{reg: startRegistry(t), s: openStore(t), root: filepath.Join(winetest.TempDir(t), "layers")}
+	f.lh, f.failNext = svc.open(t)
 	var err error
 	if f.app, err = f.s.Pull(context.Background(), f.reg.Ref(registrytest.App), options(t)); err != nil {
 		t.Fatal(err)
@@ -44,7 +69,7 @@ func newUnpackFixture(t *testing.T) *unpackFixture {
 	return f
 }
 
-// opts returns the options of an unpacking on the simulator, recording
+// opts returns the options of an unpacking on the fakes, recording
 // the progress into log if it is not nil.
 func (f *unpackFixture) opts(log *unpackLog) UnpackOptions {
 	o := UnpackOptions{Base: BaseStaged}
@@ -102,13 +127,15 @@ var (
 	unpackedBefore = []UnpackStatus{UnpackCached}
 )
 
-// TestUnpack unpacks the App image on the simulator's layer service:
-// each layer into the folder of its chain id, the base processed, the
-// others imported over their parents, with their hard links made; then
-// mounts a scratch layer over them. A second Unpack, and one of an image
-// sharing layers, unpack nothing.
-func TestUnpack(t *testing.T) {
-	f := newUnpackFixture(t)
+// TestUnpack unpacks the App image on each layer service: each layer into
+// the folder of its chain id, the base processed, the others imported over
+// their parents, with their hard links made; then mounts a scratch layer
+// over them. A second Unpack, and one of an image sharing layers, unpack
+// nothing.
+func TestUnpack(t *testing.T) { eachLayerService(t, testUnpack) }
+
+func testUnpack(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	ctx := context.Background()
 	var log unpackLog
 	u := f.unpack(t, f.app, &log)
@@ -220,8 +247,10 @@ func sameFile(t *testing.T, a, b string) {
 
 // TestUnpackRemove removes images whose layers are unpacked: not while
 // they are held, then their layer folders no other image uses.
-func TestUnpackRemove(t *testing.T) {
-	f := newUnpackFixture(t)
+func TestUnpackRemove(t *testing.T) { eachLayerService(t, testUnpackRemove) }
+
+func testUnpackRemove(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	ctx := context.Background()
 	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t))
 	if err != nil {
@@ -279,7 +308,9 @@ func TestUnpackRemove(t *testing.T) {
 // Unpack unpacks only what is missing. Damage that breaks the
 // decompression, and damage that makes a tar refused before its end, are
 // both found.
-func TestUnpackDamagedBlob(t *testing.T) {
+func TestUnpackDamagedBlob(t *testing.T) { eachLayerService(t, testUnpackDamagedBlob) }
+
+func testUnpackDamagedBlob(t *testing.T, svc layerService) {
 	for _, c := range []struct {
 		name   string
 		layer  int
@@ -293,7 +324,7 @@ func TestUnpackDamagedBlob(t *testing.T) {
 		{"bit", 2, func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f := newUnpackFixture(t)
+			f := newUnpackFixture(t, svc)
 			ctx := context.Background()
 			l := f.app.Layers[c.layer]
 			path := f.s.blobPath(l.Digest)
@@ -369,8 +400,10 @@ func checkRoot(t *testing.T, f *unpackFixture, im *Image, failed int) {
 // TestUnpackInterrupted interrupts Unpack as it translates a layer and
 // as the layer service imports one, and then as though its process had
 // been killed: each time the next Unpack unpacks what is missing.
-func TestUnpackInterrupted(t *testing.T) {
-	f := newUnpackFixture(t)
+func TestUnpackInterrupted(t *testing.T) { eachLayerService(t, testUnpackInterrupted) }
+
+func testUnpackInterrupted(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	for _, at := range []struct {
 		index  int
 		status UnpackStatus
@@ -421,13 +454,15 @@ func TestUnpackInterrupted(t *testing.T) {
 
 // TestUnpackLayerServiceFails fails the layer service's calls: Unpack
 // fails with its error and removes the unfinished layer.
-func TestUnpackLayerServiceFails(t *testing.T) {
-	f := newUnpackFixture(t)
+func TestUnpackLayerServiceFails(t *testing.T) { eachLayerService(t, testUnpackLayerServiceFails) }
+
+func testUnpackLayerServiceFails(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	for _, c := range []struct {
 		call   hcssim.Call
 		failed int
 	}{{hcssim.CallProcessBaseImage, 0}, {hcssim.CallProcessUtilityImage, 0}, {hcssim.CallImportLayer, 1}} {
-		f.sim.FailNext(c.call, hcs.E_ACCESSDENIED, "")
+		f.failNext(string(c.call), hcs.E_ACCESSDENIED)
 		_, err := f.s.Unpack(context.Background(), f.app, f.lh, f.root, f.opts(nil))
 		var lerr *layers.Error
 		if !errors.As(err, &lerr) || !errors.Is(err, hcs.ErrAccessDenied) || lerr.Call != string(c.call) {
@@ -441,8 +476,10 @@ func TestUnpackLayerServiceFails(t *testing.T) {
 // TestUnpackConcurrent unpacks one image from two stores on one folder at
 // once, as two processes would: each layer is unpacked once, and the
 // second Unpack waits for the first and uses its layers.
-func TestUnpackConcurrent(t *testing.T) {
-	f := newUnpackFixture(t)
+func TestUnpackConcurrent(t *testing.T) { eachLayerService(t, testUnpackConcurrent) }
+
+func testUnpackConcurrent(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	other, err := Open(f.s.Dir())
 	if err != nil {
 		t.Fatal(err)
@@ -500,7 +537,7 @@ func TestUnpackConcurrent(t *testing.T) {
 
 // TestUnpackArguments checks what Unpack refuses before it starts.
 func TestUnpackArguments(t *testing.T) {
-	f := newUnpackFixture(t)
+	f := newUnpackFixture(t, layerServices[0])
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
@@ -526,8 +563,10 @@ func TestUnpackArguments(t *testing.T) {
 
 // TestUnpackUtilityVMUpdate refuses a layer above the base that changes
 // the utility VM, naming it, and leaves the base layer unpacked.
-func TestUnpackUtilityVMUpdate(t *testing.T) {
-	f := newUnpackFixture(t)
+func TestUnpackUtilityVMUpdate(t *testing.T) { eachLayerService(t, testUnpackUtilityVMUpdate) }
+
+func testUnpackUtilityVMUpdate(t *testing.T, svc layerService) {
+	f := newUnpackFixture(t, svc)
 	im, err := f.s.Pull(context.Background(), f.reg.Ref(registrytest.UtilityVMUpdate), options(t))
 	if err != nil {
 		t.Fatal(err)
@@ -545,7 +584,7 @@ func TestUnpackUtilityVMUpdate(t *testing.T) {
 // stub, the failure names the file and BackupWrite and leaves nothing;
 // on Windows, elevated, the image is unpacked.
 func TestUnpackBackupWrite(t *testing.T) {
-	f := newUnpackFixture(t)
+	f := newUnpackFixture(t, layerServices[0])
 	u, err := f.s.Unpack(context.Background(), f.app, f.lh, f.root, UnpackOptions{Base: BaseBackupWrite})
 	switch {
 	case runtime.GOOS != "windows":
