@@ -57,6 +57,14 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
+		// [wine]: the script runs under Wine, whose stubs (BackupWrite)
+		// fail where Windows works.
+		Condition: func(cond string) (bool, error) {
+			if cond == "wine" {
+				return winetest.UnderWine(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"encode":     cmdEncode,

@@ -1,0 +1,6 @@
+//go:build !windows
+
+package images
+
+// platformLayerServices: none but the simulator off Windows.
+var platformLayerServices []layerService
