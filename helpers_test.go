@@ -3,6 +3,7 @@ package hcs_test
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,36 @@ func (l *logSink) await(t *testing.T, part string) string {
 		case <-deadline:
 			t.Fatalf("no log message saying %q", part)
 		}
+	}
+}
+
+// leakKeepsHandle checks the garbage collector's backstop for a handle
+// nobody closed that has a call, held by hold, pending: it runs the
+// collector until the backstop logs part, checks that the leaked handle and
+// the pending operation are still open beside the test's own handle, then
+// lets the call complete and checks that both are closed.
+func leakKeepsHandle(t *testing.T, h *hcs.Host, sim *hcssim.Sim, hold *hcssim.Hold, logs *logSink, part string) {
+	t.Helper()
+	found := make(chan struct{})
+	go func() {
+		defer close(found)
+		logs.await(t, part)
+	}()
+	for collected := false; !collected; {
+		runtime.GC()
+		select {
+		case <-found:
+			collected = true
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if n := sim.LiveHandles(); n != 3 {
+		t.Errorf("%d handles open, want 3: the test's, the leaked one, and the operation pending on it", n)
+	}
+	hold.Release()
+	drain(t, h, sim)
+	if n := sim.LiveHandles(); n != 1 {
+		t.Errorf("%d handles open once the call completed, want the test's", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"testing"
 
 	"github.com/gohcs/hcs"
@@ -267,4 +268,30 @@ func TestUnrequestedPipeIsClosed(t *testing.T) {
 	if err := p.Kill(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLeakedProcessKeepsHandleForPendingCall is the regression test of the
+// garbage collector's backstop closing the handle of a Process nobody
+// closed while HCS still had a call on it (defect 8, as
+// TestLeakedSystemKeepsHandleForPendingCall for systems).
+func TestLeakedProcessKeepsHandleForPendingCall(t *testing.T) {
+	sim := newSim(t)
+	logs := newLogSink()
+	h := sim.Host(hcs.WithLogger(slog.New(logs)))
+	s := runningSystem(t, h, "leakedproc")
+	// A Process nobody closes, with a call HCS has not completed.
+	var props *hcssim.Hold
+	func() {
+		p, err := s.CreateProcess(context.Background(), &schema.ProcessParameters{CommandLine: "wait"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// CreateProcess reads the status too: hold only the call below.
+		props = sim.HoldNext(hcssim.CallGetProcessProperties)
+		t.Cleanup(props.Release)
+		if _, err := p.Properties(abandonOnceMade(t, props)); !errors.Is(err, context.Canceled) {
+			t.Errorf("Properties: %v, want the context's error", err)
+		}
+	}()
+	leakKeepsHandle(t, h, sim, props, logs, "process handle leaked")
 }

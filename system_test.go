@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime"
 	"testing"
 	"time"
 
@@ -151,27 +150,7 @@ func TestLeakedSystemKeepsHandleForPendingCall(t *testing.T) {
 			t.Errorf("Pause: %v, want the context's error", err)
 		}
 	}()
-	found := make(chan struct{})
-	go func() {
-		defer close(found)
-		logs.await(t, "compute system handle leaked")
-	}()
-	for collected := false; !collected; {
-		runtime.GC()
-		select {
-		case <-found:
-			collected = true
-		case <-time.After(time.Millisecond):
-		}
-	}
-	if n := sim.LiveHandles(); n != 3 {
-		t.Errorf("%d handles open, want 3: the test's system, the leaked one, and the operation pending on it", n)
-	}
-	pause.Release()
-	drain(t, h, sim)
-	if n := sim.LiveHandles(); n != 1 {
-		t.Errorf("%d handles open once the call completed, want the test's", n)
-	}
+	leakKeepsHandle(t, h, sim, pause, logs, "compute system handle leaked")
 }
 
 // TestShutdownEndedByTerminate checks that a Shutdown HCS has not
