@@ -47,12 +47,19 @@ func TestOperation(t *testing.T) {
 
 	// The create stays pending until released: the checks of a pending
 	// operation cannot race its completion.
+	held := mockctl.HeldCalls()
 	mockctl.HoldNext("HcsCreateComputeSystem")
+	if got := mockctl.HeldCalls(); got != held {
+		t.Errorf("HeldCalls = %d after HoldNext alone, want %d", got, held)
+	}
 	sys, err := b.CreateComputeSystem(id, containerConfig("op"), o.h)
 	if err != nil {
 		t.Fatalf("CreateComputeSystem: %v", err)
 	}
 	defer b.CloseComputeSystem(sys)
+	if got := mockctl.HeldCalls(); got != held+1 {
+		t.Errorf("HeldCalls = %d once the held create was made, want %d", got, held+1)
+	}
 	_, err = b.GetOperationResult(o.h)
 	wantErr(t, "result while pending", err, hrPending)
 	_, err = b.WaitForOperationResult(o.h, 1)

@@ -55,9 +55,8 @@ type Faults interface {
 // events without sleeping (a stalled machine cannot reorder them).
 type Holds interface {
 	// HoldNext makes the operation of the next call of fn stay pending
-	// until release is called; made is closed once the call has been made,
-	// or nil when the host cannot tell. release may be called more than
-	// once.
+	// until release is called; made is closed once the call has been
+	// made. release may be called more than once.
 	HoldNext(fn string) (made <-chan struct{}, release func())
 }
 
@@ -192,9 +191,8 @@ func (e *env) holds(t *testing.T) Holds {
 // abandon makes the next call of fn stay pending, and returns a context
 // for that call which ends while HCS has it, and the function that lets
 // the call complete. With HoldNext, the context ends once the call is
-// made, or, when the host cannot tell, 100 ms after it was created: the
-// hold keeps the completion from coming first, and 100 ms is for the call
-// to reach HCS. Without HoldNext, every completion takes 200 ms and the
+// made: the hold keeps the completion from coming first, whatever the
+// machine does. Without HoldNext, every completion takes 200 ms and the
 // context ends after 20 ms, an order that a machine stalled for longer can
 // upset.
 func (e *env) abandon(t *testing.T, fn string) (ctx context.Context, release func()) {
@@ -207,11 +205,6 @@ func (e *env) abandon(t *testing.T, fn string) (ctx context.Context, release fun
 		return ctx, func() { e.faults.SetDelay(0) }
 	}
 	made, release := h.HoldNext(fn)
-	if made == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		t.Cleanup(cancel)
-		return ctx, release
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go func() {

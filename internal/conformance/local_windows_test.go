@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,12 +96,31 @@ func (mockFaults) DropNextProcessExit()                { mockctl.DropNextProcess
 func (mockFaults) StoppedProcessError(hr hcs.HRESULT)  { mockctl.StoppedProcessError(uint32(hr)) }
 func (mockFaults) SystemExitDropsProcessExits(on bool) { mockctl.SystemExitDropsProcessExits(on) }
 
-// HoldNext holds the next call of fn with MockHoldNext. The mock cannot say
-// when the call arrives (made is nil), and MockReleaseHeld releases every
-// held call, which is the one the scenario holds.
+// HoldNext holds the next call of fn with MockHoldNext; made is closed once
+// the mock's count of held calls grows, which it checks every millisecond
+// until then or until release. MockReleaseHeld releases every held call,
+// which is the one the scenario holds.
 func (mockFaults) HoldNext(fn string) (made <-chan struct{}, release func()) {
+	before := mockctl.HeldCalls()
 	mockctl.HoldNext(fn)
-	return nil, mockctl.ReleaseHeld
+	arrived, released := make(chan struct{}), make(chan struct{})
+	go func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for mockctl.HeldCalls() == before {
+			select {
+			case <-released:
+				return
+			case <-tick.C:
+			}
+		}
+		close(arrived)
+	}()
+	var once sync.Once
+	return arrived, func() {
+		once.Do(func() { close(released) })
+		mockctl.ReleaseHeld()
+	}
 }
 
 // mockLayerFaults adapts the test-only exports of the mock layer DLLs to

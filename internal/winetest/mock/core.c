@@ -462,10 +462,21 @@ bool exit_take(const char *fn)
 	return take(fn, F_EXIT, &f);
 }
 
+/* g_held_calls counts the calls held so far, for MockHeldCalls. */
+static volatile LONG g_held_calls;
+
 bool hold_take(const char *fn)
 {
 	struct fault f;
-	return take(fn, F_HOLD, &f);
+	if (!take(fn, F_HOLD, &f))
+		return false;
+	InterlockedIncrement(&g_held_calls);
+	return true;
+}
+
+LONG held_calls(void)
+{
+	return InterlockedCompareExchange(&g_held_calls, 0, 0);
 }
 
 void faults_reset(void)

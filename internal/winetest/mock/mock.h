@@ -104,6 +104,7 @@ enum fkind { F_FAIL, F_EXIT, F_HOLD };
 bool fault_take(const char *fn, HRESULT *hr, bool *sync);
 bool exit_take(const char *fn);
 bool hold_take(const char *fn);
+LONG held_calls(void);
 void fault_add(const char *fn, enum fkind kind, HRESULT hr, bool sync);
 void faults_reset(void);
 

@@ -79,6 +79,8 @@ void WINAPI MockExitDuringNext(PCWSTR function) { add(function, F_EXIT, S_OK, fa
 
 void WINAPI MockHoldNext(PCWSTR function) { add(function, F_HOLD, S_OK, false); }
 
+LONG WINAPI MockHeldCalls(void) { return held_calls(); }
+
 void WINAPI MockReleaseHeld(void)
 {
 	lock();

@@ -44,6 +44,9 @@ void WINAPI MockSetLabel(PCWSTR label);
  * MockReleaseHeld (or MockReset, MockDisconnect). */
 void WINAPI MockHoldNext(PCWSTR function);
 void WINAPI MockReleaseHeld(void);
+/* The number of calls held so far (never reset): a test that reads it
+ * before MockHoldNext knows the held call has been made once it grows. */
+LONG WINAPI MockHeldCalls(void);
 
 /* The next HcsCreateProcess operation fails with hr while the process it
  * created runs on; its pipes are left to HcsGetProcessInfo. */

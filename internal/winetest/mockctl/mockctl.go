@@ -50,6 +50,7 @@ var (
 	procSetLabel                    = dll.NewProc("MockSetLabel")
 	procHoldNext                    = dll.NewProc("MockHoldNext")
 	procReleaseHeld                 = dll.NewProc("MockReleaseHeld")
+	procHeldCalls                   = dll.NewProc("MockHeldCalls")
 	procFailCreateProcessRunning    = dll.NewProc("MockFailCreateProcessRunning")
 	procDropNextProcessExit         = dll.NewProc("MockDropNextProcessExit")
 	procStoppedProcessError         = dll.NewProc("MockStoppedProcessError")
@@ -199,6 +200,11 @@ func HoldNext(function string) { callString(procHoldNext, function) }
 
 // ReleaseHeld lets every held call go on; they complete as usual.
 func ReleaseHeld() { call(procReleaseHeld) }
+
+// HeldCalls returns the number of calls held so far, never reset: a test
+// that reads it before HoldNext knows that the held call has been made
+// once it grows.
+func HeldCalls() int { return int(int32(call(procHeldCalls))) }
 
 // FailCreateProcessRunning makes the next HcsCreateProcess operation fail
 // with hr while the process it created keeps running; its pipes are left
