@@ -82,26 +82,24 @@ func (s *System) Statistics(ctx context.Context) (*schema.Statistics, error) {
 }
 
 // parseStatistics reads statistics from a Properties document
-// ({"Statistics": {...}}) or a bare Statistics document.
+// ({"Statistics": {...}}) or a bare Statistics document, with the schema's
+// generated decoders called directly (their fast path).
 func parseStatistics(doc []byte) (*schema.Statistics, error) {
-	var envelope struct {
-		Statistics json.RawMessage `json:"Statistics"`
-	}
-	if err := json.Unmarshal(doc, &envelope); err != nil {
+	var props schema.Properties
+	if err := props.UnmarshalJSON(doc); err != nil {
 		return nil, fmt.Errorf("%w: unreadable statistics document: %w", ErrInvalidSchema, err)
 	}
-	body := doc
-	if len(envelope.Statistics) > 0 && string(envelope.Statistics) != "null" {
-		body = envelope.Statistics
-	}
-	var st schema.Statistics
-	if err := json.Unmarshal(body, &st); err != nil {
-		return nil, fmt.Errorf("%w: unreadable statistics document: %w", ErrInvalidSchema, err)
+	st := props.Statistics
+	if st == nil {
+		st = new(schema.Statistics)
+		if err := st.UnmarshalJSON(doc); err != nil {
+			return nil, fmt.Errorf("%w: unreadable statistics document: %w", ErrInvalidSchema, err)
+		}
 	}
 	if st.Timestamp.IsZero() && st.Uptime100ns == nil && st.Processor == nil && st.Memory == nil && st.Storage == nil {
 		return nil, fmt.Errorf("%w: HCS returned no statistics", ErrInvalidSchema)
 	}
-	return &st, nil
+	return st, nil
 }
 
 // Modify changes the system while it runs: adds or removes a device,
