@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/windows"
 
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/internal/winstr"
 )
 
 // genericAll is the access HcsOpenComputeSystem and HcsOpenProcess expect.
@@ -81,14 +82,14 @@ func (*ffi) CancelOperation(op backend.Handle) error {
 func (*ffi) GetOperationResult(op backend.Handle) (string, error) {
 	var doc *uint16
 	err := hcsGetOperationResult(op, &doc)
-	return takeString(doc), err
+	return winstr.Take(doc), err
 }
 
 func (*ffi) GetOperationResultAndProcessInfo(op backend.Handle) (backend.ProcessInfo, string, error) {
 	var pi processInformation
 	var doc *uint16
 	err := hcsGetOperationResultAndProcessInfo(op, &pi, &doc)
-	result := takeString(doc)
+	result := winstr.Take(doc)
 	if err != nil {
 		closeStdio(&pi)
 		return backend.ProcessInfo{}, result, err
@@ -99,15 +100,15 @@ func (*ffi) GetOperationResultAndProcessInfo(op backend.Handle) (backend.Process
 func (*ffi) WaitForOperationResult(op backend.Handle, timeoutMs uint32) (string, error) {
 	var doc *uint16
 	err := hcsWaitForOperationResult(op, timeoutMs, &doc)
-	return takeString(doc), err
+	return winstr.Take(doc), err
 }
 
 func (*ffi) CreateComputeSystem(id, configuration string, op backend.Handle) (backend.Handle, error) {
-	id16, err := utf16Ptr(id)
+	id16, err := winstr.Ptr(id)
 	if err != nil {
 		return 0, err
 	}
-	config16, err := utf16Ptr(configuration)
+	config16, err := winstr.Ptr(configuration)
 	if err != nil {
 		return 0, err
 	}
@@ -117,7 +118,7 @@ func (*ffi) CreateComputeSystem(id, configuration string, op backend.Handle) (ba
 }
 
 func (*ffi) OpenComputeSystem(id string) (backend.Handle, error) {
-	id16, err := utf16Ptr(id)
+	id16, err := winstr.Ptr(id)
 	if err != nil {
 		return 0, err
 	}
@@ -136,7 +137,7 @@ func (*ffi) CloseComputeSystem(system backend.Handle) {
 type systemCall func(h, op handle, s *uint16) error
 
 func callWithString(fn systemCall, h, op backend.Handle, s string) error {
-	s16, err := utf16Ptr(s)
+	s16, err := winstr.Ptr(s)
 	if err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (*ffi) GetComputeSystemProperties(system, op backend.Handle, query string) 
 }
 
 func (*ffi) ModifyComputeSystem(system, op backend.Handle, configuration string) error {
-	config16, err := utf16Ptr(configuration)
+	config16, err := winstr.Ptr(configuration)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func (*ffi) SetComputeSystemCallback(system backend.Handle, options uint32, ctx 
 }
 
 func (*ffi) EnumerateComputeSystems(query string, op backend.Handle) error {
-	query16, err := utf16Ptr(query)
+	query16, err := winstr.Ptr(query)
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func (*ffi) EnumerateComputeSystems(query string, op backend.Handle) error {
 }
 
 func (*ffi) CreateProcess(system backend.Handle, parameters string, op backend.Handle) (backend.Handle, error) {
-	params16, err := utf16Ptr(parameters)
+	params16, err := winstr.Ptr(parameters)
 	if err != nil {
 		return 0, err
 	}
@@ -247,29 +248,29 @@ func (*ffi) SetProcessCallback(process backend.Handle, options uint32, ctx uintp
 }
 
 func (*ffi) GetServiceProperties(query string) (string, error) {
-	query16, err := utf16Ptr(query)
+	query16, err := winstr.Ptr(query)
 	if err != nil {
 		return "", err
 	}
 	var doc *uint16
 	err = hcsGetServiceProperties(query16, &doc)
-	return takeString(doc), err
+	return winstr.Take(doc), err
 }
 
 func (*ffi) ModifyServiceSettings(settings string) (string, error) {
-	settings16, err := utf16Ptr(settings)
+	settings16, err := winstr.Ptr(settings)
 	if err != nil {
 		return "", err
 	}
 	var doc *uint16
 	err = hcsModifyServiceSettings(settings16, &doc)
-	return takeString(doc), err
+	return winstr.Take(doc), err
 }
 
 // callOne calls fn with s converted to UTF-16, classifying a missing
 // optional entry point.
 func callOne(fn func(*uint16) error, s string) error {
-	s16, err := utf16Ptr(s)
+	s16, err := winstr.Ptr(s)
 	if err != nil {
 		return err
 	}
@@ -297,11 +298,11 @@ func (*ffi) RevokeVMAccess(vmID, path string) error {
 }
 
 func callTwo(fn func(a, b *uint16) error, a, b string) error {
-	a16, err := utf16Ptr(a)
+	a16, err := winstr.Ptr(a)
 	if err != nil {
 		return err
 	}
-	b16, err := utf16Ptr(b)
+	b16, err := winstr.Ptr(b)
 	if err != nil {
 		return err
 	}
@@ -317,11 +318,11 @@ func (*ffi) RevokeVMGroupAccess(path string) error {
 }
 
 func (*ffi) GetProcessorCompatibilityFromSavedState(path string) (string, error) {
-	path16, err := utf16Ptr(path)
+	path16, err := winstr.Ptr(path)
 	if err != nil {
 		return "", err
 	}
 	var doc *uint16
 	err = hcsGetProcessorCompatibilityFromSavedState(path16, &doc)
-	return takeString(doc), optional(err)
+	return winstr.Take(doc), optional(err)
 }

@@ -7,10 +7,8 @@ package computecore
 // trampolines, and the conversions of strings that cross the boundary.
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
 
@@ -105,37 +103,4 @@ func eventTrampoline(e *hcsEvent, context uintptr) uintptr {
 	}
 	cb.Event(context, ev)
 	return 0
-}
-
-// utf16Ptr converts s to a NUL-terminated UTF-16 string for a PCWSTR
-// argument. The empty string is NULL. A string containing NUL cannot be
-// passed without truncation and is rejected with ERROR_INVALID_PARAMETER,
-// the Win32 form of E_INVALIDARG that `hr error` results use.
-func utf16Ptr(s string) (*uint16, error) {
-	if s == "" {
-		return nil, nil
-	}
-	p, err := windows.UTF16PtrFromString(s)
-	if err != nil {
-		return nil, fmt.Errorf("computecore: string argument contains NUL: %w", windows.ERROR_INVALID_PARAMETER)
-	}
-	return p, nil
-}
-
-// takeString copies the HCS-allocated string p, then frees it with
-// LocalFree, as the reference pages specify for every result document. It is
-// called exactly once for every out string, whether the call succeeded or
-// not; NULL is "".
-func takeString(p *uint16) string {
-	if p == nil {
-		return ""
-	}
-	// SAFETY: p is a NUL-terminated string that HCS allocated with
-	// LocalAlloc and handed over to us; it is read before it is freed and
-	// never used afterwards (the caller's copy of p goes out of scope).
-	s := windows.UTF16PtrToString(p)
-	// SAFETY: converting the pointer to a handle value for LocalFree; the
-	// memory is native (LocalAlloc), not Go's, so the GC never tracks it.
-	_, _ = windows.LocalFree(windows.Handle(unsafe.Pointer(p)))
-	return s
 }

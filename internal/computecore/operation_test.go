@@ -4,11 +4,13 @@ package computecore
 
 import (
 	"errors"
-	"github.com/gohcs/hcs/internal/winetest"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohcs/hcs/internal/winetest"
+	"github.com/gohcs/hcs/internal/winstr"
 
 	"golang.org/x/sys/windows"
 
@@ -111,7 +113,7 @@ func TestOperation(t *testing.T) {
 	var pi processInformation
 	var result *uint16
 	err = hcsWaitForOperationResultAndProcessInfo(op3, windows.INFINITE, &pi, &result)
-	doc = takeString(result)
+	doc = winstr.Take(result)
 	must(t, "HcsWaitForOperationResultAndProcessInfo", doc, err)
 	info := processInfo(&pi)
 	if info.Stdout == nil {
@@ -204,8 +206,8 @@ func TestService(t *testing.T) {
 func TestNamespaceVariants(t *testing.T) {
 	b := mock(t)
 	id := newID("namespace")
-	id16, _ := utf16Ptr(id)
-	config16, _ := utf16Ptr(containerConfig("ns"))
+	id16, _ := winstr.Ptr(id)
+	config16, _ := winstr.Ptr(containerConfig("ns"))
 	absent := func(name string, err error) bool {
 		if isUnsupported(err) || errors.Is(err, hrNotImpl) {
 			t.Logf("%s: not available: %v", name, err)
@@ -244,7 +246,7 @@ func TestNamespaceVariants(t *testing.T) {
 		b.CloseComputeSystem(other)
 	}
 
-	q16, _ := utf16Ptr(`{"Ids":["` + id + `"]}`)
+	q16, _ := winstr.Ptr(`{"Ids":["` + id + `"]}`)
 	o = newOp(t, b)
 	err = optional(hcsEnumerateComputeSystemsInNamespace(nil, q16, o.h))
 	switch {

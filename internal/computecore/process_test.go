@@ -14,6 +14,7 @@ import (
 
 	"github.com/gohcs/hcs/internal/backend"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
+	"github.com/gohcs/hcs/internal/winstr"
 )
 
 func processParams(cmd string, stdin, stdout, stderr bool) string {
@@ -274,7 +275,7 @@ func TestProcessControl(t *testing.T) {
 
 	var result *uint16
 	err = optional(hcsWaitForProcessExit(p.h, 5000, &result))
-	doc = takeString(result)
+	doc = winstr.Take(result)
 	if errors.Is(err, errors.ErrUnsupported) {
 		t.Logf("HcsWaitForProcessExit: %v", err)
 	} else if err != nil {
@@ -402,7 +403,7 @@ func TestInvalidStdio(t *testing.T) {
 	var pi processInformation
 	var result *uint16
 	err = hcsGetOperationResultAndProcessInfo(o.h, &pi, &result)
-	must(t, "create result", takeString(result), err)
+	must(t, "create result", winstr.Take(result), err)
 	o.close(b)
 	if pi.StdInput != windows.InvalidHandle || pi.StdError != windows.InvalidHandle ||
 		pi.StdOutput == 0 || pi.StdOutput == windows.InvalidHandle {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gohcs/hcs/internal/backend"
 	"github.com/gohcs/hcs/internal/winetest/mockctl"
+	"github.com/gohcs/hcs/internal/winstr"
 )
 
 // A non-ASCII id survives the round trip Go → UTF-16 → mock → UTF-16 → Go,
@@ -136,7 +137,7 @@ func TestSystemLifecycle(t *testing.T) {
 		}
 		var result *uint16
 		err := optional(hcsWaitForComputeSystemExit(sys, 5000, &result))
-		doc := takeString(result)
+		doc := winstr.Take(result)
 		if errors.Is(err, errors.ErrUnsupported) {
 			t.Logf("HcsWaitForComputeSystemExit: %v", err)
 		} else if err != nil {
