@@ -30,7 +30,7 @@ import "golang.org/x/sys/windows"
 //     maps "" to NULL and rejects embedded NULs (mkwinsyscall's string
 //     conversion would pass "" as an empty, non-NULL string).
 //   - Out strings are **uint16 that HCS allocates; the caller frees them with
-//     LocalFree (see takeString).
+//     LocalFree (see winstr.Take).
 //   - Callbacks and contexts are uintptr: the callbacks are the two
 //     trampolines of native_windows.go, and contexts are integer keys, never
 //     Go pointers.
