@@ -38,6 +38,9 @@ type Faults interface {
 	FireLateEvents(on bool)
 	// LiveHandles counts open system, process and operation handles.
 	LiveHandles() int
+	// EventsDelivered waits until no event waits to be delivered (late
+	// ones included) and no callback runs, or ctx ends.
+	EventsDelivered(ctx context.Context) error
 	// FailCreateProcessRunning makes the next HcsCreateProcess operation fail with hr while the
 	// process it created keeps running (seen on Windows Server 2022, per hcsshim).
 	FailCreateProcessRunning(hr hcs.HRESULT)

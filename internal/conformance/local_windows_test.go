@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"os"
 	"sync"
 	"testing"
@@ -89,6 +90,22 @@ func (mockFaults) Disconnect()              { mockctl.Disconnect() }
 func (mockFaults) Reconnect()               { mockctl.Reconnect() }
 func (mockFaults) FireLateEvents(on bool)   { mockctl.FireLateEvents(on) }
 func (mockFaults) LiveHandles() int         { return int(mockctl.LiveHandles()) }
+
+// EventsDelivered waits for the mock's count of events queued or being
+// delivered (late ones count from the close that sends them) and of
+// running callbacks to reach 0, checking it every millisecond.
+func (mockFaults) EventsDelivered(ctx context.Context) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for mockctl.CallbacksInFlight() != 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
 func (mockFaults) FailCreateProcessRunning(hr hcs.HRESULT) {
 	mockctl.FailCreateProcessRunning(uint32(hr))
 }

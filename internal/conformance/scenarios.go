@@ -676,8 +676,10 @@ func lateCallback(t *testing.T, e *env) {
 		}
 	}
 	// The late events arrive after Close returned; they must be dropped
-	// without harm. Give them time to arrive.
-	time.Sleep(100 * time.Millisecond)
+	// without harm. Wait until they have been delivered.
+	if err := e.faults.EventsDelivered(ctxT(t)); err != nil {
+		t.Fatalf("late events not delivered: %v", err)
+	}
 	for _, in := range mustList(t, e) {
 		e.terminate(t, in.ID)
 	}

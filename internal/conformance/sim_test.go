@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -66,16 +67,17 @@ var _ Holds = simFaults{}
 func (f simFaults) FailNext(fn string, hr hcs.HRESULT, message string) {
 	f.sim.FailNext(hcssim.Call(fn), hr, message)
 }
-func (f simFaults) SetDelay(d time.Duration)                { f.sim.SetLatency(d) }
-func (f simFaults) ExitDuringNext(fn string)                { f.sim.ExitDuringNext(hcssim.Call(fn)) }
-func (f simFaults) Disconnect()                             { f.sim.Disconnect() }
-func (f simFaults) Reconnect()                              { f.sim.Reconnect() }
-func (f simFaults) FireLateEvents(on bool)                  { f.sim.FireLateEvents(on) }
-func (f simFaults) LiveHandles() int                        { return f.sim.LiveHandles() }
-func (f simFaults) FailCreateProcessRunning(hr hcs.HRESULT) { f.sim.FailCreateProcessRunning(hr) }
-func (f simFaults) DropNextProcessExit()                    { f.sim.DropNextProcessExit() }
-func (f simFaults) StoppedProcessError(hr hcs.HRESULT)      { f.sim.StoppedProcessError(hr) }
-func (f simFaults) SystemExitDropsProcessExits(on bool)     { f.sim.SystemExitDropsProcessExits(on) }
+func (f simFaults) SetDelay(d time.Duration)                  { f.sim.SetLatency(d) }
+func (f simFaults) ExitDuringNext(fn string)                  { f.sim.ExitDuringNext(hcssim.Call(fn)) }
+func (f simFaults) Disconnect()                               { f.sim.Disconnect() }
+func (f simFaults) Reconnect()                                { f.sim.Reconnect() }
+func (f simFaults) FireLateEvents(on bool)                    { f.sim.FireLateEvents(on) }
+func (f simFaults) LiveHandles() int                          { return f.sim.LiveHandles() }
+func (f simFaults) EventsDelivered(ctx context.Context) error { return f.sim.WaitIdle(ctx) }
+func (f simFaults) FailCreateProcessRunning(hr hcs.HRESULT)   { f.sim.FailCreateProcessRunning(hr) }
+func (f simFaults) DropNextProcessExit()                      { f.sim.DropNextProcessExit() }
+func (f simFaults) StoppedProcessError(hr hcs.HRESULT)        { f.sim.StoppedProcessError(hr) }
+func (f simFaults) SystemExitDropsProcessExits(on bool)       { f.sim.SystemExitDropsProcessExits(on) }
 func (f simFaults) HoldNext(fn string) (<-chan struct{}, func()) {
 	h := f.sim.HoldNext(hcssim.Call(fn))
 	return h.Made(), h.Release
