@@ -42,11 +42,21 @@ func TestHandlesAfterReconnect(t *testing.T) {
 		{"system Properties", func() error { _, err := s.Properties(ctx); return err }(), []string{`properties "web"`, "open the system again"}},
 		{"process Kill", p.Kill(ctx), []string{`"web" process ` + strconv.FormatUint(uint64(p.PID()), 10), "open the system and the process again"}},
 		{"process Wait", func() error { _, err := p.Wait(ctx); return err }(), []string{`wait process "web"`, "System.OpenProcess"}},
+		{"system CreateProcess", func() error {
+			_, err := s.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
+			return err
+		}(), []string{`create process "web"`, "open the system again"}},
+		{"system OpenProcess", func() error { _, err := s.OpenProcess(ctx, p.PID()); return err }(), []string{`open process "web"`, "open the system again"}},
 	}
 	for _, c := range checks {
 		if !errors.Is(c.err, hcs.ErrServiceDisconnect) {
 			t.Errorf("%s: %v, want ErrServiceDisconnect", c.name, c.err)
 			continue
+		}
+		// Refused by the package, not sent to HCS: real HCS might accept
+		// an old handle after a restart, and the call would take effect.
+		if hr := new(hcs.HRESULT); errors.As(c.err, hr) {
+			t.Errorf("%s: %v carries %v: the call reached HCS", c.name, c.err, *hr)
 		}
 		for _, w := range c.want {
 			if !strings.Contains(c.err.Error(), w) {

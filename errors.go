@@ -427,7 +427,8 @@ type Error struct {
 	// Op is the operation, such as "create", "start", "shutdown",
 	// "properties" or "open process".
 	Op string
-	// ID is the compute system identifier; "" for calls on the host.
+	// ID is the compute system identifier (the virtual machine's for
+	// GrantVMAccess and RevokeVMAccess); "" for other calls on the host.
 	ID string
 	// PID is the process identifier when the call concerns a process; 0 otherwise.
 	PID uint32
@@ -442,9 +443,6 @@ type Error struct {
 // `hcs: start "web1": HCS_E_INVALID_STATE (0x80370105): message`, where the
 // message is HCS's ErrorMessage from Result when there is one, and the
 // reference message of the code otherwise.
-// When a call on a system or process fails because the compute service
-// disconnected, the message ends by saying that the handle stays unusable
-// and how to get a new one.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("hcs: ")
@@ -468,16 +466,16 @@ func (e *Error) Error() string {
 	default:
 		b.WriteString("unknown error")
 	}
-	if e.ID != "" && e.Op != "open" && e.Op != "create" && errors.Is(e.Err, ErrServiceDisconnect) {
-		// The handle the call used belonged to the lost connection.
-		if e.PID != 0 {
-			b.WriteString("; a handle opened before the disconnection stays unusable: open the system and the process again (Host.OpenSystem, System.OpenProcess)")
-		} else {
-			b.WriteString("; a handle opened before the disconnection stays unusable: open the system again (Host.OpenSystem)")
-		}
-	}
 	return b.String()
 }
+
+// errStaleSystem and errStaleProcess are the causes of the calls on a
+// System or Process whose connection to the compute service was lost: they
+// match ErrServiceDisconnect and say what to do.
+var (
+	errStaleSystem  = fmt.Errorf("%w: the handle belongs to the lost connection; open the system again (Host.OpenSystem)", ErrServiceDisconnect)
+	errStaleProcess = fmt.Errorf("%w: the handle belongs to the lost connection; open the system and the process again (Host.OpenSystem, System.OpenProcess)", ErrServiceDisconnect)
+)
 
 // Unwrap returns e.Err, so that errors.Is and errors.As see the HRESULT or
 // the context error behind e.

@@ -283,6 +283,15 @@ func (h *Host) call(ctx context.Context, c callee, issue func(o backend.Handle) 
 		release()
 		return "", fail(err)
 	}
+	// A call whose wait would stop at once (its handle belongs to a lost
+	// service connection, or the system it must not outlive has exited)
+	// is not made.
+	for _, stop := range c.stop {
+		if isClosed(stop) {
+			release()
+			return "", fail(c.stopped())
+		}
+	}
 	o, err := h.startCall(issue)
 	if err != nil {
 		release()

@@ -21,10 +21,10 @@ import (
 // and ExitCode reports -1 until then.
 //
 // Like its System, a Process lives no longer than the connection to the
-// compute service: after a disconnection its calls and Wait fail with an
-// error matching ErrServiceDisconnect, also once the service is back. Open
-// the system again, then the process with System.OpenProcess (by PID), and
-// Close the old Process.
+// compute service: after a disconnection this package refuses its calls and
+// Wait with an error matching ErrServiceDisconnect, also once the service is
+// back. Open the system again, then the process with System.OpenProcess (by
+// PID), and Close the old Process.
 type Process struct {
 	sys    *System
 	pid    uint32
@@ -95,6 +95,9 @@ func (s *System) createProcess(ctx context.Context, op, params string) (*Process
 	}()
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, ID: s.id, Err: err}
+	}
+	if isClosed(s.sink.disconnected) {
+		return nil, &Error{Op: op, ID: s.id, Err: errStaleSystem}
 	}
 	h, b := s.h, s.h.b
 	var handle backend.Handle
@@ -193,6 +196,9 @@ func (s *System) openProcess(ctx context.Context, op string, pid uint32) (*Proce
 	defer s.life.release()
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, ID: s.id, PID: pid, Err: err}
+	}
+	if isClosed(s.sink.disconnected) {
+		return nil, &Error{Op: op, ID: s.id, PID: pid, Err: errStaleSystem}
 	}
 	handle, err := s.h.b.OpenProcess(s.handle, pid)
 	if err != nil {
@@ -528,9 +534,9 @@ func (p *Process) Wait(ctx context.Context) (*ProcessState, error) {
 		select {
 		case <-p.sink.exited:
 		case <-p.sink.disconnected:
-			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: errStaleProcess}
 		case <-p.sys.sink.disconnected:
-			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: ErrServiceDisconnect}
+			return nil, &Error{Op: "wait process", ID: p.sys.id, PID: p.pid, Err: errStaleProcess}
 		case <-p.sys.sink.exited:
 			if err := p.systemExited(ctx); err != nil {
 				return nil, err
@@ -640,7 +646,7 @@ func (p *Process) stopReason() error {
 	if isClosed(p.life.closing) {
 		return ErrClosed
 	}
-	return ErrServiceDisconnect
+	return errStaleProcess
 }
 
 // ProcessState describes an exited process, like os.ProcessState.

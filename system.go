@@ -29,9 +29,9 @@ import (
 // A System lives no longer than the connection to the compute service it
 // was opened on. When the service disconnects (vmcompute stops or
 // restarts), pending calls and Wait fail with an error matching
-// ErrServiceDisconnect, Events ends with EventServiceDisconnect, and every
-// later call on the System fails the same way, also after the service is
-// back: the handle belongs to the lost connection. The compute system
+// ErrServiceDisconnect, Events ends with EventServiceDisconnect, and this
+// package refuses every later call on the System with such an error, also
+// after the service is back: the handle belongs to the lost connection. The compute system
 // itself may still exist: open it again with Host.OpenSystem, and Close the
 // old System. See the System (ServiceDisconnect) example.
 type System struct {
@@ -275,7 +275,7 @@ func (s *System) stopReason() error {
 	case isClosed(s.life.closing):
 		return ErrClosed
 	case isClosed(s.sink.disconnected):
-		return ErrServiceDisconnect
+		return errStaleSystem
 	default:
 		return ErrUnexpectedExit
 	}
@@ -360,7 +360,7 @@ func (s *System) Wait(ctx context.Context) (*ExitStatus, error) {
 	case <-s.sink.exited:
 		return parseExitStatus(s.sink.exitDocument()), nil
 	case <-s.sink.disconnected:
-		return nil, &Error{Op: "wait", ID: s.id, Err: ErrServiceDisconnect}
+		return nil, &Error{Op: "wait", ID: s.id, Err: errStaleSystem}
 	case <-s.life.closing:
 		return nil, &Error{Op: "wait", ID: s.id, Err: ErrClosed}
 	case <-ctx.Done():
