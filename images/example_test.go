@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/gohcs/hcs/images"
 	"github.com/gohcs/hcs/layers"
@@ -147,4 +148,25 @@ func ExampleStore_Remove() {
 		log.Fatal(err)
 	}
 	fmt.Printf("removed %s: %d blobs, %d layer folders\n", rm.Ref, len(rm.Deleted), len(rm.Layers))
+}
+
+// Pull retrying a flaky registry's manifest requests more patiently than
+// the default: eight retries, waiting a second more each time, or what
+// the registry's Retry-After asks when it is under two minutes.
+func ExampleDefaultBackoff() {
+	opts := images.PullOptions{
+		OSVersion: images.OSVersion{Major: 10, Minor: 0, Build: 20348},
+		Retries:   8,
+		Backoff: func(n int, retryAfter time.Duration) time.Duration {
+			if retryAfter > 0 && retryAfter < 2*time.Minute {
+				return retryAfter
+			}
+			if retryAfter > 0 {
+				return -1 // give up
+			}
+			return time.Duration(n) * time.Second
+		},
+	}
+	fmt.Println(opts.Backoff(3, 0), opts.Backoff(1, 30*time.Second), images.DefaultBackoff(1, time.Hour))
+	// Output: 3s 30s -1ns
 }

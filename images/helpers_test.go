@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -45,8 +46,11 @@ func openStore(t *testing.T) *Store {
 func options(t *testing.T) PullOptions {
 	tr := remote.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return PullOptions{OSVersion: ltsc2022, Transport: tr, Keychain: authn.NewMultiKeychain()}
+	return PullOptions{OSVersion: ltsc2022, Transport: tr, Keychain: authn.NewMultiKeychain(), Backoff: noWait}
 }
+
+// noWait is a backoff that retries at once.
+func noWait(int, time.Duration) time.Duration { return 0 }
 
 // progressLog records progress reports.
 type progressLog struct {

@@ -34,6 +34,19 @@ type PullOptions struct {
 	// Transport makes the HTTP requests; nil means remote.DefaultTransport
 	// (proxies from the environment, timeouts to connect).
 	Transport http.RoundTripper
+	// Retries is how many times a request to the registry other than a
+	// blob download (its manifests and indexes, the token and the
+	// version check) is retried after a transient failure: a connection
+	// error, 408, 429 or a 5xx other than 501 and 505; 0 means 4, and
+	// a negative number none. Other 4xx answers (unauthorised, not found)
+	// are never retried. Blob downloads have their own tries, resuming.
+	Retries int
+	// Backoff returns how long to wait before retry n (from 1), given the
+	// wait the registry asked for in a Retry-After header (0 if none); a
+	// negative duration gives up. nil means DefaultBackoff. The wait ends
+	// early, failing the pull, when ctx ends; a wait that would end past
+	// ctx's deadline is not begun.
+	Backoff func(n int, retryAfter time.Duration) time.Duration
 	// Concurrency is how many blobs download at once; 0 means 3.
 	Concurrency int
 	// Progress, when set, is called as each blob's download advances. The
@@ -60,6 +73,10 @@ type PullOptions struct {
 // download that breaks off is resumed where it stopped, by this pull
 // (three tries per source) or the next one. Several processes may pull
 // into one store at once; each blob is downloaded once.
+//
+// A transient failure of a request for a manifest or an index is retried
+// (see PullOptions.Retries); the error after the last attempt says how
+// many were made.
 //
 // Pull fails, naming the reference and the blob, for an unknown reference
 // or registry, a registry error, a digest mismatch (ErrDigestMismatch), a
@@ -116,6 +133,13 @@ func (s *Store) newPuller(ctx context.Context, r name.Reference, opts PullOption
 	if base == nil {
 		base = remote.DefaultTransport
 	}
+	if opts.Retries == 0 {
+		opts.Retries = defaultRetries
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = DefaultBackoff
+	}
+	retry := &retrier{next: base, retries: max(opts.Retries, 0), backoff: opts.Backoff}
 	kc := opts.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
@@ -125,7 +149,7 @@ func (s *Store) newPuller(ctx context.Context, r name.Reference, opts PullOption
 	if err != nil {
 		return nil, fmt.Errorf("credentials for %s: %w", repo.RegistryStr(), err)
 	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, base, []string{repo.Scope(transport.PullScope)})
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, retry, []string{repo.Scope(transport.PullScope)})
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", repo.RegistryStr(), err)
 	}

@@ -40,6 +40,8 @@ simulator (elsewhere, or with --sim) it is ` + simOSVersion + ` (ltsc2022). When
 image fits, hcs pull says which builds the host runs and which the image
 offers.
 
+A registry's transient failures (a dropped connection, 429, 5xx) of manifest
+requests are retried up to four times, honouring Retry-After up to a minute.
 Layers already in the store are not downloaded again, by this image or
 another; a download that breaks off is resumed by the next hcs pull. Progress
 goes to stderr: a live display on a terminal, one line per change otherwise.

@@ -193,6 +193,50 @@ func Corrupt(digest string, times int) Fault {
 	})
 }
 
+// IsManifest reports whether req asks the registry for a manifest or an
+// index (GET or HEAD, by tag or digest).
+func IsManifest(req *http.Request) bool {
+	return (req.Method == http.MethodGet || req.Method == http.MethodHead) && strings.Contains(req.URL.Path, "/manifests/")
+}
+
+// FailManifests returns a fault that answers the next n manifest requests
+// (IsManifest) with status and header, as an overloaded or rate-limiting
+// registry would, and passes the others on.
+func FailManifests(n, status int, header http.Header) Fault {
+	return countManifests(n, func(w http.ResponseWriter) {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":"UNAVAILABLE","message":"injected %d"}]}`, status)
+	})
+}
+
+// DropManifests returns a fault that drops the connection of the next n
+// manifest requests before answering, as a network failure would.
+func DropManifests(n int) Fault {
+	return countManifests(n, func(http.ResponseWriter) { panic(http.ErrAbortHandler) })
+}
+
+// countManifests returns a fault that handles the next n manifest
+// requests with do.
+func countManifests(n int, do func(w http.ResponseWriter)) Fault {
+	var mu sync.Mutex
+	return func(w http.ResponseWriter, req *http.Request, _ http.Handler) bool {
+		mu.Lock()
+		hit := n > 0 && IsManifest(req)
+		if hit {
+			n--
+		}
+		mu.Unlock()
+		if hit {
+			do(w)
+		}
+		return hit
+	}
+}
+
 // spoil returns a fault that serves the first times requests for the blob
 // digest with the server's status and headers and the body write makes of
 // the server's body.
