@@ -16,8 +16,10 @@
 // the host can run with process isolation (OSVersion.CanRun) and says,
 // when there is none, which builds the host runs and which the index
 // offers. It downloads blobs concurrently, resumes broken downloads,
-// fetches foreign layers from their own URLs, verifies every digest and
-// reports progress. The Store keeps blobs by digest and a catalog of
+// retries transient registry failures, fetches foreign layers from their
+// own URLs when they are on hosts it allows (Microsoft's, over https, by
+// default; PullOptions.ForeignURLs), verifies every digest and reports
+// progress. The Store keeps blobs by digest and a catalog of
 // images by reference; writes are atomic, and several processes may share
 // a store (see Store).
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -169,4 +170,32 @@ func ExampleDefaultBackoff() {
 	}
 	fmt.Println(opts.Backoff(3, 0), opts.Backoff(1, 30*time.Second), images.DefaultBackoff(1, time.Hour))
 	// Output: 3s 30s -1ns
+}
+
+// Allow foreign layers from a mirror of the organisation's besides
+// Microsoft's hosts, and from a plain-http test server.
+func ExampleForeignHosts() {
+	mirror := images.ForeignHosts("*.layers.example.com", "http://127.0.0.1:5000")
+	opts := images.PullOptions{
+		OSVersion: images.OSVersion{Major: 10, Minor: 0, Build: 20348},
+		ForeignURLs: func(u *url.URL) bool {
+			return images.DefaultForeignURL(u) || mirror(u)
+		},
+	}
+	for _, s := range []string{
+		"https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:31f9df80",
+		"https://eu.layers.example.com/base.tar.gz",
+		"http://127.0.0.1:5000/layers/base",
+		"http://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:31f9df80",
+		"https://169.254.169.254/latest",
+	} {
+		u, _ := url.Parse(s)
+		fmt.Println(opts.ForeignURLs(u), s)
+	}
+	// Output:
+	// true https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:31f9df80
+	// true https://eu.layers.example.com/base.tar.gz
+	// true http://127.0.0.1:5000/layers/base
+	// false http://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:31f9df80
+	// false https://169.254.169.254/latest
 }

@@ -42,8 +42,9 @@ type blobRef struct {
 type fetcher struct {
 	store    *Store
 	repo     name.Repository
-	registry *http.Client // the registry's authenticated transport
-	plain    *http.Client // foreign URLs get no registry credentials
+	registry *http.Client        // the registry's authenticated transport
+	plain    *http.Client        // foreign URLs get no registry credentials
+	allow    func(*url.URL) bool // which foreign URLs may be fetched
 
 	mu       sync.Mutex // serialises progress reports
 	progress func(Progress)
@@ -180,12 +181,13 @@ func discard(file *os.File) error {
 	return err
 }
 
-// fill downloads the rest of b into file, from its foreign URLs and then
-// its registry, each tried triesPerSource times, each try resuming where
+// fill downloads the rest of b into file, from its allowed foreign URLs
+// and then its registry, each tried triesPerSource times, each try resuming where
 // the last stopped.
 func (f *fetcher) fill(ctx context.Context, file *os.File, h hash.Hash, b blobRef, p *Progress) error {
+	srcs, refused := f.sources(b)
 	var errs []error
-	for _, src := range f.sources(b) {
+	for _, src := range srcs {
 		for try := 0; try < triesPerSource && p.Bytes < b.Size; try++ {
 			p.Source = src.url
 			err := f.get(ctx, src, file, h, b, p)
@@ -208,7 +210,7 @@ func (f *fetcher) fill(ctx context.Context, file *os.File, h hash.Hash, b blobRe
 	if b.Size == 0 && len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("blob %s: %w", b.Digest, errors.Join(errs...))
+	return fmt.Errorf("blob %s: %w", b.Digest, errors.Join(append(refused, errs...)...))
 }
 
 // source is a URL to download a blob from, with the client for it.
@@ -217,12 +219,20 @@ type source struct {
 	client *http.Client
 }
 
-// sources lists where b can come from: a foreign layer's URLs (http and
-// https only), then its registry.
-func (f *fetcher) sources(b blobRef) []source {
+// sources lists where b can come from: those of a foreign layer's URLs
+// that f.allow allows, then its registry; and why the others were
+// refused.
+func (f *fetcher) sources(b blobRef) ([]source, []error) {
 	var out []source
+	var refused []error
 	for _, u := range b.URLs {
-		if pu, err := url.Parse(u); err == nil && (pu.Scheme == "http" || pu.Scheme == "https") {
+		pu, err := url.Parse(u)
+		switch {
+		case err != nil:
+			refused = append(refused, fmt.Errorf("foreign URL: %w", err))
+		case !f.allow(pu):
+			refused = append(refused, fmt.Errorf("foreign URL %s: refused by PullOptions.ForeignURLs (hcs pull --allow-foreign-host allows its host)", pu.Redacted()))
+		default:
 			out = append(out, source{u, f.plain})
 		}
 	}
@@ -230,7 +240,19 @@ func (f *fetcher) sources(b blobRef) []source {
 	return append(out, source{
 		fmt.Sprintf("%s://%s/v2/%s/blobs/%s", reg.Scheme(), reg.RegistryStr(), f.repo.RepositoryStr(), b.Digest),
 		f.registry,
-	})
+	}), refused
+}
+
+// noDowngrade is the CheckRedirect of foreign URLs: it follows up to ten
+// redirects, none from https to plain http.
+func noDowngrade(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refusing the redirect from https to %s", req.URL.Redacted())
+	}
+	return nil
 }
 
 // fatalError is a failure that trying the same source again cannot fix.

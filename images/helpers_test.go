@@ -41,12 +41,13 @@ func openStore(t *testing.T) *Store {
 }
 
 // options returns pull options for ltsc2022 with a transport of the test's
-// own, whose connections the test closes, and no credentials from the
-// machine's Docker config.
-func options(t *testing.T) PullOptions {
+// own, whose connections the test closes, no credentials from the
+// machine's Docker config, and reg's foreign layer server allowed.
+func options(t *testing.T, reg *registrytest.Registry) PullOptions {
 	tr := remote.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return PullOptions{OSVersion: ltsc2022, Transport: tr, Keychain: authn.NewMultiKeychain(), Backoff: noWait}
+	return PullOptions{OSVersion: ltsc2022, Transport: tr, Keychain: authn.NewMultiKeychain(), Backoff: noWait,
+		ForeignURLs: ForeignHosts(reg.Foreign)}
 }
 
 // noWait is a backoff that retries at once.

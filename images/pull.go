@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -47,6 +48,15 @@ type PullOptions struct {
 	// early, failing the pull, when ctx ends; a wait that would end past
 	// ctx's deadline is not begun.
 	Backoff func(n int, retryAfter time.Duration) time.Duration
+	// ForeignURLs says whether a foreign (non-distributable) layer may be
+	// downloaded from a URL its descriptor's urls list; nil means
+	// DefaultForeignURL: https to Microsoft's hosts only. (A manifest
+	// comes from whoever pushed it, and its urls would otherwise make
+	// the puller fetch from any host, on the local network too.) A refused
+	// URL is skipped: the layer then comes from its registry, and when
+	// that fails too, the error names the refused URLs. ForeignHosts
+	// makes one of host patterns.
+	ForeignURLs func(*url.URL) bool
 	// Concurrency is how many blobs download at once; 0 means 3.
 	Concurrency int
 	// Progress, when set, is called as each blob's download advances. The
@@ -66,8 +76,9 @@ type PullOptions struct {
 // versions the index offers.
 //
 // Every blob is verified against its digest before the store takes it;
-// a foreign (non-distributable) layer is downloaded from its own URLs,
-// then its registry, and verified the same way. Blobs already in the
+// a foreign (non-distributable) layer is downloaded from those of its own
+// URLs that opts.ForeignURLs allows, then its registry, and verified the
+// same way. Blobs already in the
 // store are not downloaded again: a second pull of an image asks the
 // registry for the reference's digest and downloads nothing more. A
 // download that breaks off is resumed where it stopped, by this pull
@@ -161,6 +172,10 @@ func (s *Store) newPuller(ctx context.Context, r name.Reference, opts PullOption
 	if arch == "" {
 		arch = "amd64"
 	}
+	allow := opts.ForeignURLs
+	if allow == nil {
+		allow = DefaultForeignURL
+	}
 	conc := opts.Concurrency
 	if conc <= 0 {
 		conc = 3
@@ -170,7 +185,8 @@ func (s *Store) newPuller(ctx context.Context, r name.Reference, opts PullOption
 		store: s, ref: r, opts: opts, arch: arch, remote: rp,
 		fetch: &fetcher{
 			store: s, repo: repo,
-			registry: &http.Client{Transport: rt}, plain: &http.Client{Transport: base},
+			registry: &http.Client{Transport: rt}, plain: &http.Client{Transport: base, CheckRedirect: noDowngrade},
+			allow:    allow,
 			progress: opts.Progress,
 		},
 	}, nil

@@ -23,7 +23,7 @@ func TestPull(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
 	var log progressLog
-	opts := options(t)
+	opts := options(t, reg)
 	opts.Progress = log.add
 	im, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), opts)
 	if err != nil {
@@ -100,7 +100,7 @@ func TestPullPicksOSVersion(t *testing.T) {
 		{"10.0.26100.3", "10.0.26100.1742"},
 	} {
 		s := openStore(t)
-		opts := options(t)
+		opts := options(t, reg)
 		opts.OSVersion = v(tc.host)
 		im, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), opts)
 		if err != nil {
@@ -112,7 +112,7 @@ func TestPullPicksOSVersion(t *testing.T) {
 	}
 
 	s := openStore(t)
-	opts := options(t)
+	opts := options(t, reg)
 	opts.OSVersion = v("10.0.19041.1")
 	_, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), opts)
 	if !errors.Is(err, ErrNoMatch) {
@@ -142,11 +142,11 @@ func TestPullPicksOSVersion(t *testing.T) {
 func TestPullSharesLayers(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 	reg.Requests()
-	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 	reqs := reg.Requests()
@@ -162,7 +162,7 @@ func TestPullCorruptBlob(t *testing.T) {
 	s := openStore(t)
 	app := reg.Layers["app"].Digest
 	reg.SetFault(registrytest.Corrupt(app, 1))
-	_, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t))
+	_, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t, reg))
 	if !errors.Is(err, ErrDigestMismatch) || !strings.Contains(err.Error(), app) {
 		t.Fatalf("error %v, want a digest mismatch of %s", err, app)
 	}
@@ -171,7 +171,7 @@ func TestPullCorruptBlob(t *testing.T) {
 		t.Errorf("the corrupt download was kept: %v", err)
 	}
 	// The registry serves it right again: the next pull succeeds.
-	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -179,7 +179,7 @@ func TestPullCorruptBlob(t *testing.T) {
 	s = openStore(t)
 	base := reg.Layers["base"].Digest
 	reg.SetFault(registrytest.Corrupt(base, 1))
-	if _, err = s.Pull(context.Background(), reg.Ref(registrytest.App), options(t)); !errors.Is(err, ErrDigestMismatch) {
+	if _, err = s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg)); !errors.Is(err, ErrDigestMismatch) {
 		t.Fatalf("corrupt foreign layer: %v", err)
 	}
 	checkConsistent(t, s, base)
@@ -210,7 +210,7 @@ func TestPullResumes(t *testing.T) {
 	patch := reg.Layers["patch"].Digest
 	reg.SetFault(registrytest.Truncate(patch, 1000, 1))
 	var log progressLog
-	opts := options(t)
+	opts := options(t, reg)
 	opts.Progress = log.add
 	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), opts); err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func TestPullResumesNextTime(t *testing.T) {
 		t.Fatalf("the layer has %d bytes, too few to cut", n)
 	}
 	reg.SetFault(registrytest.Truncate(patch, 100, triesPerSource))
-	_, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	_, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err == nil || !strings.Contains(err.Error(), patch) {
 		t.Fatalf("error %v, want one naming %s", err, patch)
 	}
@@ -250,7 +250,7 @@ func TestPullResumesNextTime(t *testing.T) {
 		t.Fatalf("partial download: %v, %v; want %d bytes", st, err, 100*triesPerSource)
 	}
 	reg.Requests()
-	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range reg.Requests() {
@@ -284,7 +284,7 @@ func TestPullInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Pull(ctx, reg.Ref(registrytest.Nanoserver), options(t))
+		_, err := s.Pull(ctx, reg.Ref(registrytest.Nanoserver), options(t, reg))
 		done <- err
 	}()
 	<-started
@@ -294,7 +294,7 @@ func TestPullInterrupted(t *testing.T) {
 	}
 	checkConsistent(t, s, app)
 	reg.SetFault(nil)
-	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -311,7 +311,7 @@ func TestPullForeignFallback(t *testing.T) {
 		}
 		return false
 	})
-	_, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	_, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err == nil || !strings.Contains(err.Error(), "/layers/") || !strings.Contains(err.Error(), "/v2/windows/app/blobs/") {
 		t.Fatalf("error %v, want one naming both sources", err)
 	}
@@ -346,7 +346,7 @@ func TestConcurrentPulls(t *testing.T) {
 		}
 		return false
 	})
-	optsA, optsB := options(t), options(t)
+	optsA, optsB := options(t, reg), options(t, reg)
 	optsA.Progress = func(p Progress) {
 		if string(p.Digest) == patch && p.Status == StatusWaiting {
 			once.Do(func() { close(otherWaits) })
@@ -383,7 +383,7 @@ func TestPullCredentials(t *testing.T) {
 		return true
 	})
 	s := openStore(t)
-	opts := options(t)
+	opts := options(t, reg)
 	opts.Keychain = authn.DefaultKeychain
 	t.Setenv("DOCKER_CONFIG", winetest.TempDir(t))
 	if _, err := s.Pull(context.Background(), reg.Ref(registrytest.App), opts); err == nil || !strings.Contains(err.Error(), "401") && !strings.Contains(err.Error(), "UNAUTHORIZED") {
@@ -401,13 +401,13 @@ func TestPullCredentials(t *testing.T) {
 func TestPullByDigest(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	im, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	im, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	byDigest := reg.Host + "/windows/app@" + string(im.Digest)
 	reg.Requests()
-	again, err := s.Pull(context.Background(), byDigest, options(t))
+	again, err := s.Pull(context.Background(), byDigest, options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func TestPullErrors(t *testing.T) {
 		"127.0.0.1:1/windows/app:1.0":             "registry 127.0.0.1:1",
 		reg.Host + "/windows/app@sha256:" + zeros: "MANIFEST_UNKNOWN",
 	} {
-		_, err := s.Pull(context.Background(), ref, options(t))
+		_, err := s.Pull(context.Background(), ref, options(t, reg))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Pull(%q): %v, want an error containing %q", ref, err, want)
 		}

@@ -57,7 +57,7 @@ func TestPullRetriesManifests(t *testing.T) {
 			s := openStore(t)
 			reg.SetFault(tc.fault)
 			var w waits
-			opts := options(t)
+			opts := options(t, reg)
 			opts.Backoff = w.backoff
 			// net/http itself retries a request whose reused connection
 			// dropped: new connections leave the retries to the retrier.
@@ -93,7 +93,7 @@ func TestPullRetriesGiveUp(t *testing.T) {
 	s := openStore(t)
 	reg.SetFault(registrytest.FailManifests(1000, http.StatusBadGateway, nil))
 	var w waits
-	opts := options(t)
+	opts := options(t, reg)
 	opts.Backoff = w.backoff
 	opts.Retries = 2
 	_, err := s.Pull(context.Background(), reg.Ref(registrytest.App), opts)
@@ -137,7 +137,7 @@ func TestPullRetryCancel(t *testing.T) {
 	reg.SetFault(registrytest.FailManifests(1000, http.StatusServiceUnavailable, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := options(t)
+	opts := options(t, reg)
 	opts.Backoff = func(int, time.Duration) time.Duration {
 		cancel() // the user gives up during the wait
 		return time.Hour

@@ -20,11 +20,11 @@ import (
 func TestRemove(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	nano, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t))
+	nano, err := s.Pull(context.Background(), reg.Ref(registrytest.Nanoserver), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +71,12 @@ func sameSet(a, b []Digest) bool {
 func TestGet(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	byDigest := reg.Host + "/windows/app@" + string(app.Digest)
-	if _, err := s.Pull(context.Background(), byDigest, options(t)); err != nil {
+	if _, err := s.Pull(context.Background(), byDigest, options(t, reg)); err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []string{app.Ref, byDigest, string(app.Digest), app.Digest.Hex()[:4]} {
@@ -108,7 +108,7 @@ func TestGet(t *testing.T) {
 func TestOpenLayer(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestDigest(t *testing.T) {
 func TestRemoveWaits(t *testing.T) {
 	reg := startRegistry(t)
 	s := openStore(t)
-	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t))
+	app, err := s.Pull(context.Background(), reg.Ref(registrytest.App), options(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}

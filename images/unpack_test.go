@@ -62,7 +62,7 @@ func newUnpackFixture(t *testing.T, svc layerService) *unpackFixture {
 	f := &unpackFixture{reg: startRegistry(t), s: openStore(t), root: filepath.Join(winetest.TempDir(t), "layers")}
 	f.lh, f.failNext = svc.open(t)
 	var err error
-	if f.app, err = f.s.Pull(context.Background(), f.reg.Ref(registrytest.App), options(t)); err != nil {
+	if f.app, err = f.s.Pull(context.Background(), f.reg.Ref(registrytest.App), options(t, f.reg)); err != nil {
 		t.Fatal(err)
 	}
 	f.reg.Requests()
@@ -212,7 +212,7 @@ func testUnpack(t *testing.T, svc layerService) {
 	if !slices.Equal(u2.Layers(), want) {
 		t.Errorf("second unpack: %q", u2.Layers())
 	}
-	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t))
+	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t, f.reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestUnpackRemove(t *testing.T) { eachLayerService(t, testUnpackRemove) }
 func testUnpackRemove(t *testing.T, svc layerService) {
 	f := newUnpackFixture(t, svc)
 	ctx := context.Background()
-	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t))
+	nano, err := f.s.Pull(ctx, f.reg.Ref(registrytest.Nanoserver), options(t, f.reg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func testUnpackDamagedBlob(t *testing.T, svc layerService) {
 				t.Errorf("Unpack without the blob: %v", err)
 			}
 
-			if _, err := f.s.Pull(ctx, f.app.Ref, options(t)); err != nil {
+			if _, err := f.s.Pull(ctx, f.app.Ref, options(t, f.reg)); err != nil {
 				t.Fatal(err)
 			}
 			reqs := f.reg.Requests()
@@ -567,7 +567,7 @@ func TestUnpackUtilityVMUpdate(t *testing.T) { eachLayerService(t, testUnpackUti
 
 func testUnpackUtilityVMUpdate(t *testing.T, svc layerService) {
 	f := newUnpackFixture(t, svc)
-	im, err := f.s.Pull(context.Background(), f.reg.Ref(registrytest.UtilityVMUpdate), options(t))
+	im, err := f.s.Pull(context.Background(), f.reg.Ref(registrytest.UtilityVMUpdate), options(t, f.reg))
 	if err != nil {
 		t.Fatal(err)
 	}

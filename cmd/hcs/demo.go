@@ -121,6 +121,8 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 		OSVersion: images.OSVersion{Major: 10, Build: 20348}, // ltsc2022; images.HostOSVersion() on Windows
 		Transport: transport,
 		Keychain:  authn.NewMultiKeychain(), // anonymous: no credentials of this machine
+		// The base layer is foreign, served by a second local server.
+		ForeignURLs: images.ForeignHosts(reg.Foreign),
 	})
 	if err != nil {
 		return err

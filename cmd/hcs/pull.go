@@ -42,6 +42,11 @@ offers.
 
 A registry's transient failures (a dropped connection, 429, 5xx) of manifest
 requests are retried up to four times, honouring Retry-After up to a minute.
+A foreign (non-distributable) layer, as Windows base layers have been, is
+downloaded from the URLs its manifest lists only over https from Microsoft's
+hosts (mcr.microsoft.com and *.mcr.microsoft.com, go.microsoft.com,
+*.blob.core.windows.net), else from its registry; --allow-foreign-host adds
+hosts.
 Layers already in the store are not downloaded again, by this image or
 another; a download that breaks off is resumed by the next hcs pull. Progress
 goes to stderr: a live display on a terminal, one line per change otherwise.
@@ -55,6 +60,7 @@ hcs images lists what the store holds; hcs rmi removes an image.`,
 	}
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	store := storeFlag(cmd)
+	foreign := foreignFlag(cmd)
 	cmd.Flags().StringVar(&osVersion, "os-version", "",
 		"the host's Windows version to pick an image for (default: this machine's on Windows, "+simOSVersion+" with the simulator)")
 	cmd.Flags().StringVar(&arch, "arch", "amd64", "the image's architecture")
@@ -63,12 +69,16 @@ hcs images lists what the store holds; hcs rmi removes an image.`,
 		if err != nil {
 			return err
 		}
+		allow, err := foreign()
+		if err != nil {
+			return err
+		}
 		s, err := openStore(*store)
 		if err != nil {
 			return a.failure("pull", "", err)
 		}
 		show := a.newPullDisplay()
-		im, err := s.Pull(cmd.Context(), args[0], images.PullOptions{OSVersion: host, Architecture: arch, Progress: show.update})
+		im, err := s.Pull(cmd.Context(), args[0], images.PullOptions{OSVersion: host, Architecture: arch, ForeignURLs: allow, Progress: show.update})
 		show.stop()
 		if errors.Is(err, context.Canceled) && cmd.Context().Err() != nil {
 			return &exitError{code: exitInterrupted, msg: "hcs pull " + args[0] + ": interrupted; hcs pull resumes the partial downloads"}

@@ -36,6 +36,7 @@ func TestPullInterrupted(t *testing.T) {
 	})
 	store := filepath.Join(winetest.TempDir(t), "store")
 	t.Setenv("DOCKER_CONFIG", winetest.TempDir(t))
+	t.Setenv("HCS_FOREIGN_HOSTS", reg.Foreign)
 	var out, errOut syncBuffer
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -87,5 +88,34 @@ func TestPullDisplay(t *testing.T) {
 	}
 	if got := d.downloaded(); got != 3<<20-512<<10 {
 		t.Errorf("downloaded %d", got)
+	}
+}
+
+// TestPullForeignHosts pulls an image whose foreign layer is served by a
+// local server: refused by default (the registry does not have it
+// either), pulled with --allow-foreign-host; a bad host is a usage error.
+func TestPullForeignHosts(t *testing.T) {
+	reg, err := registrytest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	store := filepath.Join(winetest.TempDir(t), "store")
+	t.Setenv("DOCKER_CONFIG", winetest.TempDir(t))
+	t.Setenv("HCS_FOREIGN_HOSTS", "")
+	pull := func(args ...string) (int, string) {
+		var out, errOut syncBuffer
+		a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut}
+		args = append([]string{"--sim", "pull", "--store", store}, args...)
+		return a.execute(context.Background(), append(args, reg.Ref(registrytest.App))), errOut.String()
+	}
+	if code, stderr := pull(); code != exitFailure || !strings.Contains(stderr, "foreign URL "+reg.Foreign+"/layers/") || !strings.Contains(stderr, "--allow-foreign-host") {
+		t.Errorf("exit status %d, stderr:\n%s\nwant a failure naming the refused URL", code, stderr)
+	}
+	if code, stderr := pull("--allow-foreign-host", "example.com/path"); code != exitUsage || !strings.Contains(stderr, "--allow-foreign-host") {
+		t.Errorf("exit status %d, stderr:\n%s\nwant a usage error", code, stderr)
+	}
+	if code, stderr := pull("--allow-foreign-host", reg.Foreign); code != 0 {
+		t.Errorf("exit status %d, stderr:\n%s", code, stderr)
 	}
 }

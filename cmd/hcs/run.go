@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,11 +138,12 @@ type runner struct {
 	id        string
 	dirs      []container.MappedDirectory
 	quiet     bool
-	// image is IMAGE, when not --layer; pull, storeDir and layerRoot are
-	// the flags about it.
+	// image is IMAGE, when not --layer; pull, storeDir, foreign and
+	// layerRoot are the flags about it.
 	image     string
 	pull      pullPolicy
 	storeDir  *string
+	foreign   func() (func(*url.URL) bool, error)
 	layerRoot string
 
 	// store and im are the image store and the image; pulled says that

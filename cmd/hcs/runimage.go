@@ -48,6 +48,7 @@ func (r *runner) imageFlags(cmd *cobra.Command) {
 	f.Var(&r.pull, "pull", "pull the image: "+strings.Join(pullPolicies, ", ")+" (as docker run)")
 	_ = cmd.RegisterFlagCompletionFunc("pull", cobra.FixedCompletions(pullPolicies, cobra.ShellCompDirectiveNoFileComp))
 	r.storeDir = storeFlag(cmd)
+	r.foreign = foreignFlag(cmd)
 	f.StringVar(&r.layerRoot, "layer-root", "", "the folder the image's layers are unpacked into (default: see above)")
 	_ = cmd.MarkFlagDirname("layer-root")
 }
@@ -100,7 +101,11 @@ func (r *runner) pullImage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := images.PullOptions{OSVersion: host}
+	allow, err := r.foreign()
+	if err != nil {
+		return err
+	}
+	opts := images.PullOptions{OSVersion: host, ForeignURLs: allow}
 	var show *pullDisplay
 	if !r.quiet {
 		show = r.a.newPullDisplay()

@@ -29,6 +29,7 @@ func newImageRun(t *testing.T) *imageRun {
 	}
 	t.Cleanup(reg.Close)
 	t.Setenv("DOCKER_CONFIG", winetest.TempDir(t)) // no credentials of the machine
+	t.Setenv("HCS_FOREIGN_HOSTS", reg.Foreign)
 	dir := winetest.TempDir(t)
 	return &imageRun{reg: reg, dir: dir, store: filepath.Join(dir, "store")}
 }

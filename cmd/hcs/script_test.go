@@ -82,7 +82,7 @@ func TestScripts(t *testing.T) {
 
 // startRegistry serves the images of internal/registrytest to the image
 // scripts: $REGISTRY is its host:port, $FOREIGN the digest of the foreign
-// layer. The store is in the work directory, and no Docker config of the
+// layer, whose server $HCS_FOREIGN_HOSTS allows. The store is in the work directory, and no Docker config of the
 // machine is read.
 func startRegistry(env *testscript.Env) error {
 	reg, err := registrytest.Start()
@@ -92,6 +92,7 @@ func startRegistry(env *testscript.Env) error {
 	env.Defer(reg.Close)
 	env.Setenv("REGISTRY", reg.Host)
 	env.Setenv("FOREIGN", reg.Layers["base"].Digest)
+	env.Setenv("HCS_FOREIGN_HOSTS", reg.Foreign)
 	// The layer folders hcs run unpacks the App image into are named by
 	// the chain ids of its layers: $CHAIN1 (the base), $CHAIN2, $CHAIN3.
 	app := images.Image{}

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,4 +54,34 @@ func openStore(dir string) (*images.Store, error) {
 		}
 	}
 	return images.Open(dir)
+}
+
+// foreignEnv lists, comma-separated, hosts foreign layers may be
+// downloaded from besides Microsoft's, when --allow-foreign-host does not.
+const foreignEnv = "HCS_FOREIGN_HOSTS"
+
+// foreignFlag adds --allow-foreign-host to a command that pulls, and
+// returns the function making its PullOptions.ForeignURLs.
+func foreignFlag(cmd *cobra.Command) func() (func(*url.URL) bool, error) {
+	var hosts []string
+	for h := range strings.SplitSeq(os.Getenv(foreignEnv), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	cmd.Flags().StringArrayVar(&hosts, "allow-foreign-host", hosts,
+		"also download foreign layers from `HOST` (host, host:port or *.domain; https only unless given as http://HOST; repeatable; default $"+foreignEnv+", comma-separated)")
+	_ = cmd.RegisterFlagCompletionFunc("allow-foreign-host", cobra.NoFileCompletions)
+	return func() (func(*url.URL) bool, error) {
+		for _, h := range hosts {
+			if err := images.CheckForeignHost(h); err != nil {
+				return nil, &usageError{"--allow-foreign-host: " + err.Error()}
+			}
+		}
+		if len(hosts) == 0 {
+			return images.DefaultForeignURL, nil
+		}
+		more := images.ForeignHosts(hosts...)
+		return func(u *url.URL) bool { return images.DefaultForeignURL(u) || more(u) }, nil
+	}
 }

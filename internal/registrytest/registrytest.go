@@ -58,6 +58,10 @@ type Fault func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 type Registry struct {
 	// Host is the registry's "127.0.0.1:PORT", the start of references.
 	Host string
+	// Foreign is the foreign layer's server, "http://127.0.0.1:PORT":
+	// pulls must allow it (images.ForeignHosts(reg.Foreign)), as it is not
+	// one of the hosts allowed by default.
+	Foreign string
 	// Layers are the layers' blobs by name ("base", "app", "patch",
 	// "uvm-update"): Digest
 	// and the compressed bytes served.
@@ -82,6 +86,7 @@ func Start() (*Registry, error) {
 	r.reg = httptest.NewServer(r.wrap(r.withholdForeign(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))))
 	r.Host = strings.TrimPrefix(r.reg.URL, "http://")
 	r.foreign = httptest.NewServer(r.wrap(http.HandlerFunc(r.serveForeign)))
+	r.Foreign = r.foreign.URL
 	if err := r.push(); err != nil {
 		r.Close()
 		return nil, err
