@@ -151,6 +151,23 @@ func ExampleStore_Remove() {
 	fmt.Printf("removed %s: %d blobs, %d layer folders\n", rm.Ref, len(rm.Deleted), len(rm.Layers))
 }
 
+// Delete what no image uses: blobs of failed pulls and of references
+// pulled again after they moved, and partial downloads.
+func ExampleStore_Prune() {
+	ctx := context.Background()
+	store, err := images.Open(filepath.Join(os.TempDir(), "example-images"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	pr, err := store.Prune(ctx, images.PruneOptions{
+		Waiting: func() { log.Print("waiting for the pulls in progress") },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("deleted %d blobs and %d partial downloads: %d bytes\n", len(pr.Deleted), len(pr.Partial), pr.Freed)
+}
+
 // Pull retrying a flaky registry's manifest requests more patiently than
 // the default: eight retries, waiting a second more each time, or what
 // the registry's Retry-After asks when it is under two minutes.

@@ -19,13 +19,14 @@ import (
 //	ingest/sha256-HEX        partial downloads, resumed by the next pull
 //	ingest/sha256-HEX.lock   held by the process downloading the blob
 //	images.json              the catalog (images.lock guards it)
-//	gc.lock                  shared by pulls, exclusive while removing
+//	gc.lock                  shared by pulls, exclusive while removing or pruning
 //
 // A blob enters blobs/ only once its digest is verified, by a rename after
 // an fsync; the catalog is replaced the same way after every blob of an
 // image is in place. So a pull that is interrupted, or that fails a
 // verification, leaves nothing a later one would trust: at most a partial
-// download in ingest/, which is verified as a whole once complete.
+// download in ingest/, which is verified as a whole once complete, and
+// blobs no image uses, which Store.Prune deletes.
 //
 // Several processes may use one store at once: two pulls of the same image
 // download each blob once (the second waits for the first's blob lock),

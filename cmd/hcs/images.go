@@ -25,13 +25,16 @@ With --layers, list the layers instead, each with the images that use it.
 With -o json or yaml, each image has its reference, digests, platform,
 config, layers (with their DiffIDs and, for foreign layers, URLs), created
 and pulled times, and sharedSize; with --layers, each layer has its digest,
-size and images.`,
+size and images.
+
+hcs images prune deletes what no image uses.`,
 		Example: `  hcs images
   hcs images --layers
   hcs images -o json | jq -r '.[].ref'`,
 		Args:              cobra.NoArgs,
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
+	cmd.AddCommand(a.imagesPruneCommand())
 	out := formatFlag(cmd, formatTable, formatTable, formatJSON, formatYAML)
 	store := storeFlag(cmd)
 	cmd.Flags().BoolVar(&layers, "layers", false, "list the layers, with the images that use each")
