@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -262,7 +263,8 @@ func (p *puller) pull(ctx context.Context) (*Image, error) {
 // resolve returns the digest and media type the reference names: from the
 // reference itself and the store when it is a digest the store holds,
 // otherwise by asking the registry (HEAD, then GET for a registry that
-// will not answer HEAD).
+// will not answer HEAD; not after a transient failure that outlasted the
+// retries).
 func (p *puller) resolve(ctx context.Context) (Digest, types.MediaType, error) {
 	if dr, ok := p.ref.(name.Digest); ok {
 		d, err := ParseDigest(dr.DigestStr())
@@ -283,6 +285,10 @@ func (p *puller) resolve(ctx context.Context) (Digest, types.MediaType, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", "", ctx.Err()
+		}
+		var retried *retryError
+		if errors.As(err, &retried) {
+			return "", "", err // the registry is failing: a GET would fail too
 		}
 		full, gerr := p.remote.Get(ctx, p.ref)
 		if gerr != nil {

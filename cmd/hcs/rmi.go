@@ -30,7 +30,9 @@ is not removed: hcs rmi says so and leaves it as it is.
 
 For each image it prints the reference removed, the blobs deleted and the
 layer folders destroyed. An image that cannot be removed is reported and the
-others are still removed; the exit status is then 1.`,
+others are still removed; the exit status is then 1. hcs images prune deletes
+the blobs no image uses that hcs rmi does not reach: those of failed pulls and
+of references pulled again after they moved.`,
 		Example: `  hcs rmi mcr.microsoft.com/windows/nanoserver:ltsc2022
   hcs rmi 3f2a1b0c9d8e`,
 		Args: cobra.MinimumNArgs(1),
