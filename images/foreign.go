@@ -10,20 +10,21 @@ import (
 // (non-distributable) layers of Windows base images from: the Microsoft
 // Container Registry and its content hosts, where a base layer's urls
 // entries point since 2018 ("https://mcr.microsoft.com/v2/windows/
-// servercore/blobs/sha256:…"); the go.microsoft.com links of the earlier
-// images on Docker Hub (microsoft/windowsservercore); and Azure blob
-// storage, which served those links' downloads.
+// servercore/blobs/sha256:…"); and the go.microsoft.com links of the
+// earlier images on Docker Hub (microsoft/windowsservercore). Azure blob
+// storage (*.blob.core.windows.net) is not listed: anyone can serve from
+// it. A redirect from an allowed URL is followed without this check
+// (https only).
 var defaultForeignHosts = []string{
 	"mcr.microsoft.com",
 	"*.mcr.microsoft.com",
 	"go.microsoft.com",
-	"*.blob.core.windows.net",
 }
 
 // DefaultForeignURL is the ForeignURLs PullOptions defaults to: it allows
-// https URLs to mcr.microsoft.com and its subdomains, go.microsoft.com and
-// *.blob.core.windows.net, where Windows base layers have been served
-// from, and refuses every other URL.
+// https URLs to mcr.microsoft.com and its subdomains and to
+// go.microsoft.com, where Windows base layers have been served from, and
+// refuses every other URL.
 func DefaultForeignURL(u *url.URL) bool { return defaultForeign(u) }
 
 var defaultForeign = ForeignHosts(defaultForeignHosts...)

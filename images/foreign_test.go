@@ -20,7 +20,7 @@ func TestForeignHosts(t *testing.T) {
 		{DefaultForeignURL, "https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:31f9", true},
 		{DefaultForeignURL, "https://westus2.data.mcr.microsoft.com/abc", true},
 		{DefaultForeignURL, "https://go.microsoft.com/fwlink/?linkid=837858", true},
-		{DefaultForeignURL, "https://account.blob.core.windows.net/layers/x", true},
+		{DefaultForeignURL, "https://account.blob.core.windows.net/layers/x", false}, // anyone's storage
 		{DefaultForeignURL, "https://MCR.Microsoft.com:443/v2/x", true},
 		{DefaultForeignURL, "http://mcr.microsoft.com/v2/x", false}, // https only
 		{DefaultForeignURL, "https://mcr.microsoft.com.evil.test/x", false},

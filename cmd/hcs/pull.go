@@ -44,9 +44,8 @@ A registry's transient failures (a dropped connection, 429, 5xx) of manifest
 requests are retried up to four times, honouring Retry-After up to a minute.
 A foreign (non-distributable) layer, as Windows base layers have been, is
 downloaded from the URLs its manifest lists only over https from Microsoft's
-hosts (mcr.microsoft.com and *.mcr.microsoft.com, go.microsoft.com,
-*.blob.core.windows.net), else from its registry; --allow-foreign-host adds
-hosts.
+hosts (mcr.microsoft.com and *.mcr.microsoft.com, go.microsoft.com), else
+from its registry; --allow-foreign-host adds hosts.
 Layers already in the store are not downloaded again, by this image or
 another; a download that breaks off is resumed by the next hcs pull. Progress
 goes to stderr: a live display on a terminal, one line per change otherwise.
