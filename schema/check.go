@@ -11,44 +11,44 @@ import (
 // ProblemKind says what kind of problem Check found.
 type ProblemKind int
 
-// The kinds of problems. ProblemUnreadable, ProblemWrongType and ProblemNoSystem are errors:
+// The kinds of problems. ProblemKindUnreadable, ProblemKindWrongType and ProblemKindNoSystem are errors:
 // the document cannot be read as its schema type, or HCS cannot act on it.
 // The others are warnings: the document is read and may be sent, but HCS may
 // not read it as the sender meant.
 const (
-	// ProblemUnreadable is a document that is not JSON text, or not in an encoding
+	// ProblemKindUnreadable is a document that is not JSON text, or not in an encoding
 	// ToUTF8 reads. Nothing after the problem is checked.
-	ProblemUnreadable ProblemKind = iota + 1
-	// ProblemWrongType is a value its member's schema type cannot hold; the member
+	ProblemKindUnreadable ProblemKind = iota + 1
+	// ProblemKindWrongType is a value its member's schema type cannot hold; the member
 	// is left out of the decoded document.
-	ProblemWrongType
-	// ProblemNoSystem is a ComputeSystem with neither a Container nor a
+	ProblemKindWrongType
+	// ProblemKindNoSystem is a ComputeSystem with neither a Container nor a
 	// VirtualMachine.
-	ProblemNoSystem
-	// ProblemUnknownMember is a member the schema does not list, often a
+	ProblemKindNoSystem
+	// ProblemKindUnknownMember is a member the schema does not list, often a
 	// misspelling; it is kept in Unknown and sent.
-	ProblemUnknownMember
-	// ProblemDuplicateMember is a member name that appears twice in one object.
+	ProblemKindUnknownMember
+	// ProblemKindDuplicateMember is a member name that appears twice in one object.
 	// This package keeps the last value, as encoding/json does; which one
 	// HCS uses is not documented.
-	ProblemDuplicateMember
-	// ProblemUnknownVersion is a SchemaVersion whose major version is not 2, the
+	ProblemKindDuplicateMember
+	// ProblemKindUnknownVersion is a SchemaVersion whose major version is not 2, the
 	// only one published. The schema says major versions are not compatible
 	// with one another.
-	ProblemUnknownVersion
-	// ProblemContainerAndVM is a ComputeSystem with both a Container and a
+	ProblemKindUnknownVersion
+	// ProblemKindContainerAndVM is a ComputeSystem with both a Container and a
 	// VirtualMachine: one system is one or the other.
-	ProblemContainerAndVM
+	ProblemKindContainerAndVM
 )
 
 var problemKinds = [...]string{
-	ProblemUnreadable:      "unreadable",
-	ProblemWrongType:       "wrong type",
-	ProblemNoSystem:        "no system",
-	ProblemUnknownMember:   "unknown member",
-	ProblemDuplicateMember: "duplicate member",
-	ProblemUnknownVersion:  "unknown version",
-	ProblemContainerAndVM:  "container and VM",
+	ProblemKindUnreadable:      "unreadable",
+	ProblemKindWrongType:       "wrong type",
+	ProblemKindNoSystem:        "no system",
+	ProblemKindUnknownMember:   "unknown member",
+	ProblemKindDuplicateMember: "duplicate member",
+	ProblemKindUnknownVersion:  "unknown version",
+	ProblemKindContainerAndVM:  "container and VM",
 }
 
 // String returns the kind in words, such as "unknown member".
@@ -61,7 +61,7 @@ func (k ProblemKind) String() string {
 
 // Warning reports whether a problem of kind k leaves a document that HCS
 // may take: see the kinds.
-func (k ProblemKind) Warning() bool { return k >= ProblemUnknownMember }
+func (k ProblemKind) Warning() bool { return k >= ProblemKindUnknownMember }
 
 // Problem is one thing wrong, or doubtful, in a document, as Check finds it.
 type Problem struct {
@@ -108,14 +108,14 @@ type document[T any] interface {
 //
 // The document may be UTF-8 with or without a byte order mark, or UTF-16:
 // see ToUTF8. For text it cannot read, Check returns nil and the problems
-// found before, the ProblemUnreadable one last; otherwise the document, decoded as
+// found before, the ProblemKindUnreadable one last; otherwise the document, decoded as
 // far as its types allowed.
 //
 //	cs, problems := schema.Check[schema.ComputeSystem](data)
 func Check[T any, P document[T]](data []byte) (*T, []Problem) {
 	text, err := ToUTF8(data)
 	if err != nil {
-		return nil, []Problem{{Kind: ProblemUnreadable, Message: err.Error()}}
+		return nil, []Problem{{Kind: ProblemKindUnreadable, Message: err.Error()}}
 	}
 	c := &checker{data: text}
 	d := &decoder{data: text, chk: c}
@@ -124,10 +124,10 @@ func Check[T any, P document[T]](data []byte) (*T, []Problem) {
 	err = d.end(P(doc).decode(d))
 	if pe, ok := errors.AsType[*PathError](err); ok && pe.Path == "" {
 		// The document is not an object at all.
-		return nil, []Problem{{Kind: ProblemUnreadable, Line: 1, Column: 1, Message: pe.Err.Error()}}
+		return nil, []Problem{{Kind: ProblemKindUnreadable, Line: 1, Column: 1, Message: pe.Err.Error()}}
 	}
 	if se, ok := errors.AsType[*SyntaxError](err); ok {
-		p := Problem{Kind: ProblemUnreadable, Line: se.Line, Column: se.Column, Message: "invalid JSON: " + se.msg}
+		p := Problem{Kind: ProblemKindUnreadable, Line: se.Line, Column: se.Column, Message: "invalid JSON: " + se.msg}
 		return nil, append(c.problems, p)
 	}
 	c.problems = append(c.problems, checkDocument(doc)...)
@@ -140,7 +140,7 @@ func checkDocument(doc any) []Problem {
 	v := reflect.ValueOf(doc).Elem()
 	if f := v.FieldByName("SchemaVersion"); f.IsValid() {
 		if sv, ok := f.Interface().(*Version); ok && sv != nil && sv.Major != nil && *sv.Major != 2 {
-			out = append(out, Problem{Kind: ProblemUnknownVersion, Path: "/SchemaVersion/Major",
+			out = append(out, Problem{Kind: ProblemKindUnknownVersion, Path: "/SchemaVersion/Major",
 				Message: fmt.Sprintf("schema version %d.x is unknown: the published schema is version 2 (2.0 to 2.6), "+
 					"and major versions are not compatible with one another", *sv.Major)})
 		}
@@ -148,10 +148,10 @@ func checkDocument(doc any) []Problem {
 	if cs, ok := doc.(*ComputeSystem); ok {
 		switch {
 		case cs.Container != nil && cs.VirtualMachine != nil:
-			out = append(out, Problem{Kind: ProblemContainerAndVM,
+			out = append(out, Problem{Kind: ProblemKindContainerAndVM,
 				Message: "the document describes both a Container and a VirtualMachine; a compute system is one or the other"})
 		case cs.Container == nil && cs.VirtualMachine == nil:
-			out = append(out, Problem{Kind: ProblemNoSystem,
+			out = append(out, Problem{Kind: ProblemKindNoSystem,
 				Message: "the document describes neither a Container nor a VirtualMachine"})
 		}
 	}
@@ -211,7 +211,7 @@ func (c *checker) member(k []byte, off int) {
 		l.seen = make(map[string]struct{})
 	}
 	if _, dup := l.seen[l.seg]; dup {
-		c.add(ProblemDuplicateMember, off, "the member appears more than once in its object; "+
+		c.add(ProblemKindDuplicateMember, off, "the member appears more than once in its object; "+
 			"this package keeps the last, and which one HCS uses is not documented")
 	}
 	l.seen[l.seg] = struct{}{}
@@ -222,7 +222,7 @@ func (c *checker) value(off int) { c.levels[len(c.levels)-1].value = off }
 
 // unknown notes that the member named last is one the schema does not list.
 func (c *checker) unknown() {
-	c.add(ProblemUnknownMember, c.levels[len(c.levels)-1].key, "the HCS schema has no such member (misspelt?)")
+	c.add(ProblemKindUnknownMember, c.levels[len(c.levels)-1].key, "the HCS schema has no such member (misspelt?)")
 }
 
 // note records err, the error of the value just read, if it is a type
@@ -232,7 +232,7 @@ func (c *checker) note(err error) error {
 	if !ok {
 		return err
 	}
-	c.add(ProblemWrongType, c.levels[len(c.levels)-1].value, te.Error())
+	c.add(ProblemKindWrongType, c.levels[len(c.levels)-1].value, te.Error())
 	return nil
 }
 

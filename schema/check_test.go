@@ -21,16 +21,16 @@ func TestCheckReportsEveryProblemAtOnce(t *testing.T) {
 }`
 	cs, problems := Check[ComputeSystem]([]byte(doc))
 	want := []Problem{
-		{ProblemWrongType, "/Owner", 2, 12, "the number 42 where the schema wants a string"},
-		{ProblemUnknownMember, "/Container/Storag", 5, 5, "the HCS schema has no such member (misspelt?)"},
-		{ProblemWrongType, "/Container/MappedDirectories/0/ReadOnly", 6, 57, "a JSON string where the schema wants a boolean"},
-		{ProblemDuplicateMember, "/Container/MappedDirectories/1/HostPath", 6, 83, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
-		{ProblemWrongType, "/Container/Memory/SizeInMB", 7, 28, "the number -1 where the schema wants a uint64 (a whole number from 0 to 18446744073709551615)"},
-		{ProblemDuplicateMember, "/VirtualMachine/Devices/Scsi/0", 9, 52, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
-		{ProblemDuplicateMember, "/HostedSystem/x", 10, 28, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
-		{ProblemDuplicateMember, "/Container", 11, 3, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
-		{ProblemUnknownVersion, "/SchemaVersion/Major", 0, 0, "schema version 3.x is unknown: the published schema is version 2 (2.0 to 2.6), and major versions are not compatible with one another"},
-		{ProblemContainerAndVM, "", 0, 0, "the document describes both a Container and a VirtualMachine; a compute system is one or the other"},
+		{ProblemKindWrongType, "/Owner", 2, 12, "the number 42 where the schema wants a string"},
+		{ProblemKindUnknownMember, "/Container/Storag", 5, 5, "the HCS schema has no such member (misspelt?)"},
+		{ProblemKindWrongType, "/Container/MappedDirectories/0/ReadOnly", 6, 57, "a JSON string where the schema wants a boolean"},
+		{ProblemKindDuplicateMember, "/Container/MappedDirectories/1/HostPath", 6, 83, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
+		{ProblemKindWrongType, "/Container/Memory/SizeInMB", 7, 28, "the number -1 where the schema wants a uint64 (a whole number from 0 to 18446744073709551615)"},
+		{ProblemKindDuplicateMember, "/VirtualMachine/Devices/Scsi/0", 9, 52, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
+		{ProblemKindDuplicateMember, "/HostedSystem/x", 10, 28, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
+		{ProblemKindDuplicateMember, "/Container", 11, 3, "the member appears more than once in its object; this package keeps the last, and which one HCS uses is not documented"},
+		{ProblemKindUnknownVersion, "/SchemaVersion/Major", 0, 0, "schema version 3.x is unknown: the published schema is version 2 (2.0 to 2.6), and major versions are not compatible with one another"},
+		{ProblemKindContainerAndVM, "", 0, 0, "the document describes both a Container and a VirtualMachine; a compute system is one or the other"},
 	}
 	if !reflect.DeepEqual(problems, want) {
 		t.Errorf("problems:")
@@ -52,14 +52,14 @@ func TestCheckReportsEveryProblemAtOnce(t *testing.T) {
 func TestCheckStopsAtASyntaxError(t *testing.T) {
 	cs, problems := Check[ComputeSystem]([]byte("{\"Ownr\": \"x\",\n \"Container\": {]}"))
 	want := []Problem{
-		{ProblemUnknownMember, "/Ownr", 1, 2, "the HCS schema has no such member (misspelt?)"},
-		{ProblemUnreadable, "", 2, 16, "invalid JSON: unexpected ']', want a member name"},
+		{ProblemKindUnknownMember, "/Ownr", 1, 2, "the HCS schema has no such member (misspelt?)"},
+		{ProblemKindUnreadable, "", 2, 16, "invalid JSON: unexpected ']', want a member name"},
 	}
 	if cs != nil || !reflect.DeepEqual(problems, want) {
 		t.Errorf("%v, %#v", cs, problems)
 	}
 	cs, problems = Check[ComputeSystem]([]byte(`["Container"]`))
-	want = []Problem{{ProblemUnreadable, "", 1, 1, "a JSON array where the schema wants a ComputeSystem object"}}
+	want = []Problem{{ProblemKindUnreadable, "", 1, 1, "a JSON array where the schema wants a ComputeSystem object"}}
 	if cs != nil || !reflect.DeepEqual(problems, want) {
 		t.Errorf("%v, %#v", cs, problems)
 	}
@@ -71,11 +71,11 @@ func TestCheckAcceptsAGoodDocument(t *testing.T) {
 			t.Errorf("%s: %v", doc, problems)
 		}
 	}
-	if _, problems := Check[ComputeSystem]([]byte(`{}`)); len(problems) != 1 || problems[0].Kind != ProblemNoSystem {
+	if _, problems := Check[ComputeSystem]([]byte(`{}`)); len(problems) != 1 || problems[0].Kind != ProblemKindNoSystem {
 		t.Errorf("{}: %v", problems)
 	}
 	// Other types get the checks that apply to them.
-	if _, problems := Check[LayerData]([]byte(`{"SchemaVersion":{"Major":1}}`)); len(problems) != 1 || problems[0].Kind != ProblemUnknownVersion {
+	if _, problems := Check[LayerData]([]byte(`{"SchemaVersion":{"Major":1}}`)); len(problems) != 1 || problems[0].Kind != ProblemKindUnknownVersion {
 		t.Errorf("LayerData: %v", problems)
 	}
 	if _, problems := Check[Properties](benchProperties()); problems != nil {
@@ -85,8 +85,8 @@ func TestCheckAcceptsAGoodDocument(t *testing.T) {
 
 func TestProblemKinds(t *testing.T) {
 	for k, warning := range map[ProblemKind]bool{
-		ProblemUnreadable: false, ProblemWrongType: false, ProblemNoSystem: false,
-		ProblemUnknownMember: true, ProblemDuplicateMember: true, ProblemUnknownVersion: true, ProblemContainerAndVM: true,
+		ProblemKindUnreadable: false, ProblemKindWrongType: false, ProblemKindNoSystem: false,
+		ProblemKindUnknownMember: true, ProblemKindDuplicateMember: true, ProblemKindUnknownVersion: true, ProblemKindContainerAndVM: true,
 	} {
 		if k.Warning() != warning || k.String() == "" || k.String()[0] == 'P' {
 			t.Errorf("%d: Warning() = %v, String() = %q", k, k.Warning(), k)

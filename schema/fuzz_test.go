@@ -50,7 +50,7 @@ func fuzzDecode[T any, P interface {
 	if !reflect.DeepEqual(direct, v) {
 		t.Fatalf("UnmarshalJSON and json.Unmarshal decoded %q differently", data)
 	}
-	if _, problems := Check[T, P](data); slices.ContainsFunc(problems, func(p Problem) bool { return p.Kind == ProblemUnreadable || p.Kind == ProblemWrongType }) {
+	if _, problems := Check[T, P](data); slices.ContainsFunc(problems, func(p Problem) bool { return p.Kind == ProblemKindUnreadable || p.Kind == ProblemKindWrongType }) {
 		t.Fatalf("decoded, but Check finds %v in %q", problems, data)
 	}
 	out, err := json.Marshal(v)

@@ -56,7 +56,7 @@ func TestToUTF8(t *testing.T) {
 		if got, err := ToUTF8(in); err == nil {
 			t.Errorf("%s: %q without error", name, got)
 		}
-		if _, problems := Check[ComputeSystem](in); len(problems) != 1 || problems[0].Kind != ProblemUnreadable {
+		if _, problems := Check[ComputeSystem](in); len(problems) != 1 || problems[0].Kind != ProblemKindUnreadable {
 			t.Errorf("%s: Check: %v", name, problems)
 		}
 	}
