@@ -23,7 +23,7 @@ const (
 	EventSystemExited                      EventType = 0x00000001
 	EventSystemCrashInitiated              EventType = 0x00000002
 	EventSystemCrashReport                 EventType = 0x00000003
-	EventSystemRdpEnhancedModeStateChanged EventType = 0x00000004
+	EventSystemRDPEnhancedModeStateChanged EventType = 0x00000004
 	EventSystemSiloJobCreated              EventType = 0x00000005
 	EventSystemGuestConnectionClosed       EventType = 0x00000006
 	EventProcessExited                     EventType = 0x00010000
@@ -40,7 +40,7 @@ var eventTypeNames = map[EventType]string{
 	EventSystemExited:                      "SystemExited",
 	EventSystemCrashInitiated:              "SystemCrashInitiated",
 	EventSystemCrashReport:                 "SystemCrashReport",
-	EventSystemRdpEnhancedModeStateChanged: "SystemRdpEnhancedModeStateChanged",
+	EventSystemRDPEnhancedModeStateChanged: "SystemRdpEnhancedModeStateChanged",
 	EventSystemSiloJobCreated:              "SystemSiloJobCreated",
 	EventSystemGuestConnectionClosed:       "SystemGuestConnectionClosed",
 	EventProcessExited:                     "ProcessExited",

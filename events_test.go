@@ -19,7 +19,7 @@ func TestEventTypeValues(t *testing.T) {
 		{EventSystemExited, backend.EventSystemExited},
 		{EventSystemCrashInitiated, backend.EventSystemCrashInitiated},
 		{EventSystemCrashReport, backend.EventSystemCrashReport},
-		{EventSystemRdpEnhancedModeStateChanged, backend.EventSystemRdpEnhancedModeStateChanged},
+		{EventSystemRDPEnhancedModeStateChanged, backend.EventSystemRDPEnhancedModeStateChanged},
 		{EventSystemSiloJobCreated, backend.EventSystemSiloJobCreated},
 		{EventSystemGuestConnectionClosed, backend.EventSystemGuestConnectionClosed},
 		{EventProcessExited, backend.EventProcessExited},

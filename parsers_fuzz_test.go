@@ -99,7 +99,7 @@ var eventSeeds = []struct {
 	{backend.EventSystemCrashInitiated, `{"SystemId":"vm1","CrashParameters":[30,1,2,3,4]}`},
 	{backend.EventSystemCrashReport, `{"SystemId":"vm1","ActivityId":"00000000-0000-0000-0000-000000000000","WindowsCrashInfo":{"WindowsMemoryDumpType":"Full","DumpFile":"C:\\x.dmp"},"CrashParameters":[30,18446744073709551615]}`},
 	{backend.EventProcessExited, `{"ProcessId":104,"Exited":true,"ExitCode":3221225786,"LastWaitResult":0}`},
-	{backend.EventSystemRdpEnhancedModeStateChanged, `{"Enabled":true}`},
+	{backend.EventSystemRDPEnhancedModeStateChanged, `{"Enabled":true}`},
 	{backend.EventSystemSiloJobCreated, ``},
 	{backend.EventSystemGuestConnectionClosed, `null`},
 	{backend.EventOperationCallback, ``},

@@ -48,7 +48,7 @@ const (
 	EventSystemExited                      uint32 = 0x00000001
 	EventSystemCrashInitiated              uint32 = 0x00000002
 	EventSystemCrashReport                 uint32 = 0x00000003
-	EventSystemRdpEnhancedModeStateChanged uint32 = 0x00000004
+	EventSystemRDPEnhancedModeStateChanged uint32 = 0x00000004
 	EventSystemSiloJobCreated              uint32 = 0x00000005
 	EventSystemGuestConnectionClosed       uint32 = 0x00000006
 	EventProcessExited                     uint32 = 0x00010000
