@@ -169,7 +169,7 @@ func TestKillOfExitedProcess(t *testing.T) {
 		t.Run(hr.String(), func(t *testing.T) {
 			sim := newSim(t)
 			s := runningSystem(t, sim.Host(), "exited")
-			sim.StoppedProcessError(hr)
+			sim.SetStoppedProcessError(hr)
 			p := startWait(t, s)
 			exitUnreported(t, sim, s, p)
 			if err := p.Kill(waitCtx(t)); err != nil {
@@ -236,7 +236,7 @@ func TestFailedCreateProcessTerminatesOrphan(t *testing.T) {
 	sim := newSim(t)
 	h := sim.Host()
 	s := runningSystem(t, h, "ws2022")
-	sim.FailCreateProcessRunning(hcs.E_INVALIDARG)
+	sim.FailNextCreateProcessRunning(hcs.E_INVALIDARG)
 	_, err := s.CreateProcess(context.Background(), &schema.ProcessParameters{CommandLine: "wait", CreateStdOutPipe: schema.Ptr(true)})
 	if !errors.Is(err, hcs.ErrInvalidArgument) {
 		t.Fatalf("CreateProcess: %v, want E_INVALIDARG", err)

@@ -61,10 +61,10 @@
 //     a process without elevation (SetElevated).
 //   - What real HCS does according to the comments of Microsoft's own
 //     client, hcsshim, rather than its documentation: a process creation
-//     that fails while the process runs (FailCreateProcessRunning), a
+//     that fails while the process runs (FailNextCreateProcessRunning), a
 //     process exit without ProcessExited (DropNextProcessExit,
 //     SystemExitDropsProcessExits), other answers to calls on an exited
-//     process (StoppedProcessError); always on, the signals and
+//     process (SetStoppedProcessError); always on, the signals and
 //     terminations of a process queued per system handle, and
 //     ServiceDisconnect sent to process callbacks too.
 //   - Introspection for tests: LiveHandles, PendingOperations,

@@ -371,7 +371,7 @@ func ExampleWithSeed() {
 // HCS can fail a process creation while the process runs (hcsshim reports
 // E_INVALIDARG on Windows Server 2022). CreateProcess returns the error and
 // terminates the process, in the background: nothing is orphaned.
-func ExampleSim_FailCreateProcessRunning() {
+func ExampleSim_FailNextCreateProcessRunning() {
 	sim := hcssim.New()
 	defer sim.Close()
 	host := sim.Host()
@@ -385,7 +385,7 @@ func ExampleSim_FailCreateProcessRunning() {
 		log.Fatal(err)
 	}
 
-	sim.FailCreateProcessRunning(hcs.E_INVALIDARG)
+	sim.FailNextCreateProcessRunning(hcs.E_INVALIDARG)
 	_, err = sys.CreateProcess(ctx, &schema.ProcessParameters{CommandLine: "wait"})
 	fmt.Println(errors.Is(err, hcs.ErrInvalidArgument))
 	if err := host.Drain(ctx); err != nil {

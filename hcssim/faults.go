@@ -248,12 +248,12 @@ func (s *Sim) takeHold(call Call) *Hold {
 	return hs[0]
 }
 
-// FailCreateProcessRunning makes the operation of the next
+// FailNextCreateProcessRunning makes the operation of the next
 // HcsCreateProcess fail with hr although the process was created and runs,
 // as hcsshim reports of process-isolated containers on Windows Server 2022
 // (internal/hcs/v2/system.go, createProcess). The process handle the call
 // returned refers to the process; HcsGetProcessInfo gives its pipes.
-func (s *Sim) FailCreateProcessRunning(hr hcs.HRESULT) {
+func (s *Sim) FailNextCreateProcessRunning(hr hcs.HRESULT) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failRunning = append(s.failRunning, hr)
@@ -269,14 +269,14 @@ func (s *Sim) DropNextProcessExit() {
 	s.dropExits++
 }
 
-// StoppedProcessError makes the calls that act on an exited process
+// SetStoppedProcessError makes the calls that act on an exited process
 // (HcsTerminateProcess, HcsSignalProcess, HcsModifyProcess,
 // HcsGetProcessInfo) fail with hr instead of HCS_E_PROCESS_ALREADY_STOPPED:
 // hcsshim reports E_ACCESSDENIED from terminating an exited process
 // (TerminateProcess's documented answer, internal/hcs/process.go, Kill),
 // and older hosts answer with the legacy 0xC037xxxx form of the code. Zero
 // restores HCS_E_PROCESS_ALREADY_STOPPED.
-func (s *Sim) StoppedProcessError(hr hcs.HRESULT) {
+func (s *Sim) SetStoppedProcessError(hr hcs.HRESULT) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stoppedHR = hr

@@ -353,7 +353,7 @@ func (s *Sim) processCall(h, op backend.Handle, call Call, required *string, run
 }
 
 // alreadyStopped is the failure of a call on an exited process:
-// HCS_E_PROCESS_ALREADY_STOPPED, or the code StoppedProcessError set.
+// HCS_E_PROCESS_ALREADY_STOPPED, or the code SetStoppedProcessError set.
 // s.mu is held.
 func (s *Sim) alreadyStopped() outcome {
 	if s.stoppedHR.Failed() {

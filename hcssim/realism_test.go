@@ -192,7 +192,7 @@ func TestHoldNext(t *testing.T) {
 func TestFailCreateProcessRunning(t *testing.T) {
 	h := newHarness(t)
 	sys := h.system("s", stateRunning)
-	h.s.FailCreateProcessRunning(hcs.E_INVALIDARG)
+	h.s.FailNextCreateProcessRunning(hcs.E_INVALIDARG)
 	p, info, ctx, doc, err := h.tryProcess(sys, `{"CommandLine":"cat","CreateStdInPipe":true,"CreateStdOutPipe":true}`)
 	wantHR(t, err, hcs.E_INVALIDARG)
 	wantResultError(t, doc, hcs.E_INVALIDARG, string(CallCreateProcess))
@@ -258,7 +258,7 @@ func TestStoppedProcessError(t *testing.T) {
 	h.exitCode(ctx)
 	legacy := hcs.HRESULT(int32(-0x3FC8FEE1)) // 0xC037011F
 	for _, hr := range []hcs.HRESULT{hcs.E_ACCESSDENIED, legacy, 0} {
-		h.s.StoppedProcessError(hr)
+		h.s.SetStoppedProcessError(hr)
 		want := hr
 		if hr == 0 {
 			want = hcs.HCS_E_PROCESS_ALREADY_STOPPED

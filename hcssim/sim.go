@@ -55,9 +55,9 @@ type Sim struct {
 	holds            map[Call][]*Hold        // HoldNext holds not taken by a call yet
 	current          *operation              // the operation whose outcome is being computed
 	lateEOF          map[*process]struct{}   // exited processes whose output pipes reach EOF later
-	failRunning      []hcs.HRESULT           // FailCreateProcessRunning codes not used yet
+	failRunning      []hcs.HRESULT           // FailNextCreateProcessRunning codes not used yet
 	dropExits        int                     // DropNextProcessExit count
-	stoppedHR        hcs.HRESULT             // StoppedProcessError, or 0
+	stoppedHR        hcs.HRESULT             // SetStoppedProcessError, or 0
 	quietSystemExits bool                    // SystemExitDropsProcessExits
 	dispatcher                               // guarded by mu
 

@@ -74,9 +74,9 @@ func (f simFaults) Reconnect()                                { f.sim.Reconnect(
 func (f simFaults) FireLateEvents(on bool)                    { f.sim.FireLateEvents(on) }
 func (f simFaults) LiveHandles() int                          { return f.sim.LiveHandles() }
 func (f simFaults) EventsDelivered(ctx context.Context) error { return f.sim.WaitIdle(ctx) }
-func (f simFaults) FailCreateProcessRunning(hr hcs.HRESULT)   { f.sim.FailCreateProcessRunning(hr) }
+func (f simFaults) FailCreateProcessRunning(hr hcs.HRESULT)   { f.sim.FailNextCreateProcessRunning(hr) }
 func (f simFaults) DropNextProcessExit()                      { f.sim.DropNextProcessExit() }
-func (f simFaults) StoppedProcessError(hr hcs.HRESULT)        { f.sim.StoppedProcessError(hr) }
+func (f simFaults) StoppedProcessError(hr hcs.HRESULT)        { f.sim.SetStoppedProcessError(hr) }
 func (f simFaults) SystemExitDropsProcessExits(on bool)       { f.sim.SystemExitDropsProcessExits(on) }
 func (f simFaults) HoldNext(fn string) (<-chan struct{}, func()) {
 	h := f.sim.HoldNext(hcssim.Call(fn))
