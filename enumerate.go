@@ -30,6 +30,11 @@ type SystemInfo struct {
 // of the schema's SystemQuery filters by membership (IDs, Names, Types,
 // Owners), and a nil or empty query selects every system. Systems come and
 // go while HCS answers: one listed may be gone by the time it is opened.
+//
+// It fails with an *Error: ctx's error when ctx ends first (the
+// enumeration goes on in the background; see Host.Drain),
+// ErrServiceDisconnect, or ErrInvalidSchema for a list HCS sent that
+// cannot be read.
 func (h *Host) ListSystems(ctx context.Context, q *schema.SystemQuery) ([]SystemInfo, error) {
 	const op = "list"
 	start := time.Now()
@@ -38,7 +43,8 @@ func (h *Host) ListSystems(ctx context.Context, q *schema.SystemQuery) ([]System
 	return infos, err
 }
 
-// ListByOwner returns the compute systems whose owner is owner.
+// ListByOwner returns the compute systems whose owner is owner. It fails
+// as ListSystems does.
 func (h *Host) ListByOwner(ctx context.Context, owner string) ([]SystemInfo, error) {
 	return h.ListSystems(ctx, &schema.SystemQuery{Owners: []string{owner}})
 }

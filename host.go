@@ -55,12 +55,12 @@ func Local() *Host { return localHost() }
 var localHost = sync.OnceValue(func() *Host { return NewLocal() })
 
 // NewLocal returns a new Host for this machine's HCS, configured by opts.
-// Like Local's, it reaches HCS through computecore.dll, loaded once per
-// process, and has nothing to close; it is independent of Local's Host and
-// of the other Hosts NewLocal returns in its options and in what its Drain
-// waits for: the calls made through it. Off Windows, or when the DLL cannot
-// be loaded, every call on the returned Host fails with an error matching
-// ErrNotSupported.
+// Like Local's Host it reaches HCS through computecore.dll, loaded once per
+// process, and has nothing to close. It is independent of Local's Host and
+// of every other Host NewLocal returns: its options are its own, and its
+// Drain waits only for the calls made through it. Off Windows, or when the
+// DLL cannot be loaded, every call on the returned Host fails with an error
+// matching ErrNotSupported.
 func NewLocal(opts ...HostOption) *Host {
 	b, err := localBackend()
 	return newHost(b, err, opts)

@@ -19,7 +19,8 @@
 // changes, devices, ...).
 //
 // It is a package of its own, not part of package layers, because it
-// depends on nothing but package schema: storage mounted by other means
+// needs no layer service (it imports only packages schema and hcs, the
+// latter for ErrInvalidArgument): storage mounted by other means
 // (hcsshim, a CimFS mount) serves as well, and the builder runs, and is
 // tested, on every OS.
 //
