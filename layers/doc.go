@@ -34,7 +34,7 @@
 //
 // HCS knows a layer by the GUID that vmcompute.dll's NameToGuid gives for
 // its folder's name. How Windows computes it is not published, so only a
-// Host can: see Host.ID. The simulator computes ids of its own.
+// Host can: see Host.LayerID. The simulator computes ids of its own.
 //
 // # The layer service
 //

@@ -23,7 +23,7 @@ import (
 // what is wrong with the arguments, matching hcs.ErrInvalidArgument.
 type Error struct {
 	// Op is the operation: "mount", "release", "unmount", "create
-	// scratch", "destroy", "import", "id", ...
+	// scratch", "destroy", "import", "layer id", ...
 	Op string
 	// Path is the layer folder the operation acts on.
 	Path string

@@ -20,17 +20,17 @@ type GUID struct {
 // the 8-4-4-4-12 groups, without braces.
 func (g GUID) String() string { return backend.GUID(g).String() }
 
-// ID returns the id of the layer in folder dir: what the layer service's
-// NameToGuid gives for the folder's name (its last element), which HCS
-// expects in Storage.Layers and in every call given the layer as a
-// parent. Runtimes agree on that rule; the way Windows turns a name into a
+// LayerID returns the id of the layer in folder dir: what the layer
+// service's NameToGuid gives for the folder's name (its last element),
+// which HCS expects in Storage.Layers and in every call given the layer as
+// a parent. Runtimes agree on that rule; the way Windows turns a name into a
 // GUID is not published, so only a Host can compute it. (The simulator's
 // ids are not those of Windows.)
 //
-// ID fails with an *Error when the layer service does, or with ctx's
+// LayerID fails with an *Error when the layer service does, or with ctx's
 // error when ctx ends first.
-func (h *Host) ID(ctx context.Context, dir string) (GUID, error) {
-	const op = "id"
+func (h *Host) LayerID(ctx context.Context, dir string) (GUID, error) {
+	const op = "layer id"
 	if err := h.available(op, dir); err != nil {
 		return GUID{}, err
 	}

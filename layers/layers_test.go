@@ -151,15 +151,15 @@ func TestZeroHostAndLocal(t *testing.T) {
 		hosts["Local"] = layers.Local() // Windows only
 	}
 	for name, h := range hosts {
-		_, err := h.ID(ctx, "x")
-		wantErr(t, err, hcs.ErrNotSupported, "id", "")
+		_, err := h.LayerID(ctx, "x")
+		wantErr(t, err, hcs.ErrNotSupported, "layer id", "")
 		_, err = h.Mount(ctx, "x", []string{"y"})
 		wantErr(t, err, hcs.ErrNotSupported, "mount", "")
 		wantErr(t, h.CreateScratch(ctx, "x", []string{"y"}, 0), hcs.ErrNotSupported, "create scratch", "")
 		wantErr(t, h.Unmount(ctx, "x"), hcs.ErrNotSupported, "unmount", "")
 		wantErr(t, h.Destroy(ctx, "x"), hcs.ErrNotSupported, "destroy", "")
-		_, err = h.Exists(ctx, "x")
-		wantErr(t, err, hcs.ErrNotSupported, "exists", "")
+		_, err = h.LayerExists(ctx, "x")
+		wantErr(t, err, hcs.ErrNotSupported, "layer exists", "")
 		wantErr(t, h.Import(ctx, "x", "x", []string{"y"}), hcs.ErrNotSupported, "import", "")
 		wantErr(t, h.ProcessBaseImage(ctx, "x"), hcs.ErrNotSupported, "process base image", "")
 		wantErr(t, h.ProcessUtilityImage(ctx, "x"), hcs.ErrNotSupported, "process utility image", "")
@@ -212,7 +212,7 @@ func TestChainAndOrder(t *testing.T) {
 func TestIDAndStorage(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
-		id, err := f.l.ID(ctx, f.base+string(filepath.Separator))
+		id, err := f.l.LayerID(ctx, f.base+string(filepath.Separator))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,13 +240,13 @@ func TestIDAndStorage(t *testing.T) {
 		if err := m.Release(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := f.l.Exists(ctx, "scratch"); !ok || err != nil {
+		if ok, err := f.l.LayerExists(ctx, "scratch"); !ok || err != nil {
 			t.Fatalf("Exists(scratch) = %v, %v", ok, err)
 		}
 		if err := f.l.Destroy(ctx, "scratch"); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := f.l.Exists(ctx, "scratch"); ok || err != nil {
+		if ok, err := f.l.LayerExists(ctx, "scratch"); ok || err != nil {
 			t.Fatalf("Exists(scratch) after Destroy = %v, %v", ok, err)
 		}
 	})

@@ -89,11 +89,11 @@ func (h *Host) Destroy(ctx context.Context, dir string) error {
 	return wrap(op, dir, err)
 }
 
-// Exists reports whether folder dir is a layer the layer service
+// LayerExists reports whether folder dir is a layer the layer service
 // recognises. It fails with an *Error when the layer service does, or
 // with ctx's error when ctx ends first.
-func (h *Host) Exists(ctx context.Context, dir string) (bool, error) {
-	const op = "exists"
+func (h *Host) LayerExists(ctx context.Context, dir string) (bool, error) {
+	const op = "layer exists"
 	dir = abs(dir)
 	if err := h.available(op, dir); err != nil {
 		return false, err

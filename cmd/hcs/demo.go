@@ -159,7 +159,7 @@ func runDemo(ctx context.Context, w io.Writer, pace time.Duration) error {
 		return err
 	}
 	defer mount.Release(context.WithoutCancel(ctx)) // after the container is gone
-	id, err := lh.ID(ctx, parents[len(parents)-1])
+	id, err := lh.LayerID(ctx, parents[len(parents)-1])
 	if err != nil {
 		return err
 	}

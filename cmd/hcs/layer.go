@@ -72,7 +72,7 @@ layer by. The simulator's ids differ from those of Windows.`,
 				return err
 			}
 			for _, dir := range dirs {
-				id, err := lh.ID(cmd.Context(), dir)
+				id, err := lh.LayerID(cmd.Context(), dir)
 				if err != nil {
 					return a.failure("layer id", "", err)
 				}

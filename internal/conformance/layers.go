@@ -219,7 +219,7 @@ func wantLayerErr(t *testing.T, err, target error, op, call string) *layers.Erro
 func layersMountRelease(t *testing.T, e *layerEnv) {
 	ctx := ctxT(t)
 	scratch := e.scratch(t)
-	id, err := e.l.ID(ctx, e.base)
+	id, err := e.l.LayerID(ctx, e.base)
 	if err != nil {
 		t.Fatalf("ID: %v", err)
 	}
