@@ -35,8 +35,8 @@ func Example() {
 	}
 	im, err := store.Pull(ctx, "mcr.microsoft.com/windows/nanoserver:ltsc2022", images.PullOptions{
 		OSVersion: host,
-		Progress: func(p images.Progress) {
-			if p.Status == images.StatusDone {
+		Progress: func(p images.PullProgress) {
+			if p.Status == images.PullDone {
 				fmt.Printf("%s %s: %d bytes\n", p.Kind, p.Digest.Short(), p.Size)
 			}
 		},

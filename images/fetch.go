@@ -47,10 +47,10 @@ type fetcher struct {
 	allow    func(*url.URL) bool // which foreign URLs may be fetched
 
 	mu       sync.Mutex // serialises progress reports
-	progress func(Progress)
+	progress func(PullProgress)
 }
 
-func (f *fetcher) report(p Progress) {
+func (f *fetcher) report(p PullProgress) {
 	if f.progress == nil {
 		return
 	}
@@ -62,16 +62,16 @@ func (f *fetcher) report(p Progress) {
 // ensure puts the blob b in the store, verified, unless it is there. Only
 // one process downloads a blob at a time: the others wait for its lock.
 func (f *fetcher) ensure(ctx context.Context, b blobRef) error {
-	p := Progress{Digest: b.Digest, Kind: b.Kind, Size: b.Size}
+	p := PullProgress{Digest: b.Digest, Kind: b.Kind, Size: b.Size}
 	if ok, err := f.store.hasBlob(b.Digest); err != nil || ok {
 		if ok {
-			p.Status, p.Bytes = StatusCached, b.Size
+			p.Status, p.Bytes = PullCached, b.Size
 			f.report(p)
 		}
 		return err
 	}
 	unlock, err := f.store.lock(ctx, "ingest/sha256-"+b.Digest.Hex()+".lock", true, func() {
-		p.Status = StatusWaiting
+		p.Status = PullWaiting
 		f.report(p)
 	})
 	if err != nil {
@@ -80,17 +80,17 @@ func (f *fetcher) ensure(ctx context.Context, b blobRef) error {
 	defer unlock()
 	if ok, err := f.store.hasBlob(b.Digest); err != nil || ok {
 		if ok { // the process we waited for fetched it
-			p.Status, p.Bytes = StatusCached, b.Size
+			p.Status, p.Bytes = PullCached, b.Size
 			f.report(p)
 		}
 		return err
 	}
 	if err := f.download(ctx, b, &p); err != nil {
-		p.Status, p.Err = StatusFailed, err
+		p.Status, p.Err = PullFailed, err
 		f.report(p)
 		return err
 	}
-	p.Status, p.Bytes = StatusDone, b.Size
+	p.Status, p.Bytes = PullDone, b.Size
 	f.report(p)
 	return nil
 }
@@ -99,7 +99,7 @@ func (f *fetcher) ensure(ctx context.Context, b blobRef) error {
 // an earlier download left there, verifies it and moves it into the
 // store. A partial download whose bytes turn out wrong is discarded, and
 // the blob fetched once more from its start.
-func (f *fetcher) download(ctx context.Context, b blobRef, p *Progress) error {
+func (f *fetcher) download(ctx context.Context, b blobRef, p *PullProgress) error {
 	file, err := os.OpenFile(f.store.ingestPath(b.Digest), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", b.Digest, err)
@@ -115,7 +115,7 @@ func (f *fetcher) download(ctx context.Context, b blobRef, p *Progress) error {
 		if err := f.fill(ctx, file, h, b, p); err != nil {
 			return err
 		}
-		p.Status = StatusVerifying
+		p.Status = PullVerifying
 		f.report(*p)
 		got := Digest("sha256:" + hex.EncodeToString(h.Sum(nil)))
 		if got == b.Digest {
@@ -184,7 +184,7 @@ func discard(file *os.File) error {
 // fill downloads the rest of b into file, from its allowed foreign URLs
 // and then its registry, each tried triesPerSource times, each try resuming where
 // the last stopped.
-func (f *fetcher) fill(ctx context.Context, file *os.File, h hash.Hash, b blobRef, p *Progress) error {
+func (f *fetcher) fill(ctx context.Context, file *os.File, h hash.Hash, b blobRef, p *PullProgress) error {
 	srcs, refused := f.sources(b)
 	var errs []error
 	for _, src := range srcs {
@@ -264,7 +264,7 @@ func (e *fatalError) Unwrap() error { return e.err }
 // get makes one request for the rest of b and appends what comes to file
 // and h, updating p.Bytes. A server that ignores the range starts the
 // file over.
-func (f *fetcher) get(ctx context.Context, src source, file *os.File, h hash.Hash, b blobRef, p *Progress) error {
+func (f *fetcher) get(ctx context.Context, src source, file *os.File, h hash.Hash, b blobRef, p *PullProgress) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.url, nil)
 	if err != nil {
 		return &fatalError{fmt.Errorf("GET %s: %w", src.url, err)}
@@ -307,7 +307,7 @@ func (f *fetcher) get(ctx context.Context, src source, file *os.File, h hash.Has
 		}
 		return &fatalError{err}
 	}
-	p.Status = StatusDownloading
+	p.Status = PullDownloading
 	f.report(*p)
 	// Read one byte more than the blob has left, to catch a longer body.
 	left := b.Size - p.Bytes

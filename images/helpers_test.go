@@ -56,10 +56,10 @@ func noWait(int, time.Duration) time.Duration { return 0 }
 // progressLog records progress reports.
 type progressLog struct {
 	mu  sync.Mutex
-	all []Progress
+	all []PullProgress
 }
 
-func (l *progressLog) add(p Progress) {
+func (l *progressLog) add(p PullProgress) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.all = append(l.all, p)
@@ -67,10 +67,10 @@ func (l *progressLog) add(p Progress) {
 
 // statuses returns the statuses reported for digest, in order, without
 // repeats.
-func (l *progressLog) statuses(d Digest) []Status {
+func (l *progressLog) statuses(d Digest) []PullStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Status
+	var out []PullStatus
 	for _, p := range l.all {
 		if p.Digest == d && (len(out) == 0 || out[len(out)-1] != p.Status) {
 			out = append(out, p.Status)

@@ -2,45 +2,45 @@ package images
 
 import "fmt"
 
-// Status is where the download of a blob stands.
-type Status int
+// PullStatus is where the download of a blob stands.
+type PullStatus int
 
 // The statuses of a blob, in the order they come.
 const (
-	// StatusQueued: waiting for one of the pull's download slots.
-	StatusQueued Status = iota
-	// StatusCached: already in the store; nothing to download.
-	StatusCached
-	// StatusWaiting: another process is downloading it; this pull waits
+	// PullQueued: waiting for one of the pull's download slots.
+	PullQueued PullStatus = iota
+	// PullCached: already in the store; nothing to download.
+	PullCached
+	// PullWaiting: another process is downloading it; this pull waits
 	// for it and then uses its blob.
-	StatusWaiting
-	// StatusDownloading: bytes are coming; Bytes counts them.
-	StatusDownloading
-	// StatusVerifying: all bytes are in; the digest is being checked.
-	StatusVerifying
-	// StatusDone: verified and in the store.
-	StatusDone
-	// StatusFailed: the download failed; Err says why. A partial download
+	PullWaiting
+	// PullDownloading: bytes are coming; Bytes counts them.
+	PullDownloading
+	// PullVerifying: all bytes are in; the digest is being checked.
+	PullVerifying
+	// PullDone: verified and in the store.
+	PullDone
+	// PullFailed: the download failed; Err says why. A partial download
 	// stays in the store for the next pull to resume.
-	StatusFailed
+	PullFailed
 )
 
-var statusNames = [...]string{"queued", "cached", "waiting", "downloading", "verifying", "done", "failed"}
+var pullStatusNames = [...]string{"queued", "cached", "waiting", "downloading", "verifying", "done", "failed"}
 
 // String returns the status in lower case, such as "downloading".
-func (s Status) String() string {
-	if s >= 0 && int(s) < len(statusNames) {
-		return statusNames[s]
+func (s PullStatus) String() string {
+	if s >= 0 && int(s) < len(pullStatusNames) {
+		return pullStatusNames[s]
 	}
-	return fmt.Sprintf("Status(%d)", int(s))
+	return fmt.Sprintf("PullStatus(%d)", int(s))
 }
 
-// Progress reports on one blob of a pull.
-type Progress struct {
+// PullProgress reports on one blob of a pull.
+type PullProgress struct {
 	Digest Digest
 	// Kind is "config" or "layer".
 	Kind   string
-	Status Status
+	Status PullStatus
 	// Size is the blob's size; Bytes, how many of its bytes are in hand
 	// (those of a resumed partial download included).
 	Size, Bytes int64
@@ -49,6 +49,6 @@ type Progress struct {
 	Resumed int64
 	// Source is the URL being downloaded from.
 	Source string
-	// Err is why the download failed (StatusFailed).
+	// Err is why the download failed (PullFailed).
 	Err error
 }

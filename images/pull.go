@@ -63,7 +63,7 @@ type PullOptions struct {
 	// Progress, when set, is called as each blob's download advances. The
 	// calls are serialised (one at a time), from the pull's goroutines;
 	// Progress must return quickly.
-	Progress func(Progress)
+	Progress func(PullProgress)
 }
 
 // Pull downloads the image ref into the store and returns it.
@@ -241,7 +241,7 @@ func (p *puller) pull(ctx context.Context) (*Image, error) {
 	g.SetLimit(p.opts.Concurrency)
 	for _, l := range m.Layers {
 		b := blobRef{Digest: Digest(l.Digest.String()), Size: l.Size, URLs: l.URLs, Kind: "layer"}
-		p.fetch.report(Progress{Digest: b.Digest, Kind: b.Kind, Size: b.Size, Status: StatusQueued})
+		p.fetch.report(PullProgress{Digest: b.Digest, Kind: b.Kind, Size: b.Size, Status: PullQueued})
 		g.Go(func() error { return p.fetch.ensure(gctx, b) })
 	}
 	if err := g.Wait(); err != nil {

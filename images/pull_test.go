@@ -43,7 +43,7 @@ func TestPull(t *testing.T) {
 		if !has(t, s, string(l.Digest)) {
 			t.Errorf("layer %s is not in the store", l.Digest)
 		}
-		want := []Status{StatusQueued, StatusDownloading, StatusVerifying, StatusDone}
+		want := []PullStatus{PullQueued, PullDownloading, PullVerifying, PullDone}
 		if got := log.statuses(l.Digest); !slices.Equal(got, want) {
 			t.Errorf("layer %s: statuses %v, want %v", l.Digest.Short(), got, want)
 		}
@@ -84,7 +84,7 @@ func TestPull(t *testing.T) {
 		}
 	}
 	for _, l := range im.Layers {
-		if got := log.statuses(l.Digest); !slices.Equal(got, []Status{StatusQueued, StatusCached}) {
+		if got := log.statuses(l.Digest); !slices.Equal(got, []PullStatus{PullQueued, PullCached}) {
 			t.Errorf("second pull, layer %s: statuses %v", l.Digest.Short(), got)
 		}
 	}
@@ -347,8 +347,8 @@ func TestConcurrentPulls(t *testing.T) {
 		return false
 	})
 	optsA, optsB := options(t, reg), options(t, reg)
-	optsA.Progress = func(p Progress) {
-		if string(p.Digest) == patch && p.Status == StatusWaiting {
+	optsA.Progress = func(p PullProgress) {
+		if string(p.Digest) == patch && p.Status == PullWaiting {
 			once.Do(func() { close(otherWaits) })
 		}
 	}

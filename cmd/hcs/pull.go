@@ -126,14 +126,14 @@ type pullDisplay struct {
 	wg   sync.WaitGroup
 
 	mu       sync.Mutex
-	blobs    []images.Progress // by first report
-	drawn    int               // lines on screen
-	fetched  int64             // bytes downloaded (resumed ones excluded)
-	lastSeen map[images.Digest]images.Status
+	blobs    []images.PullProgress // by first report
+	drawn    int                   // lines on screen
+	fetched  int64                 // bytes downloaded (resumed ones excluded)
+	lastSeen map[images.Digest]images.PullStatus
 }
 
 func (a *app) newPullDisplay() *pullDisplay {
-	d := &pullDisplay{w: a.stderr, done: make(chan struct{}), lastSeen: map[images.Digest]images.Status{}}
+	d := &pullDisplay{w: a.stderr, done: make(chan struct{}), lastSeen: map[images.Digest]images.PullStatus{}}
 	if a.stderrIsTerminal() {
 		d.tty = true
 		d.wg.Go(d.redraw)
@@ -142,23 +142,23 @@ func (a *app) newPullDisplay() *pullDisplay {
 }
 
 // update takes a progress report (Pull serialises the calls).
-func (d *pullDisplay) update(p images.Progress) {
+func (d *pullDisplay) update(p images.PullProgress) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.blobs, func(q images.Progress) bool { return q.Digest == p.Digest })
+	i := slices.IndexFunc(d.blobs, func(q images.PullProgress) bool { return q.Digest == p.Digest })
 	if i < 0 {
 		d.blobs = append(d.blobs, p)
 		i = len(d.blobs) - 1
 	}
-	if p.Status == images.StatusDone {
+	if p.Status == images.PullDone {
 		d.fetched += p.Size - p.Resumed
 	}
 	d.blobs[i] = p
-	if d.tty || d.lastSeen[p.Digest] == p.Status && p.Status != images.StatusFailed {
+	if d.tty || d.lastSeen[p.Digest] == p.Status && p.Status != images.PullFailed {
 		return
 	}
 	d.lastSeen[p.Digest] = p.Status
-	if p.Status == images.StatusQueued {
+	if p.Status == images.PullQueued {
 		return
 	}
 	fmt.Fprintln(d.w, describeProgress(p))
@@ -167,23 +167,23 @@ func (d *pullDisplay) update(p images.Progress) {
 // describeProgress words a blob's progress: "layer 3f2a1b0c9d8e: done
 // 1.2MiB", with what a terminal would obey escaped (a failure quotes the
 // server).
-func describeProgress(p images.Progress) string {
+func describeProgress(p images.PullProgress) string {
 	return sanitize(progressText(p))
 }
 
-func progressText(p images.Progress) string {
+func progressText(p images.PullProgress) string {
 	s := fmt.Sprintf("%s %s: %s", p.Kind, p.Digest.Short(), p.Status)
 	switch p.Status {
-	case images.StatusDownloading:
+	case images.PullDownloading:
 		s += fmt.Sprintf(" %s/%s", humanBytes(float64(p.Bytes)), humanBytes(float64(p.Size)))
 		if p.Resumed > 0 {
 			s += fmt.Sprintf(" (resumed at %s)", humanBytes(float64(p.Resumed)))
 		}
-	case images.StatusWaiting:
+	case images.PullWaiting:
 		s += " for another hcs pull"
-	case images.StatusDone, images.StatusCached:
+	case images.PullDone, images.PullCached:
 		s += " " + humanBytes(float64(p.Size))
-	case images.StatusFailed:
+	case images.PullFailed:
 		s += ": " + p.Err.Error()
 	}
 	return s

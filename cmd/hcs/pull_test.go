@@ -70,13 +70,13 @@ func TestPullInterrupted(t *testing.T) {
 // in place.
 func TestPullDisplay(t *testing.T) {
 	var buf syncBuffer
-	d := &pullDisplay{w: &buf, tty: true, lastSeen: map[images.Digest]images.Status{}}
+	d := &pullDisplay{w: &buf, tty: true, lastSeen: map[images.Digest]images.PullStatus{}}
 	layer := images.Digest("sha256:3f2a1b0c9d8e" + strings.Repeat("0", 52))
 	config := images.Digest("sha256:aaaaaaaaaaaa" + strings.Repeat("0", 52))
-	d.update(images.Progress{Digest: config, Kind: "config", Status: images.StatusCached, Size: 419})
-	d.update(images.Progress{Digest: layer, Kind: "layer", Status: images.StatusDownloading, Size: 3 << 20, Bytes: 1 << 20, Resumed: 512 << 10})
+	d.update(images.PullProgress{Digest: config, Kind: "config", Status: images.PullCached, Size: 419})
+	d.update(images.PullProgress{Digest: layer, Kind: "layer", Status: images.PullDownloading, Size: 3 << 20, Bytes: 1 << 20, Resumed: 512 << 10})
 	d.draw()
-	d.update(images.Progress{Digest: layer, Kind: "layer", Status: images.StatusDone, Size: 3 << 20, Resumed: 512 << 10})
+	d.update(images.PullProgress{Digest: layer, Kind: "layer", Status: images.PullDone, Size: 3 << 20, Resumed: 512 << 10})
 	d.draw()
 	want := "\r\x1b[Kconfig aaaaaaaaaaaa: cached 419B\n" +
 		"\r\x1b[Klayer 3f2a1b0c9d8e: downloading 1MiB/3MiB (resumed at 512KiB)\n" +
