@@ -12,6 +12,19 @@ type OSVersion struct {
 	Major, Minor, Build, Revision uint32
 }
 
+// HostOSVersion returns this machine's Windows version: major, minor and
+// build from RtlGetVersion (which, unlike GetVersionEx, does not depend on
+// the program's manifest), and the revision (UBR) from the registry's
+// HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion. A missing UBR value
+// leaves the revision 0; another registry error fails, with the version
+// read so far.
+//
+// Elsewhere than on Windows it fails with an error wrapping
+// errors.ErrUnsupported: only Windows has a Windows version. Programs that
+// pull images for the simulator choose a version (the hcs command's
+// default is 10.0.20348).
+func HostOSVersion() (OSVersion, error) { return hostOSVersion() }
+
 // ParseOSVersion parses "10.0.20348" or "10.0.20348.2582".
 func ParseOSVersion(s string) (OSVersion, error) {
 	parts := strings.Split(s, ".")

@@ -8,12 +8,8 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-// HostOSVersion returns this machine's Windows version: major, minor and
-// build from RtlGetVersion (which, unlike GetVersionEx, does not depend on
-// the program's manifest), and the revision (UBR) from the registry's
-// HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion. A missing UBR value
-// leaves the revision 0; another registry error fails.
-func HostOSVersion() (OSVersion, error) {
+// hostOSVersion is HostOSVersion on Windows.
+func hostOSVersion() (OSVersion, error) {
 	info := windows.RtlGetVersion()
 	v := OSVersion{Major: info.MajorVersion, Minor: info.MinorVersion, Build: info.BuildNumber}
 	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion`, registry.QUERY_VALUE)

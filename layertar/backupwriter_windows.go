@@ -12,34 +12,13 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// BackupWriter is a Writer that writes a base layer into its layer folder
-// with BackupWrite, as hcsshim's base layer writer does: each file and
-// directory is created with its basic information, then restored from its
-// backup stream — contents, security descriptor (owner, DACL and SACL),
-// extended attributes, reparse point and alternate data streams — with
-// SeBackupPrivilege and SeRestorePrivilege enabled on the calling thread
-// only. Hard links are created as links. Close sets the directories'
-// times again (adding to a directory changes them). ProcessBaseImage (and
-// ProcessUtilityImage when UtilityVM reports one) must then run on the
-// folder; that is not this package's job.
-//
-// A base layer deletes nothing: Remove always fails. Names resolve inside
-// the folder only (os.Root): a junction the layer holds cannot redirect
-// later entries outside it. A file whose Add fails is deleted; the writer
-// then refuses further calls, and the caller removes the folder. The
-// process must be elevated. The methods may be called from one goroutine
-// at a time; Close may be called from any, and more than once.
-//
-// On other systems NewBackupWriter fails with an error wrapping
-// errors.ErrUnsupported.
-type BackupWriter struct {
+// backupWriter is the Windows half of BackupWriter.
+type backupWriter struct {
 	*folder
 
 	dirs      []dirTimes // directories added, in order
 	utilityVM bool
 }
-
-var _ Writer = (*BackupWriter)(nil)
 
 // dirTimes is a directory's basic information, set again by Close.
 type dirTimes struct {
@@ -47,28 +26,19 @@ type dirTimes struct {
 	info BasicInfo
 }
 
-// NewBackupWriter returns a BackupWriter that writes a layer into dir,
-// which must exist and be empty.
-func NewBackupWriter(dir string) (*BackupWriter, error) {
+func newBackupWriter(dir string) (*backupWriter, error) {
 	f, err := openFolder(dir, "restoring")
 	if err != nil {
 		return nil, err
 	}
-	return &BackupWriter{folder: f}, nil
+	return &backupWriter{folder: f}, nil
 }
 
-// Dir returns the layer folder.
-func (w *BackupWriter) Dir() string { return w.dir }
+func (w *backupWriter) layerDir() string { return w.dir }
 
-// UtilityVM reports whether the layer has a UtilityVM folder, which
-// ProcessUtilityImage must process.
-func (w *BackupWriter) UtilityVM() bool { return w.utilityVM }
+func (w *backupWriter) hasUtilityVM() bool { return w.utilityVM }
 
-// Add creates name and restores it from stream with BackupWrite. It fails
-// when name exists or its parent does not, for times a FILETIME cannot
-// hold, when the privileges cannot be enabled, and when stream or
-// BackupWrite fails; the file is deleted then.
-func (w *BackupWriter) Add(name string, info BasicInfo, stream io.Reader) error {
+func (w *backupWriter) add(name string, info BasicInfo, stream io.Reader) error {
 	if err := w.check("add", name); err != nil {
 		return err
 	}
@@ -90,7 +60,7 @@ func (w *BackupWriter) Add(name string, info BasicInfo, stream io.Reader) error 
 
 // restore creates name and writes its backup stream; the caller holds
 // the privileges.
-func (w *BackupWriter) restore(name string, info BasicInfo, stream io.Reader) (err error) {
+func (w *backupWriter) restore(name string, info BasicInfo, stream io.Reader) (err error) {
 	options := uint32(windows.FILE_NON_DIRECTORY_FILE)
 	if info.IsDir() {
 		options = windows.FILE_DIRECTORY_FILE
@@ -126,7 +96,7 @@ func (w *BackupWriter) restore(name string, info BasicInfo, stream io.Reader) (e
 // openAt opens or creates name with NtCreateFile, relative to its parent
 // directory, which os.Root opened without leaving the folder; the last
 // element is not followed if it is a reparse point.
-func (w *BackupWriter) openAt(name string, access, disposition, options uint32) (windows.Handle, error) {
+func (w *backupWriter) openAt(name string, access, disposition, options uint32) (windows.Handle, error) {
 	parent, err := w.root.Open(path.Dir(name))
 	if err != nil {
 		return 0, err
@@ -161,8 +131,7 @@ func winioInfo(info BasicInfo) *winio.FileBasicInfo {
 	}
 }
 
-// AddLink creates name as a hard link to target, which this layer added.
-func (w *BackupWriter) AddLink(name, target string) error {
+func (w *backupWriter) addLink(name, target string) error {
 	if err := w.check("link", name); err != nil {
 		return err
 	}
@@ -175,19 +144,14 @@ func (w *BackupWriter) AddLink(name, target string) error {
 	return nil
 }
 
-// Remove fails: a base layer has no parent to delete from.
-func (w *BackupWriter) Remove(name string) error {
+func (w *backupWriter) remove(name string) error {
 	if err := w.check("remove", name); err != nil {
 		return err
 	}
 	return w.fail(fmt.Errorf("layertar: restoring remove %s: a base layer has nothing to delete", name))
 }
 
-// Close sets each directory's basic information again, children before
-// parents (unless a call failed), and closes the folder. It returns the same result however often
-// it is called; after it the other methods fail with an error wrapping
-// os.ErrClosed.
-func (w *BackupWriter) Close() error {
+func (w *backupWriter) finish() error {
 	return w.close(func() error {
 		if len(w.dirs) == 0 {
 			return nil
@@ -203,7 +167,7 @@ func (w *BackupWriter) Close() error {
 	})
 }
 
-func (w *BackupWriter) setDirInfo(d dirTimes) error {
+func (w *backupWriter) setDirInfo(d dirTimes) error {
 	h, err := w.openAt(d.name, windows.FILE_WRITE_ATTRIBUTES|windows.SYNCHRONIZE, windows.FILE_OPEN, windows.FILE_DIRECTORY_FILE)
 	if err != nil {
 		return fmt.Errorf("layertar: restoring %s's times: %w", d.name, err)
