@@ -1,6 +1,7 @@
 package hcs
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -486,7 +487,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // failure code of the result document, or E_FAIL when it has none, so that
 // Err is always a failure.
 func newError(op, id string, pid uint32, err error, resultDoc string) *Error {
-	e := &Error{Op: op, ID: id, PID: pid, Err: err, Result: ParseResultError(resultDoc)}
+	e := &Error{Op: op, ID: id, PID: pid, Err: err, Result: ParseResultError([]byte(resultDoc))}
 	if hr, ok := err.(HRESULT); err == nil || ok && !hr.Failed() {
 		e.Err = E_FAIL
 		if e.Result != nil && e.Result.Error.Failed() {
@@ -518,21 +519,23 @@ type ResultError struct {
 	// an operation or device failure, ...
 	Attribution []schema.AttributionRecord `json:"Attribution,omitempty"`
 	// Raw is the document as received, even if it could not be parsed.
-	Raw string `json:"-"`
+	// Like ExitStatus.Raw and Event.Data it is bytes, as encoding/json
+	// reads them.
+	Raw []byte `json:"-"`
 }
 
 // ParseResultError parses an HCS result document. It returns nil if doc is
 // empty or only white space. It never fails: for a malformed or truncated
 // document the result keeps Raw and whatever members, events and attribution
-// records could be read before the damage.
-func ParseResultError(doc string) *ResultError {
-	if strings.TrimSpace(doc) == "" {
+// records could be read before the damage. Raw is doc itself, not a copy.
+func ParseResultError(doc []byte) *ResultError {
+	if len(bytes.TrimSpace(doc)) == 0 {
 		return nil
 	}
 	r := &ResultError{Raw: doc}
 	// Members are read one by one, rather than with one json.Unmarshal, so
 	// that a syntax error late in the document keeps what came before it.
-	dec := json.NewDecoder(strings.NewReader(doc))
+	dec := json.NewDecoder(bytes.NewReader(doc))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return r
 	}

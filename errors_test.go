@@ -407,7 +407,7 @@ func TestErrorMessage(t *testing.T) {
 			`hcs: start "web1": HCS_E_INVALID_STATE (0x80370105): The requested virtual machine or container operation is not valid in the current state`,
 		},
 		{
-			&Error{Op: "start", ID: "web1", Err: HCS_E_INVALID_STATE, Result: &ResultError{Raw: "garbage"}},
+			&Error{Op: "start", ID: "web1", Err: HCS_E_INVALID_STATE, Result: &ResultError{Raw: []byte("garbage")}},
 			`hcs: start "web1": HCS_E_INVALID_STATE (0x80370105): The requested virtual machine or container operation is not valid in the current state`,
 		},
 		{
@@ -517,7 +517,7 @@ func TestNewError(t *testing.T) {
 			if (e.Result != nil) != tt.wantResult {
 				t.Errorf("Result = %+v, want present = %v", e.Result, tt.wantResult)
 			}
-			if e.Result != nil && e.Result.Raw != tt.doc {
+			if e.Result != nil && string(e.Result.Raw) != tt.doc {
 				t.Errorf("Result.Raw = %q, want %q", e.Result.Raw, tt.doc)
 			}
 			if e.Op != "start" || e.ID != "web1" || e.PID != 3 {
@@ -619,9 +619,9 @@ func TestParseResultError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ParseResultError(tt.doc)
+			got := ParseResultError([]byte(tt.doc))
 			if tt.want != nil {
-				tt.want.Raw = tt.doc
+				tt.want.Raw = []byte(tt.doc)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseResultError(%q)\n got %#v\nwant %#v", tt.doc, got, tt.want)
@@ -676,14 +676,14 @@ func FuzzParseResultError(f *testing.F) {
 	f.Add(fullDoc)
 	f.Add(`{"Error":2151088398,"ErrorMessage":"m"}`)
 	f.Fuzz(func(t *testing.T, doc string) {
-		r := ParseResultError(doc)
+		r := ParseResultError([]byte(doc))
 		if strings.TrimSpace(doc) == "" {
 			if r != nil {
 				t.Fatalf("ParseResultError(%q) = %+v, want nil", doc, r)
 			}
 			return
 		}
-		if r == nil || r.Raw != doc {
+		if r == nil || string(r.Raw) != doc {
 			t.Fatalf("ParseResultError(%q) = %+v, want Raw kept", doc, r)
 		}
 		// Where encoding/json accepts the whole document, both must agree,

@@ -67,8 +67,8 @@ func (t EventType) Terminal() bool {
 type Event struct {
 	Type EventType
 	// Data is the event's document exactly as HCS sent it, or nil. It is a
-	// SystemExitStatus for SystemExited, a CrashReport for
-	// SystemCrashReport; Decode unmarshals it. Every subscriber shares it:
+	// SystemExitStatus for SystemExited (ParseExitStatus reads it), a
+	// CrashReport for SystemCrashReport; Decode unmarshals it. Every subscriber shares it:
 	// treat it as read-only.
 	Data []byte
 	// Missed counts the non-terminal events this subscriber did not receive
@@ -78,8 +78,11 @@ type Event struct {
 }
 
 // Decode unmarshals the event's document into v, typically a
-// *schema.SystemExitStatus or *schema.CrashReport. It fails when the event
-// has no document.
+// *schema.CrashReport. It fails when the event has no document. For
+// SystemExited, use [ParseExitStatus] instead: it gives the same
+// [ExitStatus] as [System.Wait], with an HRESULT status and ExitType Unknown
+// where HCS did not say, where a *schema.SystemExitStatus has a *int32 and
+// an empty ExitType.
 func (e Event) Decode(v any) error {
 	if len(e.Data) == 0 {
 		return fmt.Errorf("hcs: %v event has no document", e.Type)
@@ -94,9 +97,9 @@ func (e Event) Decode(v any) error {
 // event's document.
 //
 // It is the typed view of schema.SystemExitStatus, which stays the wire
-// type (Event.Decode fills it): Status is an HRESULT rather than a *int32,
-// ExitType is never empty, and Raw keeps the document; ExitType and
-// Attribution are the schema's own types.
+// type: Status is an HRESULT rather than a *int32, ExitType is never empty,
+// and Raw keeps the document; ExitType and Attribution are the schema's own
+// types. [ParseExitStatus] reads it from a SystemExited event.
 type ExitStatus struct {
 	// Status is the exit status HCS reported; zero for a clean exit.
 	Status HRESULT
@@ -109,9 +112,12 @@ type ExitStatus struct {
 	Raw []byte
 }
 
-// parseExitStatus reads a SystemExitStatus document. A document HCS got
-// wrong still yields a status: what could be read, and Raw.
-func parseExitStatus(data []byte) *ExitStatus {
+// ParseExitStatus reads a SystemExitStatus document, such as the Data of a
+// SystemExited [Event], into the ExitStatus that [System.Wait] returns. It
+// never fails and never returns nil: for an empty or malformed document the
+// result has a zero Status and ExitType Unknown. Raw is data itself, not a
+// copy.
+func ParseExitStatus(data []byte) *ExitStatus {
 	st := &ExitStatus{Raw: data}
 	var doc schema.SystemExitStatus
 	if len(data) > 0 && json.Unmarshal(data, &doc) == nil {

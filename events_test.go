@@ -89,7 +89,7 @@ func TestSlowSubscriberMissesOnlyNonTerminalEvents(t *testing.T) {
 	if last.Type != EventSystemExited {
 		t.Fatalf("last event %v, want SystemExited", last.Type)
 	}
-	if st := parseExitStatus(s.exitDocument()); st.ExitType != schema.NotificationTypeForcedExit {
+	if st := ParseExitStatus(s.exitDocument()); st.ExitType != schema.NotificationTypeForcedExit {
 		t.Fatalf("exit status %+v", st)
 	}
 }
@@ -181,9 +181,9 @@ func TestParseExitStatus(t *testing.T) {
 		{`garbage`, 0, schema.NotificationTypeUnknown},
 		{``, 0, schema.NotificationTypeUnknown},
 	} {
-		st := parseExitStatus([]byte(tc.doc))
+		st := ParseExitStatus([]byte(tc.doc))
 		if st.Status != tc.status || st.ExitType != tc.exitType {
-			t.Errorf("parseExitStatus(%q) = %v %q, want %v %q", tc.doc, st.Status, st.ExitType, tc.status, tc.exitType)
+			t.Errorf("ParseExitStatus(%q) = %v %q, want %v %q", tc.doc, st.Status, st.ExitType, tc.status, tc.exitType)
 		}
 	}
 }

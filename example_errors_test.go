@@ -46,15 +46,15 @@ func ExampleError() {
 // ParseResultError reads the result document HCS returns with a failure,
 // whatever its shape; the legacy unsigned form of Error is accepted.
 func ExampleParseResultError() {
-	r := hcs.ParseResultError(`{"Error":2151088398,"ErrorMessage":"No such system.","ErrorEvents":[{"Message":"lookup failed","EventId":11}]}`)
+	r := hcs.ParseResultError([]byte(`{"Error":2151088398,"ErrorMessage":"No such system.","ErrorEvents":[{"Message":"lookup failed","EventId":11}]}`))
 	fmt.Println(r.Error.String())
 	fmt.Println(r.ErrorMessage)
 	fmt.Println(*r.ErrorEvents[0].EventID, r.ErrorEvents[0].Message)
 
 	// A truncated document keeps what could be read, and the raw text.
-	r = hcs.ParseResultError(`{"Error":-2143878898,"ErrorMess`)
+	r = hcs.ParseResultError([]byte(`{"Error":-2143878898,"ErrorMess`))
 	fmt.Println(r.Error.String(), r.ErrorMessage == "")
-	fmt.Println(r.Raw)
+	fmt.Println(string(r.Raw))
 	// Output:
 	// HCS_E_SYSTEM_NOT_FOUND (0x8037010E)
 	// No such system.

@@ -98,6 +98,40 @@ func ExampleSystem_Events() {
 	// SystemExited
 }
 
+// ParseExitStatus reads a SystemExited event's document into the ExitStatus
+// that System.Wait returns, so a subscriber sees the same HRESULT and
+// ExitType as a waiter.
+func ExampleParseExitStatus() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "job", `{"Owner":"example","Container":{}}`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+	if err := sys.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	events := sys.Events(ctx)
+	if err := sys.Terminate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	for ev := range events {
+		if ev.Type == hcs.EventSystemExited {
+			st := hcs.ParseExitStatus(ev.Data)
+			fmt.Println(st.ExitType, "failed:", st.Status.Failed())
+		}
+	}
+
+	// A document without an ExitType reads as Unknown, never "".
+	fmt.Println(hcs.ParseExitStatus([]byte(`{"Status":0}`)).ExitType)
+	// Output:
+	// ForcedExit failed: false
+	// Unknown
+}
+
 func ExampleHost_ListByOwner() {
 	sim := hcssim.New()
 	defer sim.Close()

@@ -34,7 +34,7 @@ func FuzzParseExitStatus(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		st := parseExitStatus(data)
+		st := ParseExitStatus(data)
 		if st == nil {
 			t.Fatal("nil status")
 		}
@@ -142,8 +142,8 @@ func FuzzEventPayload(f *testing.F) {
 		}
 		switch e.Type {
 		case EventSystemExited:
-			if st := parseExitStatus(e.Data); st == nil || st.ExitType == "" {
-				t.Fatalf("parseExitStatus = %+v", st)
+			if st := ParseExitStatus(e.Data); st == nil || st.ExitType == "" {
+				t.Fatalf("ParseExitStatus = %+v", st)
 			}
 			if !isClosed(sink.exited) {
 				t.Fatal("SystemExited did not close exited")

@@ -353,12 +353,12 @@ func (s *System) Resume(ctx context.Context) error {
 func (s *System) Wait(ctx context.Context) (*ExitStatus, error) {
 	select {
 	case <-s.sink.exited:
-		return parseExitStatus(s.sink.exitDocument()), nil
+		return ParseExitStatus(s.sink.exitDocument()), nil
 	default:
 	}
 	select {
 	case <-s.sink.exited:
-		return parseExitStatus(s.sink.exitDocument()), nil
+		return ParseExitStatus(s.sink.exitDocument()), nil
 	case <-s.sink.disconnected:
 		return nil, &Error{Op: "wait", ID: s.id, Err: errStaleSystem}
 	case <-s.life.closing:

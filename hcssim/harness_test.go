@@ -275,7 +275,7 @@ func wantHR(t *testing.T, err error, want hcs.HRESULT) {
 // message contains each of parts.
 func wantResultError(t *testing.T, doc string, want hcs.HRESULT, parts ...string) {
 	t.Helper()
-	re := hcs.ParseResultError(doc)
+	re := hcs.ParseResultError([]byte(doc))
 	if re == nil || re.Error != want {
 		t.Fatalf("result document %s: want Error %v", doc, want)
 	}

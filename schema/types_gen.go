@@ -3811,8 +3811,9 @@ type SystemExit struct {
 //
 // Since schema 2.1.
 //
-// Package hcs reads it into the hcs.ExitStatus that System.Wait returns: its status an
-// hcs.HRESULT, with the document kept.
+// Package hcs reads it into the hcs.ExitStatus that System.Wait returns, and hcs.ParseExitStatus
+// reads a SystemExited event's document into the same: its status an hcs.HRESULT, with the
+// document kept.
 type SystemExitStatus struct {
 	// Exit status (HRESULT) for the system.
 	//

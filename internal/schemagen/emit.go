@@ -159,7 +159,8 @@ func wireNote(f *spec.Field) string {
 var typedViews = map[string]string{
 	"ResultError": "Package hcs reads it into an hcs.ResultError, the Result of an *hcs.Error: " +
 		"its code an hcs.HRESULT, with the document kept and a damaged one read as far as it goes.",
-	"SystemExitStatus": "Package hcs reads it into the hcs.ExitStatus that System.Wait returns: " +
+	"SystemExitStatus": "Package hcs reads it into the hcs.ExitStatus that System.Wait returns, " +
+		"and hcs.ParseExitStatus reads a SystemExited event's document into the same: " +
 		"its status an hcs.HRESULT, with the document kept.",
 	"Properties": "Host.ListSystems of package hcs returns the members of it that enumeration fills " +
 		"as hcs.SystemInfo values.",
