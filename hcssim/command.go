@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gohcs/hcs/schema"
 )
 
 // A CommandFunc is the program of a simulated process. It runs on its own
@@ -70,12 +72,13 @@ func (p *ProcessIO) ConsoleSize() (height, width uint16) {
 // SignalError is the cause of a command's context when its process was
 // signalled.
 type SignalError struct {
-	// Signal is the signal of the request: "CtrlC", "CtrlBreak",
-	// "CtrlClose", "CtrlLogOff" or "CtrlShutdown".
-	Signal string
+	// Signal is the signal of the request, in the schema's spelling
+	// whatever the case of the request: CtrlC, CtrlBreak, CtrlClose,
+	// CtrlLogOff or CtrlShutdown.
+	Signal schema.ProcessSignal
 }
 
-func (e *SignalError) Error() string { return "hcssim: process received " + e.Signal }
+func (e *SignalError) Error() string { return "hcssim: process received " + string(e.Signal) }
 
 // ErrTerminated is the cause of a command's context when its process was
 // terminated, by HcsTerminateProcess or because its system stopped.

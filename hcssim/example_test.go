@@ -172,7 +172,7 @@ func ExampleSim_HandleCommand() {
 func ExampleSignalError() {
 	sim := hcssim.New()
 	defer sim.Close()
-	got := make(chan string, 1)
+	got := make(chan schema.ProcessSignal, 1)
 	sim.HandleCommand("server", func(ctx context.Context, p *hcssim.ProcessIO) uint32 {
 		<-ctx.Done()
 		var sig *hcssim.SignalError

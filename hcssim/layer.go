@@ -22,10 +22,18 @@ import (
 // layer_storage.go; the checks of container documents against the store in
 // layer_container.go.
 
-// Layer states, as the store records them.
+// LayerState is the state of a layer that is not inactive, as the layer
+// store records it and MountedLayers reports it.
+type LayerState string
+
+// Layer states. An inactive layer is not listed at all.
 const (
-	layerActivated = "Activated"
-	layerPrepared  = "Prepared"
+	// LayerActivated is a layer that ActivateLayer activated and that is
+	// not prepared.
+	LayerActivated LayerState = "Activated"
+	// LayerPrepared is a layer that PrepareLayer (or
+	// HcsAttachLayerStorageFilter) mounted at a volume path.
+	LayerPrepared LayerState = "Prepared"
 )
 
 // layerRecord is the state of one layer that is not inactive.
@@ -34,8 +42,8 @@ type layerRecord struct {
 	// through computestorage (HcsAttachLayerStorageFilter) it is the path
 	// the filter was attached to, usually a volume path.
 	Path string
-	// State is layerActivated or layerPrepared.
-	State string
+	// State is LayerActivated or LayerPrepared.
+	State LayerState
 	// Activations counts ActivateLayer calls not yet matched by a
 	// DeactivateLayer: a layer activated twice is deactivated twice.
 	Activations int
@@ -123,7 +131,7 @@ func (l *layerStore) record(path string) *layerRecord { return l.records[layerKe
 // byVolume returns the prepared layer whose volume is volume, or nil.
 func (l *layerStore) byVolume(volume string) *layerRecord {
 	for _, r := range l.records {
-		if r.State == layerPrepared && sameVolume(r.VolumePath, volume) {
+		if r.State == LayerPrepared && sameVolume(r.VolumePath, volume) {
 			return r
 		}
 	}
@@ -165,13 +173,15 @@ func (s *Sim) SetElevated(elevated bool) {
 	s.layers.unelevated = !elevated
 }
 
-// LayerInfo describes a layer that is activated or prepared (mounted).
-type LayerInfo struct {
+// LayerSnapshot describes a layer that is activated or prepared (mounted)
+// as the simulator sees it, for tests, as SystemSnapshot does a compute
+// system.
+type LayerSnapshot struct {
 	// Path is the layer folder (for a writable layer mounted through
 	// HcsAttachLayerStorageFilter, the path the filter is attached to).
 	Path string
-	// State is "Activated" or "Prepared".
-	State string
+	// State is LayerActivated or LayerPrepared.
+	State LayerState
 	// Activations is the number of ActivateLayer calls not yet undone by a
 	// DeactivateLayer.
 	Activations int
@@ -184,12 +194,12 @@ type LayerInfo struct {
 // MountedLayers returns the layers that are activated or prepared, sorted
 // by path. Tests check that it is empty once their code has released what
 // it mounted.
-func (s *Sim) MountedLayers() []LayerInfo {
+func (s *Sim) MountedLayers() []LayerSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	infos := []LayerInfo{}
+	infos := []LayerSnapshot{}
 	for _, r := range s.layers.records {
-		infos = append(infos, LayerInfo{
+		infos = append(infos, LayerSnapshot{
 			Path:        r.Path,
 			State:       r.State,
 			Activations: r.Activations,
@@ -197,7 +207,7 @@ func (s *Sim) MountedLayers() []LayerInfo {
 			VolumePath:  r.VolumePath,
 		})
 	}
-	slices.SortFunc(infos, func(a, b LayerInfo) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(infos, func(a, b LayerSnapshot) int { return cmp.Compare(a.Path, b.Path) })
 	return infos
 }
 

@@ -155,7 +155,7 @@ func (b *layerSeam) HcsExportLayer(layerPath, exportFolderPath, layerData, optio
 func (s *Sim) legacyWritable(mountPath, folder string, parents []string) error {
 	r := s.layers.record(folder)
 	switch {
-	case r == nil || r.State != layerPrepared || r.Filter:
+	case r == nil || r.State != LayerPrepared || r.Filter:
 		return hcs.ERROR_NOT_READY
 	case mountPath == "" || !sameVolume(r.VolumePath, mountPath):
 		return hcs.E_INVALIDARG // not the volume it was prepared on
@@ -379,7 +379,7 @@ func (b *layerSeam) HcsAttachLayerStorageFilter(layerPath, layerData string) err
 		switch {
 		case len(parents) == 0:
 			return hcs.E_INVALIDARG
-		case r != nil && r.State == layerPrepared:
+		case r != nil && r.State == LayerPrepared:
 			return hcs.ERROR_ALREADY_EXISTS
 		case r != nil:
 			return hcs.ERROR_BUSY // activated with ActivateLayer
@@ -389,7 +389,7 @@ func (b *layerSeam) HcsAttachLayerStorageFilter(layerPath, layerData string) err
 			return hcs.E_INVALIDARG
 		}
 		s.layers.records[layerKey(path)] = &layerRecord{
-			Path: path, State: layerPrepared, Activations: 1, Parents: parents, VolumePath: path, Filter: true,
+			Path: path, State: LayerPrepared, Activations: 1, Parents: parents, VolumePath: path, Filter: true,
 		}
 		return nil
 	})

@@ -87,7 +87,7 @@ func TestModel(t *testing.T) {
 			Mounted: func() (activated, prepared int) {
 				for _, l := range sim.MountedLayers() {
 					activated++
-					if l.State == layerPrepared {
+					if l.State == LayerPrepared {
 						prepared++
 					}
 				}
@@ -115,13 +115,13 @@ func TestMountedLayers(t *testing.T) {
 	vol := f.mount(t, s)
 	must(t, "ActivateLayer again", b.ActivateLayer(info, s))
 	infos := f.sim.MountedLayers()
-	if len(infos) != 1 || infos[0].State != "Prepared" || infos[0].VolumePath != vol ||
+	if len(infos) != 1 || infos[0].State != LayerPrepared || infos[0].VolumePath != vol ||
 		!slices.Equal(infos[0].Parents, []string{f.app, f.base}) || infos[0].Activations != 2 {
 		t.Fatalf("MountedLayers = %+v", infos)
 	}
 	must(t, "DeactivateLayer", b.DeactivateLayer(info, s))
 	must(t, "UnprepareLayer", b.UnprepareLayer(info, s))
-	if infos := f.sim.MountedLayers(); len(infos) != 1 || infos[0].State != "Activated" || infos[0].VolumePath != "" {
+	if infos := f.sim.MountedLayers(); len(infos) != 1 || infos[0].State != LayerActivated || infos[0].VolumePath != "" {
 		t.Fatalf("MountedLayers after UnprepareLayer = %+v", infos)
 	}
 	must(t, "DeactivateLayer", b.DeactivateLayer(info, s))
@@ -289,7 +289,7 @@ func TestLayerStateSaved(t *testing.T) {
 	sim := New()
 	defer sim.Close()
 	must(t, "LoadState", sim.LoadState(bytes.NewReader(buf.Bytes())))
-	if got, want := sim.MountedLayers(), f.sim.MountedLayers(); !slices.EqualFunc(got, want, func(a, b LayerInfo) bool {
+	if got, want := sim.MountedLayers(), f.sim.MountedLayers(); !slices.EqualFunc(got, want, func(a, b LayerSnapshot) bool {
 		return a.Path == b.Path && a.State == b.State && a.VolumePath == b.VolumePath &&
 			slices.Equal(a.Parents, b.Parents) && a.Activations == b.Activations
 	}) {

@@ -123,7 +123,7 @@ func samePaths(a, b []string) bool {
 func (s *Sim) parentOfPrepared(path string) bool {
 	key := layerKey(path)
 	for _, r := range s.layers.records {
-		if r.State == layerPrepared && slices.ContainsFunc(r.Parents, func(p string) bool { return layerKey(p) == key }) {
+		if r.State == LayerPrepared && slices.ContainsFunc(r.Parents, func(p string) bool { return layerKey(p) == key }) {
 			return true
 		}
 	}
@@ -212,7 +212,7 @@ func (b *layerSeam) ActivateLayer(info backend.DriverInfo, id string) error {
 			r.Activations++
 			return nil
 		}
-		s.layers.records[layerKey(path)] = &layerRecord{Path: path, State: layerActivated, Activations: 1}
+		s.layers.records[layerKey(path)] = &layerRecord{Path: path, State: LayerActivated, Activations: 1}
 		return nil
 	})
 }
@@ -224,7 +224,7 @@ func (b *layerSeam) DeactivateLayer(info backend.DriverInfo, id string) error {
 		switch {
 		case r == nil:
 			return hcs.ERROR_NOT_READY // not activated
-		case r.State == layerPrepared && r.Activations == 1:
+		case r.State == LayerPrepared && r.Activations == 1:
 			return hcs.ERROR_BUSY // the last activation holds the volume
 		}
 		if r.Activations--; r.Activations == 0 {
@@ -249,7 +249,7 @@ func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []b
 		switch {
 		case len(paths) == 0:
 			return hcs.E_INVALIDARG
-		case r != nil && r.State == layerPrepared:
+		case r != nil && r.State == LayerPrepared:
 			return hcs.ERROR_ALREADY_EXISTS
 		case r == nil:
 			return hcs.ERROR_NOT_READY // not activated
@@ -259,7 +259,7 @@ func (b *layerSeam) PrepareLayer(info backend.DriverInfo, id string, parents []b
 		if p, err := readPlaceholder(filepath.Join(path, sandboxFile)); err == nil && len(p.Parents) > 0 && !samePaths(p.Parents, paths) {
 			return hcs.E_INVALIDARG // not the parents the scratch was created over
 		}
-		r.State, r.Parents, r.VolumePath = layerPrepared, paths, `\\?\Volume{`+newGUID()+`}\`
+		r.State, r.Parents, r.VolumePath = LayerPrepared, paths, `\\?\Volume{`+newGUID()+`}\`
 		return nil
 	})
 }
@@ -276,7 +276,7 @@ func (b *layerSeam) UnprepareLayer(info backend.DriverInfo, id string) error {
 func (s *Sim) unprepare(path string, filter bool) error {
 	r := s.layers.record(path)
 	switch {
-	case r == nil || r.State != layerPrepared:
+	case r == nil || r.State != LayerPrepared:
 		return hcs.ERROR_NOT_READY // not prepared, or no filter attached
 	case r.Filter != filter:
 		return hcs.E_INVALIDARG // undone with the other API
@@ -287,7 +287,7 @@ func (s *Sim) unprepare(path string, filter bool) error {
 		delete(s.layers.records, layerKey(path))
 		return nil
 	}
-	r.State, r.Parents, r.VolumePath = layerActivated, nil, ""
+	r.State, r.Parents, r.VolumePath = LayerActivated, nil, ""
 	return nil
 }
 
@@ -301,7 +301,7 @@ func (b *layerSeam) GetLayerMountPath(info backend.DriverInfo, id string) (strin
 	var mount string
 	err := s.onLayer(CallGetLayerMountPath, info, id, func(path string) error {
 		switch r := s.layers.record(path); {
-		case r != nil && r.State == layerPrepared:
+		case r != nil && r.State == LayerPrepared:
 			mount = r.VolumePath
 		case r != nil:
 			mount = r.Path

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
 )
 
 // process is a process in a compute system.
@@ -374,7 +375,10 @@ func (b *seam) TerminateProcess(h, op backend.Handle, _ string) error {
 }
 
 // The signals of the schema's ProcessSignal.
-var signals = []string{"CtrlC", "CtrlBreak", "CtrlClose", "CtrlLogOff", "CtrlShutdown"}
+var signals = []schema.ProcessSignal{
+	schema.ProcessSignalCtrlC, schema.ProcessSignalCtrlBreak, schema.ProcessSignalCtrlClose,
+	schema.ProcessSignalCtrlLogOff, schema.ProcessSignalCtrlShutdown,
+}
 
 // SignalProcess sends CtrlC when options, or its Signal, is empty.
 func (b *seam) SignalProcess(h, op backend.Handle, options string) error {
@@ -392,22 +396,24 @@ func (b *seam) SignalProcess(h, op backend.Handle, options string) error {
 		if p.Exited {
 			return s.alreadyStopped()
 		}
-		if !containsFold(signals, opts.Signal) {
+		sig, known := signalNamed(opts.Signal)
+		if !known {
 			return fail(hcs.E_INVALIDARG, "unknown signal %q", opts.Signal)
 		}
-		p.cancel(&SignalError{Signal: opts.Signal})
+		p.cancel(&SignalError{Signal: sig})
 		return ok("")
 	})
 }
 
-// containsFold reports whether list holds v, ignoring case.
-func containsFold(list []string, v string) bool {
-	for _, e := range list {
-		if strings.EqualFold(e, v) {
-			return true
+// signalNamed returns the signal whose name is name, ignoring case, in
+// the schema's spelling.
+func signalNamed(name string) (schema.ProcessSignal, bool) {
+	for _, sig := range signals {
+		if strings.EqualFold(string(sig), name) {
+			return sig, true
 		}
 	}
-	return false
+	return "", false
 }
 
 func (b *seam) GetProcessInfo(h, op backend.Handle) error {

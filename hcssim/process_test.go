@@ -15,6 +15,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/internal/backend"
+	"github.com/gohcs/hcs/schema"
 )
 
 // process creates a process in sys and returns its handle, its
@@ -556,11 +557,12 @@ func TestHandleCommandSignals(t *testing.T) {
 		return 42
 	})
 	p, info, ctx := h.process(sys, `{"CommandLine":"server","CreateStdOutPipe":true}`)
-	if _, err := h.call(func(op backend.Handle) error { return h.b.SignalProcess(p, op, `{"Signal":"CtrlBreak"}`) }); err != nil {
+	// The name matches in any case; SignalError spells it as the schema does.
+	if _, err := h.call(func(op backend.Handle) error { return h.b.SignalProcess(p, op, `{"Signal":"ctrlbreak"}`) }); err != nil {
 		t.Fatal(err)
 	}
 	var sig *SignalError
-	if err := <-causes; !errors.As(err, &sig) || sig.Signal != "CtrlBreak" || err.Error() != "hcssim: process received CtrlBreak" {
+	if err := <-causes; !errors.As(err, &sig) || sig.Signal != schema.ProcessSignalCtrlBreak || err.Error() != "hcssim: process received CtrlBreak" {
 		t.Errorf("cause = %v", err)
 	}
 	if code := h.exitCode(ctx); code != 42 {

@@ -213,15 +213,15 @@ func checkLayerRecord(rec layerRecord) error {
 	switch {
 	case rec.Path == "":
 		return errors.New("no path")
-	case rec.State != layerActivated && rec.State != layerPrepared:
+	case rec.State != LayerActivated && rec.State != LayerPrepared:
 		return fmt.Errorf("unknown state %q", rec.State)
 	case rec.Activations < 1:
 		return fmt.Errorf("%d activations", rec.Activations)
-	case rec.State == layerPrepared && (!isVolumePath(rec.VolumePath) && rec.VolumePath != rec.Path || len(rec.Parents) == 0):
+	case rec.State == LayerPrepared && (!isVolumePath(rec.VolumePath) && rec.VolumePath != rec.Path || len(rec.Parents) == 0):
 		return errors.New("prepared with no volume or no parents")
-	case rec.State == layerActivated && (rec.VolumePath != "" || len(rec.Parents) != 0):
+	case rec.State == LayerActivated && (rec.VolumePath != "" || len(rec.Parents) != 0):
 		return errors.New("activated with a volume or parents")
-	case rec.Filter && (rec.State != layerPrepared || rec.VolumePath != rec.Path || rec.Activations != 1):
+	case rec.Filter && (rec.State != LayerPrepared || rec.VolumePath != rec.Path || rec.Activations != 1):
 		return errors.New("a storage filter not prepared on its own path with one activation")
 	}
 	return nil
