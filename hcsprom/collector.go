@@ -2,8 +2,10 @@ package hcsprom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,10 +60,31 @@ type config struct {
 //
 //	hcsprom.WithQuery(&schema.SystemQuery{Owners: []string{"containerd-shim-runhcs-v1.exe"}})
 //
-// The default, nil, selects every system. The collector keeps q: do not
-// modify it afterwards.
+// The default, nil, selects every system. WithQuery copies q, so the
+// caller may modify or reuse it afterwards.
 func WithQuery(q *schema.SystemQuery) Option {
+	q = cloneQuery(q)
 	return func(c *config) { c.query = q }
+}
+
+// cloneQuery returns a deep copy of q, or nil for nil.
+func cloneQuery(q *schema.SystemQuery) *schema.SystemQuery {
+	if q == nil {
+		return nil
+	}
+	c := &schema.SystemQuery{
+		IDs:    slices.Clone(q.IDs),
+		Names:  slices.Clone(q.Names),
+		Types:  slices.Clone(q.Types),
+		Owners: slices.Clone(q.Owners),
+	}
+	if q.Unknown != nil {
+		c.Unknown = make(map[string]json.RawMessage, len(q.Unknown))
+		for k, v := range q.Unknown {
+			c.Unknown[k] = slices.Clone(v)
+		}
+	}
+	return c
 }
 
 // WithConcurrency sets how many compute systems a scrape queries at once:

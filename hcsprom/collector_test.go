@@ -2,9 +2,11 @@ package hcsprom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -322,6 +324,56 @@ func TestCollectorQuery(t *testing.T) {
 	}
 	wg.Wait()
 	wantErrors(t, c, nil)
+}
+
+// TestWithQueryCopies checks that WithQuery keeps a deep copy: changing the
+// caller's query afterwards, down to the bytes of an unknown member, changes
+// nothing the collector selects.
+func TestWithQueryCopies(t *testing.T) {
+	// The copy names every field; a new one in the schema must be added.
+	if n := reflect.TypeFor[schema.SystemQuery]().NumField(); n != 5 {
+		t.Fatalf("schema.SystemQuery has %d fields; cloneQuery copies 5", n)
+	}
+	q := &schema.SystemQuery{
+		IDs:     []string{"a1"},
+		Names:   []string{"n"},
+		Types:   []schema.SystemType{schema.SystemTypeContainer},
+		Owners:  []string{"a"},
+		Unknown: map[string]json.RawMessage{"Future": json.RawMessage(`"x"`)},
+	}
+	want, err := json.Marshal(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg config
+	WithQuery(q)(&cfg)
+	q.IDs[0], q.Names[0], q.Types[0], q.Owners[0] = "b1", "m", schema.SystemTypeVirtualMachine, "b"
+	q.Unknown["Future"][1] = 'y'
+	q.Unknown["Other"] = json.RawMessage(`1`)
+	q.Owners = append(q.Owners, "c")
+	got, err := json.Marshal(cfg.query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the collector's query became %s, want %s", got, want)
+	}
+
+	WithQuery(nil)(&cfg)
+	if cfg.query != nil {
+		t.Errorf("WithQuery(nil) gave %+v, want nil", cfg.query)
+	}
+
+	// An end-to-end check: the query selects as given, not as modified.
+	_, host := newSim(t)
+	create(t, host, "a1", "a", "Running", false)
+	create(t, host, "b1", "b", "Running", false)
+	q = &schema.SystemQuery{Owners: []string{"a"}}
+	c := NewCollector(host, WithQuery(q))
+	q.Owners[0] = "b"
+	if got := ids(gather(t, c)["hcs_system_info"]); len(got) != 1 || !got["a1"] {
+		t.Errorf("hcs_system_info ids = %v, want a1", got)
+	}
 }
 
 // TestCollectorSkipsVanishedSystems makes each kind of "the system is
