@@ -132,6 +132,48 @@ func ExampleParseExitStatus() {
 	// Unknown
 }
 
+// A query selects by membership in each non-empty field; nil selects every
+// system.
+func ExampleHost_ListSystems() {
+	sim := hcssim.New()
+	defer sim.Close()
+	host := sim.Host()
+	ctx := context.Background()
+	for _, s := range []struct{ id, doc string }{
+		{"web1", `{"Owner":"ci-runner","Container":{}}`},
+		{"web2", `{"Owner":"ci-runner","Container":{}}`},
+		{"vm1", `{"Owner":"ci-runner","VirtualMachine":{}}`},
+		{"db1", `{"Owner":"docker","Container":{}}`},
+	} {
+		sys, err := host.CreateSystem(ctx, s.id, s.doc)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer sys.Close()
+	}
+
+	// The containers of one owner: both fields must match.
+	q := &schema.SystemQuery{Owners: []string{"ci-runner"}, Types: []schema.SystemType{schema.SystemTypeContainer}}
+	systems, err := host.ListSystems(ctx, q)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range systems {
+		fmt.Println(s.ID, s.Type, s.Owner, s.State)
+	}
+
+	// Every system.
+	all, err := host.ListSystems(ctx, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(all), "systems in all")
+	// Output:
+	// web1 Container ci-runner Created
+	// web2 Container ci-runner Created
+	// 4 systems in all
+}
+
 func ExampleHost_ListByOwner() {
 	sim := hcssim.New()
 	defer sim.Close()

@@ -81,6 +81,38 @@ func ExampleSim_FailNext() {
 	// <nil>
 }
 
+// RejectNext refuses a call the way HCS does before starting it: the
+// HRESULT alone, with no result document. FailNext lets the call start and
+// fails its operation, which comes with a document naming the call and the
+// system.
+func ExampleSim_RejectNext() {
+	sim := hcssim.New()
+	defer sim.Close()
+	ctx := context.Background()
+	sys, err := sim.Host().CreateSystem(ctx, "web1", config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close()
+
+	var e *hcs.Error
+	sim.RejectNext(hcssim.CallStart, hcs.E_ACCESSDENIED)
+	err = sys.Start(ctx)
+	fmt.Println("rejected:", errors.Is(err, hcs.E_ACCESSDENIED), "result document:", errors.As(err, &e) && e.Result != nil)
+
+	sim.FailNext(hcssim.CallStart, hcs.E_ACCESSDENIED, "")
+	err = sys.Start(ctx)
+	fmt.Println("failed:", errors.Is(err, hcs.E_ACCESSDENIED), "result document:", errors.As(err, &e) && e.Result != nil)
+	fmt.Println(e.Result.ErrorMessage)
+
+	fmt.Println(sys.Start(ctx)) // both faults are used up
+	// Output:
+	// rejected: true result document: false
+	// failed: true result document: true
+	// HcsStartComputeSystem "web1": Access is denied
+	// <nil>
+}
+
 // A system that dies while a call is pending: the call fails with an error
 // matching ErrUnexpectedExit and Wait reports the unexpected exit.
 func ExampleSim_ExitDuringNext() {
