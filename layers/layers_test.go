@@ -55,7 +55,7 @@ func (f simFaults) SetElevated(elevated bool)            { f.sim.SetElevated(ele
 func (f simFaults) Mounted() (activated, prepared int) {
 	for _, l := range f.sim.MountedLayers() {
 		activated++
-		if l.State == "Prepared" {
+		if l.State == hcssim.LayerPrepared {
 			prepared++
 		}
 	}

@@ -92,7 +92,7 @@ func (f simFaults) PeakPrepares() int                    { return f.sim.PeakPrep
 func (f simFaults) Mounted() (activated, prepared int) {
 	for _, l := range f.sim.MountedLayers() {
 		activated++
-		if l.State == "Prepared" {
+		if l.State == hcssim.LayerPrepared {
 			prepared++
 		}
 	}
