@@ -53,30 +53,39 @@ func options(t *testing.T, reg *registrytest.Registry) PullOptions {
 // noWait is a backoff that retries at once.
 func noWait(int, time.Duration) time.Duration { return 0 }
 
-// progressLog records progress reports.
-type progressLog struct {
+// reportLog records the progress reports of a pull or an unpacking.
+type reportLog[P any] struct {
 	mu  sync.Mutex
-	all []PullProgress
+	all []P
 }
 
-func (l *progressLog) add(p PullProgress) {
+func (l *reportLog[P]) add(p P) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.all = append(l.all, p)
 }
 
-// statuses returns the statuses reported for digest, in order, without
-// repeats.
-func (l *progressLog) statuses(d Digest) []PullStatus {
+// statusesOf returns the statuses of the reports l holds for which status
+// says ok, in order, without repeats.
+func statusesOf[P any, S comparable](l *reportLog[P], status func(P) (s S, ok bool)) []S {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []PullStatus
+	var out []S
 	for _, p := range l.all {
-		if p.Digest == d && (len(out) == 0 || out[len(out)-1] != p.Status) {
-			out = append(out, p.Status)
+		if s, ok := status(p); ok && (len(out) == 0 || out[len(out)-1] != s) {
+			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// progressLog records the progress reports of a pull.
+type progressLog struct{ reportLog[PullProgress] }
+
+// statuses returns the statuses reported for digest, in order, without
+// repeats.
+func (l *progressLog) statuses(d Digest) []PullStatus {
+	return statusesOf(&l.reportLog, func(p PullProgress) (PullStatus, bool) { return p.Status, p.Digest == d })
 }
 
 // blobs lists the digests of the store's verified blobs.

@@ -96,30 +96,13 @@ func (f *unpackFixture) dir(im *Image, i int) string {
 	return filepath.Join(f.root, im.ChainIDs()[i].Hex())
 }
 
-// unpackLog records progress reports.
-type unpackLog struct {
-	mu  sync.Mutex
-	all []UnpackProgress
-}
-
-func (l *unpackLog) add(p UnpackProgress) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all = append(l.all, p)
-}
+// unpackLog records the progress reports of an unpacking.
+type unpackLog struct{ reportLog[UnpackProgress] }
 
 // statuses returns the statuses reported for layer i, in order, without
 // repeats.
 func (l *unpackLog) statuses(i int) []UnpackStatus {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []UnpackStatus
-	for _, p := range l.all {
-		if p.Index == i && (len(out) == 0 || out[len(out)-1] != p.Status) {
-			out = append(out, p.Status)
-		}
-	}
-	return out
+	return statusesOf(&l.reportLog, func(p UnpackProgress) (UnpackStatus, bool) { return p.Status, p.Index == i })
 }
 
 var (
