@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gohcs/hcs/internal/atomicfile"
 )
 
 // catalogFormat names the catalog's format, for a later one to recognise.
@@ -99,7 +101,7 @@ func (s *Store) updateCatalog(ctx context.Context, fn func(*catalog) error) erro
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.catalogPath(), append(b, '\n')); err != nil {
+	if err := atomicfile.Write(s.catalogPath(), append(b, '\n')); err != nil {
 		return fmt.Errorf("images: writing the catalog: %w", err)
 	}
 	return nil

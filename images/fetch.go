@@ -17,6 +17,8 @@ import (
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/gohcs/hcs/internal/atomicfile"
 )
 
 // ErrDigestMismatch is wrapped by the errors of a blob whose bytes do not
@@ -148,7 +150,7 @@ func (f *fetcher) download(ctx context.Context, b blobRef, p *PullProgress) erro
 	if err := os.Rename(file.Name(), f.store.blobPath(b.Digest)); err != nil {
 		return fmt.Errorf("blob %s: %w", b.Digest, err)
 	}
-	return syncDir(filepath.Dir(f.store.blobPath(b.Digest)))
+	return atomicfile.SyncDir(filepath.Dir(f.store.blobPath(b.Digest)))
 }
 
 // resumeFrom hashes the partial download in file, leaving the file's

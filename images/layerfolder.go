@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gohcs/hcs/internal/atomicfile"
 	"github.com/gohcs/hcs/internal/filelock"
 	"github.com/gohcs/hcs/internal/filetree"
 	"github.com/gohcs/hcs/layers"
@@ -59,7 +60,7 @@ func writeMarker(p layerPaths, m marker) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(p.done, append(b, '\n')); err != nil {
+	if err := atomicfile.Write(p.done, append(b, '\n')); err != nil {
 		return fmt.Errorf("writing the marker %s: %w", p.done, err)
 	}
 	return nil
@@ -93,7 +94,7 @@ func isUnpacked(p layerPaths, chain Digest) (bool, error) {
 func discardLayer(ctx context.Context, lh *layers.Host, p layerPaths) error {
 	switch err := os.Remove(p.done); {
 	case err == nil:
-		if err := syncDir(p.root); err != nil {
+		if err := atomicfile.SyncDir(p.root); err != nil {
 			return err
 		}
 	case !errors.Is(err, fs.ErrNotExist):

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gohcs/hcs/internal/atomicfile"
 )
 
 // Pruned says what Prune did.
@@ -84,8 +86,8 @@ func (s *Store) Prune(ctx context.Context, opts PruneOptions) (*Pruned, error) {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") {
-			// A write that crashed before its rename (writeFileAtomic).
+		if atomicfile.IsTemp(name) {
+			// A write that crashed before its rename.
 			if n, err := removeFile(filepath.Join(blobs, name)); err != nil {
 				errs = append(errs, err)
 			} else {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gohcs/hcs/internal/atomicfile"
 	"github.com/gohcs/hcs/internal/filelock"
 )
 
@@ -102,7 +103,7 @@ func (s *Store) putBlob(ctx context.Context, d Digest, b []byte) error {
 	if has, err := s.hasBlob(d); err != nil || has {
 		return err
 	}
-	if err := writeFileAtomic(s.blobPath(d), b); err != nil {
+	if err := atomicfile.Write(s.blobPath(d), b); err != nil {
 		return fmt.Errorf("images: storing blob %s: %w", d, err)
 	}
 	return nil
@@ -124,29 +125,4 @@ func (s *Store) lock(ctx context.Context, name string, exclusive bool, waiting f
 		_ = filelock.Unlock(f)
 		f.Close()
 	}, nil
-}
-
-// writeFileAtomic replaces path with data: a temporary file beside it,
-// synced, renamed over it, and the folder synced, so that a crash leaves
-// the old file or the new one, never a torn one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return syncDir(filepath.Dir(path))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohcs/hcs"
 	"github.com/gohcs/hcs/hcssim"
+	"github.com/gohcs/hcs/internal/atomicfile"
 	"github.com/gohcs/hcs/internal/filelock"
 	"github.com/gohcs/hcs/layers"
 )
@@ -443,35 +444,12 @@ func (st *stateFile) save(sim *hcssim.Sim) error {
 		st.failed = true
 		return fmt.Errorf("saving the simulator state: %w", err)
 	}
-	if err := st.write1(doc); err != nil {
+	if err := atomicfile.Write(st.path, doc); err != nil {
 		st.failed = true
 		return fmt.Errorf("saving the simulator state: %w %s", err, hint)
 	}
 	st.saved, st.exits = buf.Bytes(), exits
 	return nil
-}
-
-// write1 replaces the state file with doc: a new file renamed over it.
-func (st *stateFile) write1(doc []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(st.path), filepath.Base(st.path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(doc)
-	if err == nil {
-		// Without it, a crash after the rename can leave an empty file.
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), st.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 // close releases the lock.

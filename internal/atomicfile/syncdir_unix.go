@@ -1,11 +1,12 @@
 //go:build unix
 
-package images
+package atomicfile
 
 import "os"
 
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
+// SyncDir flushes the folder dir, so that a rename or a new file in it
+// survives a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
