@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/gohcs/hcs/internal/winetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestWrite(t *testing.T) {
-	dir := t.TempDir()
+	dir := winetest.TempDir(t)
 	path := filepath.Join(dir, "state.json")
 	for _, data := range []string{"first", "second, longer", ""} {
 		if err := Write(path, []byte(data)); err != nil {
@@ -32,7 +34,7 @@ func TestWrite(t *testing.T) {
 }
 
 func TestWriteFailureKeepsFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := winetest.TempDir(t)
 	path := filepath.Join(dir, "state.json")
 	if err := Write(path, []byte("old")); err != nil {
 		t.Fatal(err)
